@@ -1,0 +1,155 @@
+"""BeekeeperApp: the Jupyter Server extension — configuration, service wiring, handler table.
+
+Configure with `c.BeekeeperApp.<trait>` in jupyter_server_config.py (or any file passed with
+`--config=FILE`). Services are plain objects built here once and handed to handlers through
+the tornado settings; their background work starts when the event loop runs and stops in
+`stop_extension`. Nothing starts on import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, validate
+
+from . import handlers
+from .environments import Environments, Interpreters, find_uv
+from .executors import Executor
+from .git import GitOps
+from .projects import ProjectService
+from .store import Store
+
+
+class BeekeeperApp(ExtensionApp):
+    """Training control room for JupyterLab."""
+
+    name = "beekeeper_ext"
+    load_other_extensions = True
+
+    # -- where data lives ---------------------------------------------------------------------
+    home = Unicode(
+        help="BEEKEEPER_HOME: projects, runs and beekeeper.db live here. "
+        "Default: $BEEKEEPER_HOME, else <jupyter data dir>/beekeeper.",
+    ).tag(config=True)
+
+    @default("home")
+    def _default_home(self):
+        return os.environ.get("BEEKEEPER_HOME") or os.path.join(jupyter_data_dir(), "beekeeper")
+
+    @validate("home")
+    def _validate_home(self, proposal):
+        return os.path.abspath(os.path.expanduser(proposal["value"]))
+
+    # -- environments -------------------------------------------------------------------------
+    pythons = List(Unicode(), help="Extra interpreter paths offered for project venvs.").tag(config=True)
+    uv_path = Unicode("", help="The uv binary; default: the one from the `uv` package.").tag(config=True)
+
+    # -- runs and executors -------------------------------------------------------------------
+    executor_class = Type(
+        default_value="beekeeper_ext.executors.local.LocalExecutor",
+        klass=Executor,
+        help="The executor behind the name 'local': runs processes on this host.",
+    ).tag(config=True)
+    ray_executor_class = Type(
+        default_value="beekeeper_ext.executors.ray.RayExecutor",
+        klass=Executor,
+        help="The executor behind the name 'ray', enabled when ray_address is set.",
+    ).tag(config=True)
+    ray_address = Unicode("", help="Ray dashboard/Jobs API address, e.g. http://HEAD:8265.").tag(config=True)
+    default_executor = Unicode("local", help="Executor used when neither run nor project names one.").tag(
+        config=True
+    )
+    gpus = List(
+        Int(), default_value=None, allow_none=True,
+        help="GPU indices runs may be given (CUDA_VISIBLE_DEVICES). Default: every GPU NVML sees.",
+    ).tag(config=True)
+    max_concurrent_runs = Int(
+        2, help="How many runs that use no GPU may be active at once; more wait queued."
+    ).tag(config=True)
+    stop_grace_period = Float(10.0, help="Seconds between SIGTERM and SIGKILL when stopping a run.").tag(
+        config=True
+    )
+
+    # -- observing ----------------------------------------------------------------------------
+    metrics_interval = Float(1.0, help="Seconds between metric samples while someone listens.").tag(
+        config=True
+    )
+    metrics_history = Float(600.0, help="Seconds of samples kept for new listeners.").tag(config=True)
+    tensorboard_idle_timeout = Float(
+        1800.0, help="Stop a project's TensorBoard after this many seconds without a request."
+    ).tag(config=True)
+    tensorboard_reload_interval = Int(5, help="TensorBoard --reload_interval, in seconds.").tag(config=True)
+    log_poll_interval = Float(0.01, help="Seconds between size checks of a followed log file.").tag(
+        config=True
+    )
+
+    # -- files --------------------------------------------------------------------------------
+    upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes.").tag(config=True)
+
+    extra_settings = Dict(help="Reserved for tests and embedding.").tag(config=False)
+    _started = Bool(False)
+
+    # -------------------------------------------------------------------------------------------
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home)
+
+    def initialize_settings(self):
+        home = self.home_path
+        home.mkdir(parents=True, exist_ok=True)
+        os.chmod(home, 0o700)
+        (home / "projects").mkdir(exist_ok=True)
+        uv = self.uv_path or find_uv()
+        self.store = Store(home / "beekeeper.db")
+        self.interpreters = Interpreters(self.pythons, uv=uv)
+        self.environments = Environments(uv)
+        self.gitops = GitOps(home)
+        self.executors: dict[str, Executor] = {"local": self.executor_class(parent=self, home=home)}
+        if self.ray_address:
+            self.executors["ray"] = self.ray_executor_class(parent=self, home=home, address=self.ray_address)
+        self.projects = ProjectService(home, self.store, self.interpreters, self.environments, self.gitops,
+                                       executor_names=lambda: list(self.executors))
+        self.projects.recover()
+        self.settings["beekeeper"] = self
+        self.log.info("Beekeeper home: %s", home)
+        # Under pytest-jupyter the loop already runs and the start hook is not called.
+        try:
+            asyncio.get_running_loop().create_task(self.start_services())
+        except RuntimeError:
+            pass
+
+    def routes(self) -> list[tuple]:
+        return handlers.routes()
+
+    def initialize_handlers(self):
+        self.handlers.extend(self.routes())
+
+    async def start_services(self) -> None:
+        """Start background work once; safe to call from both start paths."""
+        if self._started:
+            return
+        self._started = True
+        for executor in self.executors.values():
+            await executor.start()
+
+    async def _start_jupyter_server_extension(self, serverapp):
+        await self.start_services()
+
+    async def executor_status(self) -> list[dict]:
+        async def check(name, executor):
+            try:
+                return {**await asyncio.wait_for(executor.check(), 5), "name": name}
+            except Exception as exc:
+                return {"name": name, "reachable": False, "detail": str(exc) or type(exc).__name__}
+
+        return list(await asyncio.gather(*(check(n, e) for n, e in self.executors.items())))
+
+    async def stop_extension(self):
+        await self.projects.stop()
+        for executor in self.executors.values():
+            await executor.close()
+        self.store.close()

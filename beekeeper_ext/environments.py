@@ -1,0 +1,208 @@
+"""Python interpreters on this host and per-project virtual environments built with uv.
+
+Every command here is an asyncio subprocess with an argv list (never a shell), its output
+appended to the project's setup log as it arrives, so the event loop never waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Iterable
+
+from .errors import bad_request
+
+VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
+PROBE = "import sys, platform; print(platform.python_version()); print(sys.implementation.name)"
+MIN_VERSION = (3, 8)
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+
+
+def find_uv() -> str:
+    """The uv binary shipped with the `uv` package, else one on PATH."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except Exception:
+        found = shutil.which("uv")
+        if not found:
+            raise RuntimeError("uv is not installed: pip install uv")
+        return found
+
+
+async def run_to_log(argv: list[str], log_path: Path, cwd: Path | None = None,
+                     env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[int, str]:
+    """Run argv, appending its combined output to log_path; return (exit code, last output)."""
+    tail: list[bytes] = []
+    with open(log_path, "ab", buffering=0) as log:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        assert proc.stdout is not None
+
+        async def pump():
+            async for line in proc.stdout:
+                log.write(line)
+                tail.append(line)
+                del tail[:-40]
+
+        try:
+            await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            proc.kill()
+            await proc.wait()
+            raise
+    return proc.returncode, b"".join(tail).decode("utf-8", "replace").strip()
+
+
+class Interpreters:
+    """Discovers interpreters (PATH, pyenv, uv-managed, configured extras) and caches them briefly."""
+
+    def __init__(self, extra_paths: Iterable[str] = (), uv: str | None = None, ttl: float = 60.0):
+        self.extra_paths = list(extra_paths)
+        self.uv = uv
+        self.ttl = ttl
+        self._cache: list[dict] | None = None
+        self._cached_at = 0.0
+        self._lock = asyncio.Lock()
+
+    def _candidates(self) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        for path in self.extra_paths:
+            found.append((path, "configured"))
+        found.append((sys.executable, "beekeeper"))
+        pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+        for bindir in sorted((pyenv_root / "versions").glob("*/bin")):
+            found.append((str(bindir / "python3"), "pyenv"))
+        for folder in os.environ.get("PATH", "").split(os.pathsep):
+            if not folder or "shims" in Path(folder).parts:
+                continue  # pyenv shims only forward to versions listed above, and fail for others
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                continue
+            for name in names:
+                if re.fullmatch(r"python3(\.\d+)?", name):
+                    found.append((os.path.join(folder, name), "path"))
+        return found
+
+    async def _uv_managed(self) -> list[tuple[str, str]]:
+        if not self.uv:
+            return []
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                self.uv, "python", "list", "--only-installed", "--output-format", "json",
+                "--python-preference", "only-managed",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), 20)
+            return [(entry["path"], "uv") for entry in json.loads(out or b"[]") if entry.get("path")]
+        except Exception:
+            return []
+
+    @staticmethod
+    async def _probe(path: str) -> tuple[str, str] | None:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                path, "-I", "-c", PROBE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), 10)
+        except Exception:
+            return None
+        lines = out.decode(errors="replace").split()
+        if proc.returncode != 0 or len(lines) < 2 or not VERSION_RE.match(lines[0]):
+            return None
+        return lines[0], lines[1]
+
+    async def list(self, refresh: bool = False) -> list[dict]:
+        """Interpreters newest first, one per real executable."""
+        async with self._lock:
+            if not refresh and self._cache is not None and time.monotonic() - self._cached_at < self.ttl:
+                return self._cache
+            candidates = self._candidates() + await self._uv_managed()
+            unique: dict[str, tuple[str, str]] = {}
+            for path, source in candidates:
+                real = os.path.realpath(path)
+                if os.path.isfile(real) and os.access(real, os.X_OK) and real not in unique:
+                    unique[real] = (path, source)
+            probes = await asyncio.gather(*(self._probe(real) for real in unique))
+            pythons = []
+            seen_versions: set[tuple[str, str]] = set()
+            for (real, (path, source)), probe in zip(unique.items(), probes):
+                if not probe or version_key(probe[0])[:2] < MIN_VERSION:
+                    continue
+                version, implementation = probe
+                if (version, implementation) in seen_versions:
+                    continue
+                seen_versions.add((version, implementation))
+                pythons.append({"version": version, "path": path, "implementation": implementation,
+                                "source": source})
+            pythons.sort(key=lambda p: (p["implementation"] == "cpython", version_key(p["version"])),
+                         reverse=True)
+            self._cache, self._cached_at = pythons, time.monotonic()
+            return pythons
+
+    async def resolve(self, requested: str | None, field: str = "python_version") -> dict:
+        """`None` → newest; `3.12` → newest 3.12.x; `3.12.1` → exactly that; else a 400."""
+        pythons = await self.list()
+        if requested is not None and (not isinstance(requested, str) or not VERSION_RE.match(requested)):
+            raise bad_request(field, f"{field} must look like 3.12 or 3.12.1")
+        if not pythons:
+            raise bad_request(field, "no Python interpreter was found on this host")
+        if not requested:
+            return pythons[0]
+        wanted = version_key(requested)
+        for python in pythons:
+            if version_key(python["version"])[: len(wanted)] == wanted:
+                return python
+        available = ", ".join(sorted({p["version"] for p in pythons}, key=version_key, reverse=True))
+        raise bad_request(field, f"no Python {requested} on this host (available: {available})")
+
+
+class Environments:
+    """Builds `projects/NAME/venv` with uv from a chosen interpreter and installs requirements."""
+
+    def __init__(self, uv: str):
+        self.uv = uv
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("VIRTUAL_ENV", None)
+        env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", NO_COLOR="1")
+        return env
+
+    @staticmethod
+    def python_in(venv: Path) -> Path:
+        return venv / "bin" / "python"
+
+    async def create(self, venv: Path, python_path: str, log: Path) -> None:
+        argv = [self.uv, "venv", "--clear", "--python", python_path, str(venv)]
+        code, tail = await run_to_log(argv, log, env=self._env())
+        if code != 0:
+            raise EnvironmentError(f"uv venv failed: {tail}")
+
+    async def install(self, venv: Path, requirements: Path, cwd: Path, log: Path) -> None:
+        argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), "-r", str(requirements)]
+        code, tail = await run_to_log(argv, log, cwd=cwd, env=self._env())
+        if code != 0:
+            raise EnvironmentError(f"uv pip install failed: {tail}")
+
+    async def freeze(self, venv: Path) -> list[str]:
+        proc = await asyncio.create_subprocess_exec(
+            self.uv, "pip", "freeze", "--python", str(self.python_in(venv)),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=self._env(),
+        )
+        out, _ = await proc.communicate()
+        return [line for line in out.decode(errors="replace").splitlines() if line.strip()]

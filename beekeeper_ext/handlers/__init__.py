@@ -1,0 +1,13 @@
+"""The handler table: each module contributes ROUTES; app.py mounts them all."""
+
+from __future__ import annotations
+
+from . import meta, projects
+
+
+def routes() -> list[tuple]:
+    """Every (pattern, handler) pair Beekeeper serves, API and proxy alike."""
+    table: list[tuple] = []
+    for module in (meta, projects):
+        table.extend(module.ROUTES)
+    return table

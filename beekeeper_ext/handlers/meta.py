@@ -1,0 +1,50 @@
+"""REST handlers about Beekeeper itself: interpreters, executors, the OpenAPI document."""
+
+from __future__ import annotations
+
+from .. import __version__
+from ..openapi import document, op
+from .base import BeekeeperHandler, endpoint
+
+
+class PythonsHandler(BeekeeperHandler):
+    openapi = {"get": op("Interpreters this host can build venvs with, newest first", {
+        "type": "object", "properties": {"pythons": {"type": "array", "items": {
+            "$ref": "#/components/schemas/Python"}}}}, query={"refresh": "1 to rescan now"})}
+
+    @endpoint
+    async def get(self):
+        refresh = self.get_query_argument("refresh", "") in ("1", "true")
+        self.send({"pythons": await self.bk.interpreters.list(refresh=refresh)})
+
+
+class ExecutorsHandler(BeekeeperHandler):
+    openapi = {"get": op("Executors (local, ray) and whether each is reachable", {"type": "object"})}
+
+    @endpoint
+    async def get(self):
+        self.send({"default": self.bk.default_executor, "executors": await self.bk.executor_status()})
+
+
+class InfoHandler(BeekeeperHandler):
+    openapi = {"get": op("Beekeeper's version and home folder", {"type": "object"})}
+
+    @endpoint
+    async def get(self):
+        self.send({"version": __version__, "home": str(self.bk.home_path)})
+
+
+class OpenAPIHandler(BeekeeperHandler):
+    openapi = {"get": op("This document", {"type": "object"})}
+
+    @endpoint
+    async def get(self):
+        self.send(document(self.bk.routes()))
+
+
+ROUTES = [
+    (r"/beekeeper/api/pythons", PythonsHandler),
+    (r"/beekeeper/api/executors", ExecutorsHandler),
+    (r"/beekeeper/api/info", InfoHandler),
+    (r"/beekeeper/api/openapi.json", OpenAPIHandler),
+]

@@ -1,0 +1,164 @@
+"""The OpenAPI 3 document, assembled from the handler table so it cannot drift from the routes.
+
+Each handler class describes its own methods in an `openapi` class attribute
+(`{"get": op(...), ...}`); this module turns route regexes into OpenAPI paths and adds the
+shared schemas. tests/test_openapi.py checks every routed method is documented and back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import __version__
+
+API_PREFIX = "/beekeeper/api"
+PARAM_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+ERROR = {"$ref": "#/components/responses/Error"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["message"],
+        "properties": {
+            "message": {"type": "string"},
+            "field": {"type": "string", "description": "the request field the error is about"},
+        },
+    },
+    "Python": {
+        "type": "object",
+        "properties": {"version": {"type": "string"}, "path": {"type": "string"},
+                       "implementation": {"type": "string"}, "source": {"type": "string"}},
+    },
+    "ProjectCreate": {
+        "type": "object",
+        "required": ["name", "git_url"],
+        "properties": {
+            "name": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+            "git_url": {"type": "string"},
+            "branch": {"type": "string", "default": "main"},
+            "python_version": {"type": "string", "example": "3.12"},
+            "train_file": {"type": "string", "default": "train.py"},
+            "tensorboard_log_dir": {"type": "string", "default": "runs"},
+            "requirements_file": {"type": "string", "default": "requirements.txt"},
+            "env": {"type": "object", "additionalProperties": {"type": "string"}},
+            "credentials": {"type": "object", "properties": {"username": {"type": "string"},
+                                                             "token": {"type": "string"}},
+                            "writeOnly": True},
+            "default_executor": {"type": "string"},
+        },
+    },
+    "Project": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"}, "git_url": {"type": "string"}, "branch": {"type": "string"},
+            "python_version": {"type": "string", "nullable": True},
+            "python": {"type": "object"}, "train_file": {"type": "string"},
+            "tensorboard_log_dir": {"type": "string"}, "requirements_file": {"type": "string"},
+            "env": {"type": "object"}, "has_credentials": {"type": "boolean"},
+            "default_executor": {"type": "string", "nullable": True},
+            "setup": {
+                "type": "object",
+                "properties": {
+                    "state": {"type": "string", "enum": ["queued", "cloning", "creating_env",
+                                                         "installing", "ready", "failed"]},
+                    "message": {"type": "string", "nullable": True},
+                    "warning": {"type": "string", "nullable": True},
+                    "commit": {"type": "string", "nullable": True},
+                    "packages": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "created": {"type": "string", "format": "date-time"},
+            "updated": {"type": "string", "format": "date-time"},
+        },
+    },
+    "Run": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"}, "project": {"type": "string"},
+            "state": {"type": "string", "enum": ["queued", "starting", "running", "succeeded",
+                                                 "failed", "stopped", "lost"]},
+            "command": {"type": "array", "items": {"type": "string"}},
+            "commit": {"type": "string", "nullable": True},
+            "gpus": {"type": "array", "items": {"type": "integer"}},
+            "executor": {"type": "string"},
+            "created": {"type": "string", "format": "date-time"},
+            "started": {"type": "string", "format": "date-time", "nullable": True},
+            "ended": {"type": "string", "format": "date-time", "nullable": True},
+            "exit_code": {"type": "integer", "nullable": True},
+        },
+    },
+}
+
+
+def op(summary: str, response: dict | str | None = None, status: int = 200, body: dict | str | None = None,
+       query: dict[str, str] | None = None, binary: bool = False) -> dict:
+    """Describe one operation briefly: a summary, its JSON body and response, its query parameters."""
+    def schema(value):
+        return {"$ref": f"#/components/schemas/{value}"} if isinstance(value, str) else value
+
+    content_type = "application/octet-stream" if binary else "application/json"
+    ok: dict[str, Any] = {"description": "success"}
+    if response is not None:
+        ok["content"] = {content_type: {"schema": schema(response)}}
+    out: dict[str, Any] = {
+        "summary": summary,
+        "responses": {str(status): ok, "400": ERROR, "403": ERROR, "404": ERROR},
+    }
+    if body is not None:
+        out["requestBody"] = {"content": {"application/json": {"schema": schema(body)}}}
+    if query:
+        out["parameters"] = [
+            {"name": key, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+            for key, text in query.items()
+        ]
+    return out
+
+
+def api_path(pattern: str) -> str | None:
+    """`/beekeeper/api/projects/(?P<name>[^/]+)` → `/projects/{name}`; None for non-API routes."""
+    if not pattern.startswith(API_PREFIX + "/"):
+        return None
+    return PARAM_RE.sub(lambda m: "{" + m.group(1) + "}", pattern[len(API_PREFIX):]).rstrip("$")
+
+
+def document(routes: list[tuple]) -> dict:
+    paths: dict[str, dict] = {}
+    for route in routes:
+        pattern, handler = route[0], route[1]
+        path = api_path(pattern)
+        if path is None:
+            continue
+        entry: dict[str, Any] = {}
+        params = PARAM_RE.findall(pattern)
+        if params:
+            entry["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            ]
+        for method, operation in getattr(handler, "openapi", {}).items():
+            entry[method] = operation
+        paths[path] = entry
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Beekeeper", "version": __version__,
+                 "description": "Training projects, runs, logs, metrics and TensorBoard inside Jupyter. "
+                                "Authenticate as with any Jupyter Server API: `Authorization: token ...`."},
+        "servers": [{"url": API_PREFIX}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {"Error": {"description": "error", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization"}},
+        },
+        "security": [{"token": []}],
+    }
+
+
+def routed_methods(handler) -> set[str]:
+    """HTTP methods a handler class really implements (not tornado's 405 defaults)."""
+    from tornado.web import RequestHandler
+
+    return {m for m in HTTP_METHODS if getattr(handler, m, None) is not getattr(RequestHandler, m, None)}

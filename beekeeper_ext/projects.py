@@ -1,0 +1,321 @@
+"""Projects: validation, the lifecycle of a project's checkout and venv, and its on-disk layout.
+
+Setup is a background task per project: `queued → cloning → creating_env → installing →
+ready` (or `failed` with a message). Each transition is written to the store before
+anything is announced. A per-project lock serialises setup, sync and delete of one
+project while different projects proceed in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from . import validation as v
+from .environments import Environments, Interpreters
+from .errors import BeekeeperError, bad_request, conflict, not_found
+from .git import GitFailure, GitOps, redact, split_credentials
+from .store import Store, now
+
+SETUP_ACTIVE = ("queued", "cloning", "creating_env", "installing")
+SETUP_STATES = SETUP_ACTIVE + ("ready", "failed")
+CREATE_FIELDS = {"name", "git_url", "branch", "python_version", "train_file", "tensorboard_log_dir",
+                 "requirements_file", "env", "credentials", "default_executor"}
+EDITABLE_FIELDS = CREATE_FIELDS - {"name"}
+# Changing one of these means the checkout or venv no longer matches: setup runs again.
+RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
+
+log = logging.getLogger("beekeeper")
+
+
+class ProjectPaths:
+    """Where a project lives under BEEKEEPER_HOME."""
+
+    def __init__(self, home: Path, name: str):
+        self.root = Path(home) / "projects" / name
+        self.src = self.root / "src"
+        self.venv = self.root / "venv"
+        self.runs = self.root / "runs"
+        self.setup_log = self.root / "setup.log"
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.runs / run_id
+
+
+class ProjectService:
+    """Creates, edits, sets up, re-syncs and deletes projects."""
+
+    def __init__(self, home: Path, store: Store, interpreters: Interpreters,
+                 environments: Environments, gitops: GitOps, executor_names: Callable[[], list[str]]):
+        self.home = Path(home)
+        self.store = store
+        self.interpreters = interpreters
+        self.environments = environments
+        self.git = gitops
+        self.executor_names = executor_names
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: dict[str, asyncio.Task] = {}
+        # Hooks other services register: may a project be deleted? what to do when it is.
+        self.delete_guards: list[Callable[[str], str | None]] = []
+        self.delete_hooks: list[Callable[[str], Awaitable[None]]] = []
+        self.listeners: list[Callable[[dict], None]] = []
+
+    # -- paths and locks ----------------------------------------------------------------------
+    def paths(self, name: str) -> ProjectPaths:
+        return ProjectPaths(self.home, name)
+
+    def lock(self, name: str) -> asyncio.Lock:
+        return self._locks.setdefault(name, asyncio.Lock())
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def recover(self) -> None:
+        """After a restart, setups that were in flight did not finish: say so."""
+        for row in self.store.list_projects():
+            if row["setup_state"] in SETUP_ACTIVE:
+                self.store.update_project(row["name"], setup_state="failed",
+                                          setup_message="interrupted: the server stopped during setup; "
+                                                        "re-sync to try again", setup_ended=now())
+                with open(self.paths(row["name"]).setup_log, "ab") as f:
+                    f.write(b"\n[beekeeper] setup interrupted by a server restart\n")
+
+    async def stop(self) -> None:
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    # -- reads --------------------------------------------------------------------------------
+    def row(self, name: str) -> dict:
+        row = self.store.get_project(name) if isinstance(name, str) else None
+        if row is None:
+            raise not_found(f"project {name!r}")
+        return row
+
+    def get(self, name: str, detail: bool = True) -> dict:
+        return self.render(self.row(name), detail)
+
+    def list(self) -> list[dict]:
+        return [self.render(row, detail=False) for row in self.store.list_projects()]
+
+    def render(self, row: dict, detail: bool = True) -> dict:
+        """The API view of a project: never the credentials, only whether there are some."""
+        paths = self.paths(row["name"])
+        out = {
+            "name": row["name"],
+            "git_url": row["git_url"],
+            "branch": row["branch"],
+            "python_version": row["python_version"],
+            "python": {"version": row["python_resolved"], "path": row["python_path"]},
+            "train_file": row["train_file"],
+            "tensorboard_log_dir": row["tensorboard_log_dir"],
+            "requirements_file": row["requirements_file"],
+            "env": row["env"],
+            "has_credentials": bool(row["credentials"]),
+            "default_executor": row["default_executor"],
+            "created": row["created"],
+            "updated": row["updated"],
+            "setup": {
+                "state": row["setup_state"],
+                "message": row["setup_message"],
+                "warning": row["setup_warning"],
+                "started": row["setup_started"],
+                "ended": row["setup_ended"],
+                "commit": row["commit_sha"],
+                "package_count": len(row["packages"] or []),
+            },
+            "paths": {"root": str(paths.root), "src": str(paths.src), "venv": str(paths.venv)},
+        }
+        if detail:
+            out["setup"]["packages"] = row["packages"] or []
+        return out
+
+    def _announce(self, name: str) -> None:
+        if not self.listeners:
+            return
+        row = self.store.get_project(name)
+        if row is None:
+            return
+        project = self.render(row, detail=False)
+        for listener in list(self.listeners):
+            try:
+                listener(project)
+            except Exception:  # a broken listener must not break setup
+                log.exception("project listener failed")
+
+    # -- validation ---------------------------------------------------------------------------
+    async def _validate(self, body: dict, creating: bool) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        v.reject_unknown(body, CREATE_FIELDS if creating else EDITABLE_FIELDS)
+        out: dict[str, Any] = {}
+        if creating:
+            out["name"] = v.name(body.get("name"))
+        if creating or "git_url" in body:
+            url = v.git_url(body.get("git_url"))
+            url, embedded = split_credentials(url)
+            out["git_url"] = url
+            if embedded and "credentials" not in body:
+                out["credentials"] = embedded
+        defaults = {"branch": "main", "train_file": "train.py", "tensorboard_log_dir": "runs",
+                    "requirements_file": "requirements.txt"}
+        for field, default in defaults.items():
+            if creating or field in body:
+                value = body.get(field, default) if creating else body[field]
+                if field == "branch":
+                    out[field] = v.branch(value)
+                else:
+                    out[field] = v.relative_path(value, field)
+        if creating or "python_version" in body:
+            requested = body.get("python_version") or None
+            python = await self.interpreters.resolve(requested)
+            out["python_version"] = requested
+            out["python_path"] = python["path"]
+            out["python_resolved"] = python["version"]
+        if creating or "env" in body:
+            out["env"] = v.env(body.get("env"))
+        if "credentials" in body:
+            out["credentials"] = v.credentials(body["credentials"])
+        if creating or "default_executor" in body:
+            executor = body.get("default_executor")
+            if executor is not None and executor not in self.executor_names():
+                raise bad_request("default_executor",
+                                  f"default_executor must be one of {', '.join(self.executor_names())}")
+            out["default_executor"] = executor
+        return out
+
+    # -- writes -------------------------------------------------------------------------------
+    async def create(self, body: dict) -> dict:
+        fields = await self._validate(body, creating=True)
+        name = fields["name"]
+        if self.store.get_project(name) is not None:
+            raise conflict(f"a project named {name!r} already exists", "name")
+        paths = self.paths(name)
+        if paths.root.exists():
+            raise conflict(f"the folder for {name!r} already exists under BEEKEEPER_HOME", "name")
+        stamp = now()
+        fields.update(setup_state="queued", created=stamp, updated=stamp, packages=[])
+        fields.setdefault("credentials", None)
+        paths.root.mkdir(parents=True)
+        paths.runs.mkdir()
+        paths.setup_log.touch()
+        self.store.insert_project(fields)
+        self._start_setup(name)
+        return self.get(name)
+
+    async def update(self, name: str, body: dict) -> dict:
+        row = self.row(name)
+        fields = await self._validate(body, creating=False)
+        changed = {k: val for k, val in fields.items() if row.get(k) != val}
+        if not changed:
+            return self.get(name)
+        resetup = bool(RESETUP_FIELDS & changed.keys())
+        if resetup and row["setup_state"] in SETUP_ACTIVE:
+            raise conflict("setup is in progress; try again when it ends", "setup")
+        self.store.update_project(name, **changed)
+        if resetup:
+            self._start_setup(name)
+        return self.get(name)
+
+    async def resync(self, name: str) -> dict:
+        row = self.row(name)
+        if row["setup_state"] in SETUP_ACTIVE:
+            raise conflict("setup is already in progress", "setup")
+        self._start_setup(name)
+        return self.get(name)
+
+    async def delete(self, name: str) -> None:
+        self.row(name)
+        for guard in self.delete_guards:
+            reason = guard(name)
+            if reason:
+                raise conflict(reason)
+        async with self.lock(name):
+            task = self._tasks.pop(name, None)
+            if task:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            for hook in self.delete_hooks:
+                await hook(name)
+            self.store.delete_project(name)
+            root = self.paths(name).root
+            await asyncio.to_thread(shutil.rmtree, root, True)
+        self._locks.pop(name, None)
+
+    # -- setup pipeline -----------------------------------------------------------------------
+    def _start_setup(self, name: str) -> None:
+        self.store.update_project(name, setup_state="queued", setup_message=None, setup_warning=None,
+                                  setup_started=now(), setup_ended=None)
+        self._announce(name)
+        task = asyncio.get_running_loop().create_task(self._setup(name))
+        self._tasks[name] = task
+        task.add_done_callback(lambda t, n=name: self._tasks.pop(n, None) if self._tasks.get(n) is t else None)
+
+    def _step(self, name: str, state: str, log_file: Path, message: str | None = None) -> None:
+        self.store.update_project(name, setup_state=state)
+        with open(log_file, "ab") as f:
+            f.write(f"\n[beekeeper] {state}{': ' + message if message else ''}\n".encode())
+        self._announce(name)
+
+    async def _setup(self, name: str) -> None:
+        async with self.lock(name):
+            row = self.store.get_project(name)
+            if row is None:
+                return
+            paths = self.paths(name)
+            logf = paths.setup_log
+            creds = row["credentials"]
+            secrets = (creds["token"],) if creds else ()
+            with open(logf, "ab") as f:
+                f.write(f"[beekeeper] setup of {name} started at {now()}\n".encode())
+            try:
+                self._step(name, "cloning", logf, redact(row["git_url"]))
+                if paths.src.exists() and not (paths.src / ".git").exists():
+                    await asyncio.to_thread(shutil.rmtree, paths.src, True)
+                sha = await self.git.clone_or_sync(row["git_url"], row["branch"], paths.src, creds, logf)
+                self.store.update_project(name, commit_sha=sha)
+
+                python = await self.interpreters.resolve(row["python_version"])
+                self.store.update_project(name, python_path=python["path"], python_resolved=python["version"])
+                self._step(name, "creating_env", logf, f"Python {python['version']} ({python['path']})")
+                await self.environments.create(paths.venv, python["path"], logf)
+
+                requirements = paths.src / row["requirements_file"]
+                warning = None
+                if requirements.is_file() and requirements.resolve().is_relative_to(paths.src.resolve()):
+                    self._step(name, "installing", logf, row["requirements_file"])
+                    await self.environments.install(paths.venv, requirements, paths.src, logf)
+                else:
+                    warning = (f"{row['requirements_file']} is not in the repository: "
+                               "the environment has no extra packages")
+                    self._step(name, "installing", logf, "warning: " + warning)
+                packages = await self.environments.freeze(paths.venv)
+                self.store.update_project(name, setup_state="ready", setup_warning=warning,
+                                          packages=packages, setup_ended=now(), setup_message=None)
+                with open(logf, "ab") as f:
+                    f.write(f"[beekeeper] ready: {sha[:12]}, {len(packages)} packages\n".encode())
+            except asyncio.CancelledError:
+                if self.store.get_project(name) is not None:
+                    self.store.update_project(name, setup_state="failed", setup_message="interrupted",
+                                              setup_ended=now())
+                raise
+            except (GitFailure, EnvironmentError, BeekeeperError, OSError) as exc:
+                message = exc.message if isinstance(exc, BeekeeperError) else str(exc)
+                message = redact(message, secrets)[-2000:]
+                self.store.update_project(name, setup_state="failed", setup_message=message,
+                                          setup_ended=now())
+                with open(logf, "ab") as f:
+                    f.write(f"[beekeeper] failed: {message}\n".encode())
+            except Exception as exc:  # an unexpected bug still ends setup visibly
+                log.exception("setup of %s failed", name)
+                self.store.update_project(name, setup_state="failed",
+                                          setup_message=redact(f"internal error: {exc}", secrets),
+                                          setup_ended=now())
+            self._announce(name)
+
+    async def wait_setup(self, name: str) -> None:
+        """Tests and the sync-before-run step await the current setup, if any."""
+        task = self._tasks.get(name)
+        if task:
+            await asyncio.gather(task, return_exceptions=True)
