@@ -188,3 +188,19 @@ def python_versions() -> list[str]:
     out = subprocess.run([sys.executable, "-c", "import sys; print(sys.version.split()[0])"],
                          capture_output=True, text=True)
     return [out.stdout.strip()]
+
+
+@pytest.fixture
+def ready_project(api, make_repo):
+    """Factory: await ready_project("name", {"train.py": ...}, **fields) → the ready project dict."""
+
+    async def make(name: str = "demo", files: dict[str, str] | None = None, **fields) -> dict:
+        repo = make_repo(files or {"train.py": "print('hello from train')\n"})
+        code, body = await api.post("projects", {"name": name, "git_url": repo.url, **fields})
+        assert code == 201, body
+        project = await api.wait_setup(name)
+        assert project["setup"]["state"] == "ready", project
+        project["_repo"] = repo
+        return project
+
+    return make
