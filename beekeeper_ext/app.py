@@ -20,6 +20,7 @@ from . import handlers
 from .environments import Environments, Interpreters, find_uv
 from .executors import Executor
 from .git import GitOps
+from .files import FileService
 from .projects import ProjectService
 from .store import Store
 
@@ -114,6 +115,7 @@ class BeekeeperApp(ExtensionApp):
         self.projects = ProjectService(home, self.store, self.interpreters, self.environments, self.gitops,
                                        executor_names=lambda: list(self.executors))
         self.projects.recover()
+        self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
         self.settings["beekeeper"] = self
         self.log.info("Beekeeper home: %s", home)
         # Under pytest-jupyter the loop already runs and the start hook is not called.

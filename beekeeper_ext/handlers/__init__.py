@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import meta, projects
+from . import files, meta, projects
 
 
 def routes() -> list[tuple]:
     """Every (pattern, handler) pair Beekeeper serves, API and proxy alike."""
     table: list[tuple] = []
-    for module in (meta, projects):
+    for module in (meta, projects, files):
         table.extend(module.ROUTES)
     return table

@@ -1,0 +1,219 @@
+"""REST handlers for a project's files: browse, download (ranges, folders as zip), upload, delete."""
+
+from __future__ import annotations
+
+import json
+import re
+from email.utils import formatdate
+from urllib.parse import quote
+
+from jupyter_core.utils import ensure_async
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..errors import BeekeeperError
+from ..files import ZipStream, content_type, entry, etag, jupyter_path_finder, parse_range, read_chunks
+from ..openapi import op
+from .base import BeekeeperHandler, endpoint
+
+NAME = r"(?P<name>[^/]+)"
+RAW_TAIL_RE = re.compile(r"/beekeeper/api/projects/[^/]+/files/?(.*)$")
+
+ENTRY = {"type": "object", "properties": {
+    "name": {"type": "string"}, "path": {"type": "string"}, "size": {"type": "integer"},
+    "mtime": {"type": "string", "format": "date-time"},
+    "kind": {"type": "string", "enum": ["file", "dir", "symlink"]},
+    "jupyter_path": {"type": "string", "nullable": True,
+                     "description": "the path relative to Jupyter's root_dir, to open it in JupyterLab"}}}
+LISTING = {"type": "object", "properties": {"path": {"type": "string"},
+                                            "entries": {"type": "array", "items": ENTRY}}}
+
+
+def disposition(filename: str, inline: bool = False) -> str:
+    """Content-Disposition with an ASCII fallback and the exact name in RFC 5987 form."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def flag(handler, name: str) -> bool:
+    return handler.get_query_argument(name, "") in ("1", "true", "yes")
+
+
+@web.stream_request_body
+class FilesHandler(BeekeeperHandler):
+    openapi = {
+        "get": op("A folder's listing (JSON), a file's bytes (Range supported) or, with ?format=zip, "
+                  "a folder streamed as a zip. Paths start with src/ (the checkout) or runs/<run_id>/; "
+                  "an empty path lists those two roots.", LISTING,
+                  query={"format": "zip to download a folder as a zip archive",
+                         "inline": "1 to ask the browser to show the file instead of saving it"}),
+        "put": op("Upload the request body to a file under src/, streamed to disk (201 created, 200 "
+                  "replaced; 409 if it exists without ?overwrite=1; 413 above upload_max_bytes)",
+                  ENTRY, 201, query={"overwrite": "1 to replace an existing file"}),
+        "delete": op("Delete a file, an empty folder, or with ?recursive=1 a folder, under src/ or a "
+                     "finished run's folder", status=204, query={"recursive": "1 to delete a whole folder"}),
+    }
+
+    _upload = None
+    _upload_temp = None
+    _upload_size = 0
+
+    def _raw_tail(self) -> str:
+        match = RAW_TAIL_RE.search(self.request.path)
+        return match.group(1) if match else ""
+
+    def _locate(self, name: str, path: str | None):
+        return self.bk.files.locate(name, path, self._raw_tail())
+
+    def _fail(self, exc: BeekeeperError) -> None:
+        self.set_status(exc.status)
+        self.finish(json.dumps(exc.to_json()))
+
+    # -- upload: checked and opened before the body arrives, then written chunk by chunk ---------
+    async def prepare(self):
+        await super().prepare()
+        if self.request.method != "PUT" or self._finished:
+            return
+        if not self.current_user:
+            raise web.HTTPError(403)
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource))
+        if not allowed:
+            raise web.HTTPError(403)
+        name, path = self.path_kwargs.get("name"), self.path_kwargs.get("path")
+        length = self.request.headers.get("Content-Length")
+        try:
+            loc = self._locate(name, path)
+            self._upload_loc = loc
+            self._overwrite = flag(self, "overwrite")
+            self._upload, self._upload_temp = self.bk.files.begin_upload(
+                loc, self._overwrite, int(length) if length and length.isdigit() else None)
+        except BeekeeperError as exc:
+            self._fail(exc)
+            return
+        self.request.connection.set_max_body_size(self.bk.upload_max_bytes)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._upload is None:
+            return
+        self._upload_size += len(chunk)
+        if self._upload_size > self.bk.upload_max_bytes:
+            self._discard()
+            self._fail(BeekeeperError(413, f"the upload is larger than the limit of "
+                                           f"{self.bk.upload_max_bytes} bytes", "body"))
+            return
+        self._upload.write(chunk)
+
+    def _discard(self) -> None:
+        if self._upload is not None:
+            self._upload.close()
+            self._upload = None
+        if self._upload_temp is not None:
+            self._upload_temp.unlink(missing_ok=True)
+            self._upload_temp = None
+
+    def on_connection_close(self):
+        self._discard()
+        super().on_connection_close()
+
+    def on_finish(self):
+        self._discard()
+
+    @endpoint
+    async def put(self, name, path=None):
+        if self._upload is None:  # refused in prepare, or the body was too large
+            return
+        self._upload.close()
+        self._upload = None
+        temp, self._upload_temp = self._upload_temp, None
+        try:
+            replaced = self.bk.files.finish_upload(self._upload_loc, temp, self._overwrite)
+        finally:
+            temp.unlink(missing_ok=True)
+        loc = self._upload_loc
+        self.send(entry(loc.path, loc.target, self._jupyter_path()), 200 if replaced else 201)
+
+    # -- download and listing -------------------------------------------------------------------
+    def _jupyter_path(self):
+        manager = self.settings.get("contents_manager")
+        return jupyter_path_finder(self.settings.get("server_root_dir"),
+                                   bool(getattr(manager, "allow_hidden", False)))
+
+    @endpoint
+    async def get(self, name, path=None):
+        loc = self._locate(name, path)
+        if loc.root is not None and not loc.target.exists():
+            raise BeekeeperError(404, f"{loc.path!r} not found", "path")
+        if loc.root is None or loc.target.is_dir():
+            if self.get_query_argument("format", "") == "zip":
+                if loc.root is None:
+                    raise BeekeeperError(400, "choose src or a folder below it to download as zip", "path")
+                return await self._send_zip(name, loc)
+            return self.send(await self.bk.files.listing(name, loc, self._jupyter_path()))
+        await self._send_file(loc)
+
+    async def _send_zip(self, name, loc):
+        label = "-".join((name, *((loc.root,) + loc.parts)))
+        self.set_header("Content-Disposition", disposition(label + ".zip"))
+        self.set_header("Content-Type", "application/zip")
+        self.set_header("Cache-Control", "no-store")
+        stream = ZipStream(loc.target, loc.name).__aiter__()
+        try:
+            async for piece in stream:
+                self.write(piece)
+                await self.flush()
+        except StreamClosedError:
+            return
+        finally:
+            await stream.aclose()
+        self.finish(set_content_type="application/zip")
+
+    async def _send_file(self, loc):
+        st = self.bk.files.stat(loc)
+        tag = etag(st)
+        self.set_header("ETag", tag)
+        self.set_header("Last-Modified", formatdate(st.st_mtime, usegmt=True))
+        self.set_header("Accept-Ranges", "bytes")
+        self.set_header("Cache-Control", "no-cache")
+        if tag in (self.request.headers.get("If-None-Match") or ""):
+            self.set_status(304)
+            return self.finish(set_content_type=content_type(loc.name))
+        range_header = self.request.headers.get("Range")
+        if_range = self.request.headers.get("If-Range")
+        if if_range and if_range != tag:
+            range_header = None  # the file changed since the client's first part: send it all
+        try:
+            byte_range = parse_range(range_header, st.st_size)
+        except BeekeeperError:
+            self.set_header("Content-Range", f"bytes */{st.st_size}")
+            raise
+        start, length = 0, st.st_size
+        if byte_range:
+            self.set_status(206)
+            self.set_header("Content-Range", f"bytes {byte_range.start}-{byte_range.end}/{st.st_size}")
+            start, length = byte_range.start, byte_range.length
+        self.set_header("Content-Length", str(length))
+        self.set_header("Content-Disposition", disposition(loc.name, inline=flag(self, "inline")))
+        ctype = content_type(loc.name)
+        self.set_header("Content-Type", ctype)
+        try:
+            async for chunk in read_chunks(loc.target, start, length):
+                self.write(chunk)
+                await self.flush()
+        except StreamClosedError:
+            return
+        self.finish(set_content_type=ctype)
+
+    @endpoint
+    async def delete(self, name, path=None):
+        loc = self._locate(name, path)
+        await self.bk.files.delete(loc, flag(self, "recursive"))
+        self.set_status(204)
+        self.finish()
+
+
+ROUTES = [
+    (rf"/beekeeper/api/projects/{NAME}/files", FilesHandler),
+    (rf"/beekeeper/api/projects/{NAME}/files/(?P<path>.*)", FilesHandler),
+]
