@@ -20,6 +20,7 @@ from . import handlers
 from .environments import Environments, Interpreters, find_uv
 from .executors import Executor
 from .git import GitOps
+from .examples import Examples
 from .files import FileService
 from .projects import ProjectService
 from .store import Store
@@ -116,6 +117,7 @@ class BeekeeperApp(ExtensionApp):
                                        executor_names=lambda: list(self.executors))
         self.projects.recover()
         self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
+        self.example_projects = Examples(home, self.projects)
         self.settings["beekeeper"] = self
         self.log.info("Beekeeper home: %s", home)
         # Under pytest-jupyter the loop already runs and the start hook is not called.

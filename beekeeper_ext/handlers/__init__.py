@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import files, meta, projects
+from . import examples, files, meta, projects
 
 
 def routes() -> list[tuple]:
     """Every (pattern, handler) pair Beekeeper serves, API and proxy alike."""
     table: list[tuple] = []
-    for module in (meta, projects, files):
+    for module in (meta, projects, files, examples):
         table.extend(module.ROUTES)
     return table

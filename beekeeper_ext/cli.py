@@ -1,0 +1,348 @@
+"""`beekeeper`: the command line over the Python client.
+
+    beekeeper login --url http://host:8888/ --token TOKEN
+    beekeeper create demo https://github.com/me/repo.git --wait
+    beekeeper run demo --wait --follow -- --lr 0.01
+
+Human tables by default, `--json` for scripts. Exit codes: 0 success; with `--wait` on a run,
+1 when the run did not succeed; 2 when the server (or the connection) reported an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from .client import Beekeeper, BeekeeperAPIError, Project, Run
+
+EXIT_OK, EXIT_RUN_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "beekeeper" / "config.json"
+
+
+def load_config() -> dict:
+    try:
+        return json.loads(config_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_config(url: str, token: str) -> Path:
+    """Write the config readable by its owner only (0600 from creation, never briefly wider)."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temp = path.with_name(path.name + ".tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"url": url, "token": token}, f)
+    os.chmod(temp, 0o600)
+    os.replace(temp, path)
+    return path
+
+
+def connect(args) -> Beekeeper:
+    """Env BEEKEEPER_URL/BEEKEEPER_TOKEN override the saved login."""
+    saved = load_config()
+    url = os.environ.get("BEEKEEPER_URL") or saved.get("url")
+    token = os.environ.get("BEEKEEPER_TOKEN") or saved.get("token")
+    if not url:
+        raise BeekeeperAPIError(0, "not logged in: run `beekeeper login --url URL --token TOKEN` "
+                                   "or set BEEKEEPER_URL and BEEKEEPER_TOKEN")
+    return Beekeeper(url, token or "", timeout=args.timeout)
+
+
+def env_pairs(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BeekeeperAPIError(400, f"--env expects KEY=VALUE, got {pair!r}", "env")
+        out[key] = value
+    return out
+
+
+# -- output -------------------------------------------------------------------------------------
+def table(rows: list[dict], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def emit(args, payload: Any, rows: list[dict] | None = None, columns: list[str] | None = None) -> None:
+    if args.json:
+        print(json.dumps(payload, indent=2, default=str))
+    elif rows is not None:
+        print(table(rows, columns or []))
+    elif isinstance(payload, dict):
+        width = max((len(k) for k in payload), default=0)
+        for key, value in payload.items():
+            if isinstance(value, (dict, list)):
+                value = json.dumps(value)
+            print(f"{key.ljust(width)}  {'' if value is None else value}")
+    else:
+        print(payload)
+
+
+def project_row(p: Project) -> dict:
+    return {"name": p.name, "state": p.setup_state, "branch": p.branch,
+            "commit": (p.commit or "")[:10], "git_url": p.git_url}
+
+
+def run_row(r: Run) -> dict:
+    return {"id": r.id, "project": r.project, "state": r.state, "exit_code": r.exit_code,
+            "gpus": ",".join(map(str, r.gpus)), "created": r.created, "ended": r.ended}
+
+
+PROJECT_COLUMNS = ["name", "state", "branch", "commit", "git_url"]
+RUN_COLUMNS = ["id", "project", "state", "exit_code", "gpus", "created", "ended"]
+
+
+def follow_logs(run: Run, tail: int | None = None) -> None:
+    for line in run.logs(follow=True, tail=tail):
+        print(line, flush=True)
+
+
+def finish_run(args, run: Run) -> int:
+    """With --wait/--follow, wait for the end and turn the run's outcome into the exit code."""
+    if args.follow:
+        follow_logs(run)
+    if args.wait or args.follow:
+        run.wait()
+        if not args.json:
+            print(f"run {run.id} {run.state} (exit code {run.exit_code})", file=sys.stderr)
+    emit(args, run.data, None if args.json else [run_row(run)], RUN_COLUMNS)
+    if args.wait or args.follow:
+        return EXIT_OK if run.succeeded else EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+# -- commands -----------------------------------------------------------------------------------
+def cmd_login(args) -> int:
+    bk = Beekeeper(args.url, args.token, timeout=args.timeout)
+    info = bk.info()  # verifies URL and token before anything is saved
+    bk.projects()
+    path = save_config(args.url, args.token)
+    emit(args, {"url": bk.url, "version": info.get("version"), "config": str(path)})
+    return EXIT_OK
+
+
+def cmd_projects(args) -> int:
+    projects = connect(args).projects()
+    emit(args, [p.data for p in projects], [project_row(p) for p in projects], PROJECT_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_create(args) -> int:
+    bk = connect(args)
+    project = bk.create_project(
+        args.name, args.git_url, branch=args.branch, python_version=args.python, train_file=args.train_file,
+        tensorboard_log_dir=args.tensorboard_dir, requirements_file=args.requirements,
+        env=env_pairs(args.env) or None)
+    if args.wait:
+        try:
+            project.wait_ready(timeout=args.wait_timeout)
+        except BeekeeperAPIError as exc:
+            if exc.field != "setup":
+                raise
+            emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
+            print(f"error: {exc.message}", file=sys.stderr)
+            return EXIT_RUN_FAILED
+    emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_example(args) -> int:
+    project = connect(args).create_example(args.example, args.name)
+    if args.wait:
+        project.wait_ready(timeout=args.wait_timeout)
+    emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_sync(args) -> int:
+    project = connect(args).project(args.project).sync()
+    if args.wait:
+        project.wait_ready(timeout=args.wait_timeout)
+    emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_run(args) -> int:
+    extra = list(args.args or [])
+    if extra and extra[0] == "--":
+        extra = extra[1:]
+    project = connect(args).project(args.project)
+    run = project.run(args=extra, env=env_pairs(args.env), gpus=args.gpus)
+    return finish_run(args, run)
+
+
+def cmd_runs(args) -> int:
+    bk = connect(args)
+    runs = bk.project(args.project).runs(state=args.state) if args.project else bk.runs(state=args.state)
+    emit(args, [r.data for r in runs], [run_row(r) for r in runs], RUN_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    run = connect(args).run(args.run_id)
+    emit(args, run.data)
+    return EXIT_OK
+
+
+def cmd_logs(args) -> int:
+    run = connect(args).run(args.run_id)
+    if args.follow:
+        follow_logs(run, args.tail)
+    elif args.tail is not None:
+        for line in deque(run.logs(), maxlen=args.tail):
+            print(line)
+    else:
+        for line in run.logs():
+            print(line)
+    return EXIT_OK
+
+
+def cmd_stop(args) -> int:
+    run = connect(args).run(args.run_id).stop()
+    emit(args, run.data, None if args.json else [run_row(run)], RUN_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_download(args) -> int:
+    target = connect(args).project(args.project).download(args.path, args.output)
+    emit(args, {"path": args.path, "saved": str(target), "size": target.stat().st_size})
+    return EXIT_OK
+
+
+def cmd_upload(args) -> int:
+    entry = connect(args).project(args.project).upload(args.local, args.path, overwrite=args.overwrite)
+    emit(args, entry.__dict__)
+    return EXIT_OK
+
+
+def cmd_files(args) -> int:
+    entries = connect(args).project(args.project).files(args.path)
+    emit(args, [e.__dict__ for e in entries], [e.__dict__ for e in entries], ["kind", "size", "mtime", "path"])
+    return EXIT_OK
+
+
+def cmd_metrics(args) -> int:
+    metrics = connect(args).metrics()
+    emit(args, metrics)
+    return EXIT_OK
+
+
+def cmd_delete(args) -> int:
+    connect(args).project(args.project).delete()
+    emit(args, {"deleted": args.project})
+    return EXIT_OK
+
+
+# -- parser -------------------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    # The options work before or after the command; the command's copy must not reset them.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON instead of tables")
+    common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, help="seconds per HTTP request")
+    top = argparse.ArgumentParser(prog="beekeeper", description="Drive Beekeeper training projects.",
+                                  parents=[common])
+    top.set_defaults(json=False, timeout=60.0)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(func=func)
+        return p
+
+    p = add("login", cmd_login, "check and save the server URL and token (~/.config/beekeeper/config.json)")
+    p.add_argument("--url", required=True, help="the Jupyter server, e.g. http://localhost:8888/")
+    p.add_argument("--token", required=True, help="the Jupyter server's token")
+    add("projects", cmd_projects, "list projects")
+    p = add("create", cmd_create, "create a project from a git repository")
+    p.add_argument("name")
+    p.add_argument("git_url")
+    p.add_argument("--branch")
+    p.add_argument("--python", help="Python version for the venv, e.g. 3.12")
+    p.add_argument("--train-file")
+    p.add_argument("--tensorboard-dir")
+    p.add_argument("--requirements")
+    p.add_argument("--env", action="append", metavar="KEY=VALUE")
+    p.add_argument("--wait", action="store_true", help="wait for setup; exit 1 if it fails")
+    p.add_argument("--wait-timeout", type=float, default=1800)
+    p = add("example", cmd_example, "create a project from a bundled example (default: digits)")
+    p.add_argument("example", nargs="?", default="digits")
+    p.add_argument("--name")
+    p.add_argument("--wait", action="store_true")
+    p.add_argument("--wait-timeout", type=float, default=1800)
+    p = add("sync", cmd_sync, "fetch the branch again and rebuild the environment")
+    p.add_argument("project")
+    p.add_argument("--wait", action="store_true")
+    p.add_argument("--wait-timeout", type=float, default=1800)
+    p = add("run", cmd_run, "start a run: beekeeper run PROJECT [options] [-- ARGS...]")
+    p.add_argument("project")
+    p.add_argument("--gpus", type=int)
+    p.add_argument("--env", action="append", metavar="KEY=VALUE")
+    p.add_argument("--wait", action="store_true", help="wait; exit 0 if the run succeeded, else 1")
+    p.add_argument("--follow", action="store_true", help="print the log live (implies --wait)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the training script, after --")
+    p = add("runs", cmd_runs, "list runs, newest first")
+    p.add_argument("project", nargs="?")
+    p.add_argument("--state")
+    p = add("status", cmd_status, "one run's details")
+    p.add_argument("run_id")
+    p = add("logs", cmd_logs, "a run's log")
+    p.add_argument("run_id")
+    p.add_argument("--follow", "-f", action="store_true")
+    p.add_argument("--tail", type=int)
+    p = add("stop", cmd_stop, "stop a run (SIGTERM, then SIGKILL after the grace period)")
+    p.add_argument("run_id")
+    p = add("files", cmd_files, "list a folder of a project (src/..., runs/<id>/...)")
+    p.add_argument("project")
+    p.add_argument("path", nargs="?", default="src")
+    p = add("download", cmd_download, "download a file, or a folder as a zip")
+    p.add_argument("project")
+    p.add_argument("path", help="src/... or runs/<run_id>/...")
+    p.add_argument("-o", "--output", help="file or folder to save to (default: the current folder)")
+    p = add("upload", cmd_upload, "upload a local file into the project's src/")
+    p.add_argument("project")
+    p.add_argument("local")
+    p.add_argument("path", help="destination, e.g. src/data/train.csv")
+    p.add_argument("--overwrite", action="store_true")
+    add("metrics", cmd_metrics, "host CPU, memory and GPU metrics")
+    p = add("delete", cmd_delete, "delete a project, its checkout, venv and runs")
+    p.add_argument("project")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BeekeeperAPIError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"error: {exc.message}{where}", file=sys.stderr)
+        return EXIT_ERROR
+    except TimeoutError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

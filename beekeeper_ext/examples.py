@@ -1,0 +1,89 @@
+"""Example projects shipped inside the package, so a new user can try Beekeeper with no git server.
+
+"Try the example" turns the packaged folder into a real git repository under
+BEEKEEPER_HOME/examples/<example>.git (built once, off the event loop) and creates an
+ordinary project from its file:// URL: the same setup and runs path as any user's repo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .errors import BeekeeperError, bad_request, not_found
+from .projects import ProjectService
+
+PACKAGE_DIR = Path(__file__).parent
+EXAMPLES = {
+    "digits": {
+        "folder": PACKAGE_DIR / "example_project",
+        "description": "A scikit-learn classifier on the bundled digits dataset: TensorBoard scalars, "
+                       "a checkpoint, --lr/--epochs arguments.",
+        "project": "digits-example",
+    },
+}
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "runs", "checkpoints", "outputs")
+GIT_IDENTITY = ["-c", "user.name=Beekeeper", "-c", "user.email=beekeeper@localhost",
+                "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+
+
+def example_folder(example: str) -> Path:
+    """The packaged source folder of an example (what `git clone` of its repo would give)."""
+    if example not in EXAMPLES:
+        raise not_found(f"example {example!r}")
+    return EXAMPLES[example]["folder"]
+
+
+async def _git(*args: str, cwd: Path) -> None:
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
+    proc = await asyncio.create_subprocess_exec(
+        "git", *GIT_IDENTITY, *args, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise BeekeeperError(500, f"git {args[0]} failed for the example: {out.decode(errors='replace')[-500:]}")
+
+
+class Examples:
+    """Lists the bundled examples and creates projects from them."""
+
+    def __init__(self, home: Path, projects: ProjectService):
+        self.root = Path(home) / "examples"
+        self.projects = projects
+        self._lock = asyncio.Lock()
+
+    def list(self) -> list[dict]:
+        return [{"name": key, "description": spec["description"], "project": spec["project"]}
+                for key, spec in EXAMPLES.items()]
+
+    async def repository(self, example: str) -> Path:
+        """The example's bare git repository, built on first use."""
+        folder = example_folder(example)
+        bare = self.root / f"{example}.git"
+        async with self._lock:
+            if (bare / "HEAD").exists():
+                return bare
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=self.root) as tmp:
+                work = Path(tmp) / "work"
+                await asyncio.to_thread(shutil.copytree, folder, work, ignore=IGNORED)
+                await _git("init", "-q", "-b", "main", cwd=work)
+                await _git("add", "-A", cwd=work)
+                await _git("commit", "-q", "-m", f"Beekeeper example: {example}", cwd=work)
+                staging = Path(tmp) / "repo.git"
+                await _git("clone", "-q", "--bare", str(work), str(staging), cwd=Path(tmp))
+                os.replace(staging, bare)
+        return bare
+
+    async def create_project(self, example: str, body: dict) -> dict:
+        """Create a project from an example; `body` may set `name` and any other project field."""
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        if "git_url" in body:
+            raise bad_request("git_url", "an example brings its own repository")
+        spec_name = EXAMPLES.get(example, {}).get("project")
+        bare = await self.repository(example)
+        return await self.projects.create({"name": spec_name, **body, "git_url": bare.as_uri()})
