@@ -257,9 +257,9 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print JSON instead of tables")
     common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, help="seconds per HTTP request")
-    top = argparse.ArgumentParser(prog="beekeeper", description="Drive Beekeeper training projects.",
-                                  parents=[common])
-    top.set_defaults(json=False, timeout=60.0)
+    top = argparse.ArgumentParser(prog="beekeeper", description="Drive Beekeeper training projects.")
+    top.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    top.add_argument("--timeout", type=float, default=60.0, help="seconds per HTTP request")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name, func, help_text):

@@ -1,0 +1,145 @@
+"""The `beekeeper` console script, run as a subprocess against a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import GitRepo
+from live_server import LiveServer
+
+BEEKEEPER = str(Path(sys.executable).parent / "beekeeper")
+
+TRAIN = """\
+import sys, time
+print("hello", *sys.argv[1:], flush=True)
+for i in range(3):
+    print(f"line {i}", flush=True)
+    time.sleep(0.2)
+sys.exit(5 if "--fail" in sys.argv else 0)
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = LiveServer(tmp_path_factory.mktemp("cli-live"))
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return GitRepo(tmp_path_factory.mktemp("cli-repo"), {"train.py": TRAIN})
+
+
+@pytest.fixture
+def cli(tmp_path, server):
+    """Run `beekeeper ARGS` with its own HOME; returns (exit code, stdout, stderr)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("BEEKEEPER_", "JUPYTER"))}
+    base_env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+
+    def run(*args: str, env: dict | None = None, timeout: float = 600):
+        out = subprocess.run([BEEKEEPER, *args], capture_output=True, text=True, timeout=timeout,
+                             env={**base_env, **(env or {})}, cwd=tmp_path)
+        return out.returncode, out.stdout, out.stderr
+
+    run.home = home
+    return run
+
+
+def test_login_writes_private_config_and_env_overrides(cli, server):
+    code, out, err = cli("login", "--url", server.url, "--token", "wrong")
+    assert code == 2 and "error:" in err
+    config = cli.home / ".config/beekeeper/config.json"
+    assert not config.exists()
+    code, out, err = cli("projects")
+    assert code == 2 and "not logged in" in err
+
+    code, out, err = cli("login", "--url", server.url, "--token", server.token)
+    assert code == 0, err
+    assert server.token not in out + err
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert json.loads(config.read_text()) == {"url": server.url, "token": server.token}
+    code, out, err = cli("projects")
+    assert code == 0 and "(none)" in out
+    # The environment wins over the saved login.
+    code, out, err = cli("projects", env={"BEEKEEPER_TOKEN": "wrong"})
+    assert code == 2 and "error:" in err
+    code, out, err = cli("--json", "projects", env={"BEEKEEPER_URL": server.url})
+    assert code == 0 and json.loads(out) == []
+
+
+def test_projects_files_and_errors(cli, server, repo, tmp_path):
+    env = {"BEEKEEPER_URL": server.url, "BEEKEEPER_TOKEN": server.token}
+    code, out, err = cli("create", "gamma", repo.url, "--env", "A=1", "--wait", env=env)
+    assert code == 0, err
+    assert out.splitlines()[0].split()[:2] == ["NAME", "STATE"] and "gamma" in out and "ready" in out
+    code, out, err = cli("projects", "--json", env=env)
+    projects = json.loads(out)
+    assert [p["name"] for p in projects] == ["gamma"] and projects[0]["setup"]["state"] == "ready"
+    code, out, err = cli("create", "bad name", repo.url, env=env)
+    assert code == 2 and "(name)" in err
+    code, out, err = cli("create", "x", repo.url, "--env", "novalue", env=env)
+    assert code == 2 and "(env)" in err
+
+    local = tmp_path / "data.csv"
+    local.write_text("a,b\n")
+    code, out, err = cli("upload", "gamma", str(local), "src/data/data.csv", env=env)
+    assert code == 0, err
+    code, out, err = cli("upload", "gamma", str(local), "src/data/data.csv", env=env)
+    assert code == 2 and "already exists" in err and "(path)" in err
+    code, out, err = cli("upload", "gamma", str(local), "src/data/data.csv", "--overwrite", "--json", env=env)
+    assert code == 0 and json.loads(out)["path"] == "src/data/data.csv"
+    code, out, err = cli("files", "gamma", "src/data", "--json", env=env)
+    assert [e["name"] for e in json.loads(out)] == ["data.csv"]
+    code, out, err = cli("download", "gamma", "src/data/data.csv", "-o", str(tmp_path / "back.csv"), env=env)
+    assert code == 0 and (tmp_path / "back.csv").read_text() == "a,b\n"
+    code, out, err = cli("download", "gamma", "src/../../x", env=env)
+    assert code == 2 and "(path)" in err
+    code, out, err = cli("sync", "gamma", "--wait", env=env)
+    assert code == 0, err
+    code, out, err = cli("delete", "gamma", env=env)
+    assert code == 0
+    code, out, err = cli("delete", "gamma", env=env)
+    assert code == 2 and "not found" in err
+
+
+def test_runs_wait_exit_codes_and_logs(cli, server, repo):
+    env = {"BEEKEEPER_URL": server.url, "BEEKEEPER_TOKEN": server.token}
+    code, out, err = cli("create", "delta", repo.url, "--wait", env=env)
+    assert code == 0, err
+    code, out, err = cli("run", "delta", "--wait", "--json", "--", "--lr", "0.1", env=env)
+    assert code == 0, err
+    run = json.loads(out)
+    assert run["state"] == "succeeded" and run["exit_code"] == 0
+    code, out, err = cli("run", "delta", "--wait", "--", "--fail", env=env)
+    assert code == 1 and "failed" in err
+    code, out, err = cli("run", "delta", "--follow", "--", "--shout", env=env)
+    assert code == 0, err
+    assert out.splitlines()[:4] == ["hello --shout", "line 0", "line 1", "line 2"]
+
+    code, out, err = cli("logs", run["id"], env=env)
+    assert out.splitlines() == ["hello --lr 0.1", "line 0", "line 1", "line 2"]
+    code, out, err = cli("logs", run["id"], "--tail", "1", env=env)
+    assert out.splitlines() == ["line 2"]
+    code, out, err = cli("logs", run["id"], "--follow", env=env)
+    assert code == 0 and out.splitlines()[-1] == "line 2"
+    code, out, err = cli("status", run["id"], "--json", env=env)
+    assert json.loads(out)["id"] == run["id"]
+    code, out, err = cli("runs", "delta", "--json", env=env)
+    assert len(json.loads(out)) == 3
+    code, out, err = cli("runs", "--state", "failed", "--json", env=env)
+    assert [r["exit_code"] for r in json.loads(out)] == [5]
+    code, out, err = cli("runs", env=env)
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["ID", "PROJECT", "STATE"]
+    code, out, err = cli("download", "delta", f"runs/{run['id']}/output.log", "-o", "log.txt", env=env)
+    assert code == 0, err
+    code, out, err = cli("status", "no-such-run", env=env)
+    assert code == 2 and "not found" in err
