@@ -180,6 +180,30 @@ async def test_upload_overwrite_and_limits(ready_project, raw, bk_home):
     assert leftovers == []
 
 
+async def test_chunked_upload_over_the_limit_is_cut_off(ready_project, raw, bk_home):
+    """Without a Content-Length the limit is enforced while the body streams in."""
+    project = await demo(ready_project, bk_home)
+    sent = []
+
+    async def producer(write):
+        for _ in range(8):
+            chunk = b"y" * (64 * 1024)
+            sent.append(len(chunk))
+            await write(chunk)
+
+    response = await raw("demo/files/src/chunked.bin", "PUT", body_producer=producer)
+    assert response.code == 413 or response.code == 599  # 599: the server closed the connection early
+    assert not (project / "src/chunked.bin").exists()
+    assert [p for p in (project / "src").rglob("*.upload")] == []
+
+    async def small(write):
+        for _ in range(3):
+            await write(b"z" * 1000)
+
+    response = await raw("demo/files/src/chunked-ok.bin", "PUT", body_producer=small)
+    assert response.code == 201 and (project / "src/chunked-ok.bin").read_bytes() == b"z" * 3000
+
+
 async def test_delete_files_and_folders(ready_project, raw, bk_app, bk_home):
     project = await demo(ready_project, bk_home)
     response = await raw("demo/files/src/data/a.txt", "DELETE")
