@@ -206,7 +206,7 @@ def cmd_logs(args) -> int:
     if args.follow:
         follow_logs(run, args.tail)
     elif args.tail is not None:
-        for line in deque(run.logs(), maxlen=args.tail):
+        for line in deque(run.logs(tail=args.tail), maxlen=args.tail):
             print(line)
     else:
         for line in run.logs():

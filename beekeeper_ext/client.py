@@ -383,8 +383,10 @@ class Beekeeper:
             try:
                 payload = json.loads(raw)
                 message, field_name = payload.get("message") or exc.reason, payload.get("field")
-            except (ValueError, AttributeError):
-                message, field_name = raw.decode("utf-8", "replace").strip()[:500] or str(exc.reason), None
+            except (ValueError, AttributeError):  # not Beekeeper's JSON: a proxy's or Jupyter's page
+                text = raw.decode("utf-8", "replace").strip()
+                plain = "html" not in (exc.headers.get("Content-Type") or "")
+                message, field_name = (text[:500] if plain and text else str(exc.reason)), None
             raise BeekeeperAPIError(exc.code, message, field_name) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)

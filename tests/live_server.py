@@ -24,10 +24,10 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, root: Path, config: dict | None = None):
+    def __init__(self, root: Path, config: dict | None = None, runtime: Path | None = None):
         self.root = root
         self.home = root / "home"
-        self.runtime = root / "runtime"
+        self.runtime = runtime or root / "runtime"
         self.bk_home = root / "bkhome"
         self.notebooks = root / "notebooks"
         for folder in (self.home, self.runtime, self.notebooks):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import uuid
 import zipfile
 
 import pytest
@@ -153,3 +155,60 @@ def test_discovery_from_runtime_files(server, monkeypatch):
     monkeypatch.setenv("BEEKEEPER_URL", "http://127.0.0.1:9/")
     monkeypatch.setenv("BEEKEEPER_TOKEN", "from-env")
     assert discover() == ("http://127.0.0.1:9/", "from-env")
+
+
+def run_in_kernel_of(server: LiveServer, code: str, timeout: float = 120) -> str:
+    """Start a kernel through the server's own API (so the server is its parent) and run `code`."""
+    import websocket
+
+    import urllib.request as request
+
+    headers = {"Authorization": f"token {server.token}", "Content-Type": "application/json"}
+    with request.urlopen(request.Request(server.url + "api/kernels", data=b"{}", headers=headers,
+                                         method="POST"), timeout=60) as response:
+        kernel_id = json.loads(response.read())["id"]
+    ws = websocket.create_connection(
+        server.url.replace("http", "ws") + f"api/kernels/{kernel_id}/channels",
+        header=[f"Authorization: token {server.token}"], timeout=timeout)
+    try:
+        msg_id = uuid.uuid4().hex
+        ws.send(json.dumps({
+            "header": {"msg_id": msg_id, "username": "test", "session": uuid.uuid4().hex,
+                       "msg_type": "execute_request", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out, deadline = [], time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "stream":
+                out.append(msg["content"]["text"])
+            elif msg["msg_type"] == "error":
+                raise AssertionError("\n".join(msg["content"]["traceback"]))
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return "".join(out)
+        raise AssertionError("the kernel did not answer")
+    finally:
+        ws.close()
+        request.urlopen(request.Request(server.url + f"api/kernels/{kernel_id}", headers=headers,
+                                        method="DELETE"), timeout=60).close()
+
+
+def test_kernel_finds_its_own_server_among_several(server, tmp_path, monkeypatch):
+    """Two servers share a runtime dir; a kernel started by the older one still picks its parent."""
+    other = LiveServer(tmp_path / "other", runtime=server.runtime)
+    try:
+        for key in ("BEEKEEPER_URL", "BEEKEEPER_TOKEN", "JUPYTER_SERVER_URL", "JUPYTERHUB_API_TOKEN",
+                    "JPY_API_TOKEN", "JUPYTER_TOKEN"):
+            monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(server.runtime))
+        assert f":{other.port}/" in discover()[0]  # from outside: the newest server
+        code = ("from beekeeper_ext.client import Beekeeper\n"
+                "bk = Beekeeper()\n"
+                "print(bk.url, bk.info()['home'], bk._token == %r)" % server.token)
+        url, home, token_ok = run_in_kernel_of(server, code).split()
+        assert f":{server.port}/" in url and home == str(server.bk_home) and token_ok == "True"
+    finally:
+        other.stop()
