@@ -27,6 +27,9 @@ from .store import Store
 ROOTS = ("src", "runs")
 ACTIVE_RUN_STATES = ("queued", "starting", "running")
 CHUNK = 1024 * 1024
+# Already compressed: deflating them again costs CPU and saves nothing.
+STORED_SUFFIXES = {".zip", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".png", ".jpg", ".jpeg", ".gif",
+                   ".webp", ".mp4", ".mp3", ".npz", ".whl", ".safetensors"}
 ENCODED_SEPARATOR_RE = re.compile(r"%(2f|5c|00)", re.IGNORECASE)
 WINDOWS_DRIVE_RE = re.compile(r"^[A-Za-z]:")
 
@@ -206,7 +209,8 @@ class ZipStream:
                     src = open(disk, "rb")
                 except OSError:
                     return True  # vanished or unreadable since the walk: leave it out
-                info.compress_type = self.compression
+                compressed = disk.suffix.lower() in STORED_SUFFIXES
+                info.compress_type = zipfile.ZIP_STORED if compressed else self.compression
                 state["src"], state["dst"] = src, archive.open(info, "w", force_zip64=True)
             data = state["src"].read(CHUNK)
             if data:

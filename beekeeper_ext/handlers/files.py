@@ -198,12 +198,15 @@ class FilesHandler(BeekeeperHandler):
         self.set_header("Content-Disposition", disposition(loc.name, inline=flag(self, "inline")))
         ctype = content_type(loc.name)
         self.set_header("Content-Type", ctype)
+        chunks = read_chunks(loc.target, start, length)
         try:
-            async for chunk in read_chunks(loc.target, start, length):
+            async for chunk in chunks:
                 self.write(chunk)
                 await self.flush()
         except StreamClosedError:
             return
+        finally:
+            await chunks.aclose()
         self.finish(set_content_type=ctype)
 
     @endpoint
