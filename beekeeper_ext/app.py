@@ -22,7 +22,9 @@ from .executors import Executor
 from .git import GitOps
 from .examples import Examples
 from .files import FileService
+from .logs import LogHub
 from .projects import ProjectService
+from .runs import RunService
 from .store import Store
 
 
@@ -116,6 +118,10 @@ class BeekeeperApp(ExtensionApp):
         self.projects = ProjectService(home, self.store, self.interpreters, self.environments, self.gitops,
                                        executor_names=lambda: list(self.executors))
         self.projects.recover()
+        self.runs = RunService(home, self.store, self.projects, self.executors, config=self)
+        self.projects.delete_guards.append(self.runs.active_reason)
+        self.projects.delete_hooks.append(self.runs.forget_project)
+        self.logs = LogHub(lambda: self.log_poll_interval)
         self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
         self.example_projects = Examples(home, self.projects)
         self.settings["beekeeper"] = self
@@ -139,6 +145,7 @@ class BeekeeperApp(ExtensionApp):
         self._started = True
         for executor in self.executors.values():
             await executor.start()
+        await self.runs.start()  # re-attach to runs that outlived the last server, then supervise
 
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
@@ -153,6 +160,7 @@ class BeekeeperApp(ExtensionApp):
         return list(await asyncio.gather(*(check(n, e) for n, e in self.executors.items())))
 
     async def stop_extension(self):
+        await self.runs.stop_supervisor()  # the runs themselves keep going
         await self.projects.stop()
         for executor in self.executors.values():
             await executor.close()

@@ -1,0 +1,90 @@
+"""REST handlers for runs: create, list, inspect, stop, delete."""
+
+from __future__ import annotations
+
+from ..openapi import op
+from .base import BeekeeperHandler, endpoint
+
+NAME = r"(?P<name>[^/]+)"
+RUN = r"(?P<run_id>[^/]+)"
+RUN_LIST = {"type": "object", "properties": {
+    "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+    "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
+RUN_BODY = {"type": "object", "properties": {
+    "args": {"type": "array", "items": {"type": "string"}},
+    "env": {"type": "object", "additionalProperties": {"type": "string"}},
+    "gpus": {"oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}],
+             "description": "how many GPUs (default 1 if the pool has any), or which ones"},
+    "allow_parallel": {"type": "boolean", "default": False},
+    "executor": {"type": "string", "nullable": True},
+    "resources": {"type": "object", "properties": {"cpus": {"type": "integer"},
+                                                   "memory_mb": {"type": "integer"}}}}}
+PAGE = {"limit": "page size (default 100, at most 1000)", "offset": "rows to skip"}
+
+
+class ListMixin:
+    def page(self, project: str | None):
+        states = [s for s in self.get_query_argument("state", "").split(",") if s] or None
+        limit = self.int_arg("limit", 100, minimum=1, maximum=1000)
+        offset = self.int_arg("offset", 0)
+        return self.bk.runs.list(project, states, limit, offset)
+
+
+class ProjectRunsHandler(ListMixin, BeekeeperHandler):
+    openapi = {
+        "get": op("A project's runs, newest first", RUN_LIST, query={"state": "comma-separated states", **PAGE}),
+        "post": op("Start a run (it may wait queued for GPUs or a slot); 409 if the project is not "
+                   "ready or already has an active run without allow_parallel", "Run", 201, body=RUN_BODY),
+    }
+
+    @endpoint
+    async def get(self, name):
+        self.send(self.page(name))
+
+    @endpoint
+    async def post(self, name):
+        run = await self.bk.runs.create(name, self.json_body())
+        self.set_header("Location", self.base_url.rstrip("/") + f"/beekeeper/api/runs/{run['id']}")
+        self.send(run, 201)
+
+
+class RunsHandler(ListMixin, BeekeeperHandler):
+    openapi = {"get": op("Runs of every project, newest first", RUN_LIST,
+                         query={"state": "comma-separated states", "project": "only this project", **PAGE})}
+
+    @endpoint
+    async def get(self):
+        self.send(self.page(self.get_query_argument("project", None) or None))
+
+
+class RunHandler(BeekeeperHandler):
+    openapi = {
+        "get": op("One run", "Run"),
+        "delete": op("Delete a finished run, its log and folder (409 while active)", status=204),
+    }
+
+    @endpoint
+    async def get(self, run_id):
+        self.send(self.bk.runs.get(run_id))
+
+    @endpoint
+    async def delete(self, run_id):
+        await self.bk.runs.delete(run_id)
+        self.set_status(204)
+        self.finish()
+
+
+class StopHandler(BeekeeperHandler):
+    openapi = {"post": op("Stop a run: TERM to its process group, KILL after stop_grace_period", "Run", 202)}
+
+    @endpoint
+    async def post(self, run_id):
+        self.send(await self.bk.runs.stop(run_id), 202)
+
+
+ROUTES = [
+    (rf"/beekeeper/api/projects/{NAME}/runs", ProjectRunsHandler),
+    (r"/beekeeper/api/runs", RunsHandler),
+    (rf"/beekeeper/api/runs/{RUN}", RunHandler),
+    (rf"/beekeeper/api/runs/{RUN}/stop", StopHandler),
+]

@@ -1,0 +1,487 @@
+"""Runs: the state machine, the FIFO queue and the GPU pool.
+
+`queued → starting → running → succeeded | failed | stopped | lost`. Every transition is
+written to the store (and to the run folder's `run.json`) before it is announced, so what a
+listener sees is always what a restarted server will find. The queue is the set of `queued`
+rows ordered by `seq`, so it survives restarts too. One supervisor task polls the active runs
+through their executors (which never write the store) and starts queued runs when their GPUs,
+or a CPU-only slot, free up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import shutil
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from . import validation as v
+from .errors import BeekeeperError, bad_request, conflict, not_found
+from .executors import FINISHED, Executor, LaunchSpec
+from .git import GitFailure, redact
+from .projects import ProjectService
+from .store import Store, now
+
+ACTIVE = ("queued", "starting", "running")
+STATES = ACTIVE + FINISHED
+RUN_FIELDS = {"args", "env", "gpus", "allow_parallel", "executor", "resources"}
+STOP_REQUESTED = "stop requested"
+
+log = logging.getLogger("beekeeper")
+
+
+def new_run_id() -> str:
+    """Sortable and readable: `20261122-183012-a1b2` (UTC time, then 4 random hex digits)."""
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def _parse_time(stamp: str | None) -> datetime | None:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+
+
+class RunService:
+    """Creates, queues, launches, watches, stops and deletes runs."""
+
+    def __init__(self, home: Path, store: Store, projects: ProjectService, executors: dict[str, Executor],
+                 config: Any):
+        self.home = Path(home)
+        self.store = store
+        self.projects = projects
+        self.executors = executors
+        self.config = config  # the BeekeeperApp: gpus, max_concurrent_runs, stop_grace_period, ...
+        self.listeners: list[Callable[[dict], None]] = []
+        #: Optional hook (set by the metrics service): run row → resource usage dict, or None.
+        self.usage_provider: Callable[[dict], dict | None] | None = None
+        self._wake = asyncio.Event()
+        self._supervisor: asyncio.Task | None = None
+        self._launches: dict[str, asyncio.Task] = {}
+        self._stops: dict[str, asyncio.Task] = {}
+        self.poll_interval = 0.25
+
+    # -- configuration ------------------------------------------------------------------------
+    @property
+    def gpu_pool(self) -> list[int]:
+        gpus = self.config.gpus
+        if gpus is None:
+            from .nvml import gpu_indices
+
+            gpus = self.config.gpus = gpu_indices()
+        return list(gpus)
+
+    def executor(self, name: str) -> Executor:
+        try:
+            return self.executors[name]
+        except KeyError:
+            raise bad_request("executor", f"executor must be one of {', '.join(self.executors)}") from None
+
+    # -- reads --------------------------------------------------------------------------------
+    def row(self, run_id: str) -> dict:
+        row = self.store.get_run(run_id) if isinstance(run_id, str) else None
+        if row is None:
+            raise not_found(f"run {run_id!r}")
+        return row
+
+    def get(self, run_id: str) -> dict:
+        return self.render(self.row(run_id))
+
+    def list(self, project: str | None = None, states: list[str] | None = None, limit: int = 100,
+             offset: int = 0) -> dict:
+        if project is not None:
+            self.projects.row(project)
+        for state in states or []:
+            if state not in STATES:
+                raise bad_request("state", f"state must be one of {', '.join(STATES)}")
+        rows = self.store.list_runs(project, states, limit=limit, offset=offset)
+        queue = self._queue_ids()
+        return {"runs": [self.render(r, queue) for r in rows],
+                "total": self.store.count_runs(project, states), "limit": limit, "offset": offset}
+
+    def _queue_ids(self) -> list[str]:
+        return [r["id"] for r in self.store.list_runs(states=["queued"], oldest_first=True)]
+
+    def log_path(self, row: dict) -> Path:
+        return self.projects.paths(row["project"]).run_dir(row["id"]) / "output.log"
+
+    def render(self, row: dict, queue: list[str] | None = None) -> dict:
+        """The API view: env keys only, never values."""
+        started, ended = _parse_time(row["started"]), _parse_time(row["ended"])
+        duration = None
+        if started:
+            duration = round(((ended or datetime.now(timezone.utc)) - started).total_seconds(), 3)
+        log_size = row["log_size"]
+        if row["state"] in ACTIVE:
+            try:
+                log_size = self.log_path(row).stat().st_size
+            except OSError:
+                pass
+        position = None
+        if row["state"] == "queued":
+            queue = self._queue_ids() if queue is None else queue
+            position = queue.index(row["id"]) + 1 if row["id"] in queue else None
+        usage = None
+        if self.usage_provider is not None and row["state"] == "running":
+            try:
+                usage = self.usage_provider(row)
+            except Exception:
+                log.exception("usage provider failed")
+        return {
+            "id": row["id"], "project": row["project"], "state": row["state"], "executor": row["executor"],
+            "mode": row["mode"], "command": row["command"], "args": row["args"],
+            "env_keys": sorted(row["env"] or {}), "commit": row["commit_sha"], "gpus": row["gpus"],
+            "gpus_requested": row["gpus_requested"], "allow_parallel": bool(row["allow_parallel"]),
+            "host": row["host"], "pid": row["pid"], "exit_code": row["exit_code"], "message": row["message"],
+            "created": row["created"], "started": row["started"], "ended": row["ended"],
+            "duration": duration, "log_size": log_size, "queue_position": position, "usage": usage,
+        }
+
+    def is_active(self, run_id: str) -> bool:
+        row = self.store.get_run(run_id)
+        return row is not None and row["state"] in ACTIVE
+
+    def active_reason(self, project: str) -> str | None:
+        """A projects.delete_guard: a project with an active run cannot be deleted."""
+        rows = self.store.list_runs(project, ACTIVE, limit=1)
+        if rows:
+            return f"run {rows[0]['id']} of {project!r} is {rows[0]['state']}; stop it first"
+        return None
+
+    # -- transitions --------------------------------------------------------------------------
+    def _set(self, run_id: str, **fields: Any) -> dict | None:
+        """Store first, then the run folder's run.json, then tell listeners."""
+        self.store.update_run(run_id, **fields)
+        row = self.store.get_run(run_id)
+        if row is None:
+            return None
+        self._write_record(row)
+        if self.listeners:
+            run = self.render(row)
+            for listener in list(self.listeners):
+                try:
+                    listener(run)
+                except Exception:
+                    log.exception("run listener failed")
+        if "state" in fields:
+            self._wake.set()
+        return row
+
+    def _write_record(self, row: dict) -> None:
+        """run.json makes a run folder self-describing (env values left out)."""
+        folder = self.projects.paths(row["project"]).run_dir(row["id"])
+        if not folder.is_dir():
+            return
+        record = {k: row[k] for k in ("id", "project", "state", "executor", "mode", "command", "args",
+                                      "gpus", "gpus_requested", "commit_sha", "host", "pid", "exit_code",
+                                      "message", "created", "started", "ended")}
+        record["env_keys"] = sorted(row["env"] or {})
+        tmp = folder / "run.json.tmp"
+        try:
+            tmp.write_text(json.dumps(record, indent=1))
+            os.replace(tmp, folder / "run.json")
+        except OSError:
+            log.warning("could not write %s", folder / "run.json")
+
+    def _finish(self, row: dict, state: str, exit_code: int | None = None, message: str | None = None,
+                **extra: Any) -> None:
+        try:
+            size = self.log_path(row).stat().st_size
+        except OSError:
+            size = row["log_size"]
+        self._set(row["id"], state=state, exit_code=exit_code, message=message, ended=now(),
+                  log_size=size, **extra)
+
+    def _log_line(self, row: dict, text: str) -> None:
+        path = self.log_path(row)
+        try:
+            with open(path, "ab") as f:
+                f.write(f"[beekeeper] {text}\n".encode())
+        except OSError:
+            pass
+
+    # -- create -------------------------------------------------------------------------------
+    def _validate(self, project: dict, body: dict) -> dict:
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        v.reject_unknown(body, RUN_FIELDS)
+        executor_name = body.get("executor") or project["default_executor"] or self.config.default_executor
+        executor = self.executor(executor_name)
+        args = v.string_list(body.get("args"), "args")
+        env = v.env(body.get("env"))
+        allow_parallel = body.get("allow_parallel", False)
+        if not isinstance(allow_parallel, bool):
+            raise bad_request("allow_parallel", "allow_parallel must be true or false")
+        resources = body.get("resources") or {}
+        if not isinstance(resources, dict):
+            raise bad_request("resources", "resources must be an object like {cpus, memory_mb}")
+        v.reject_unknown({f"resources.{k}": 1 for k in resources}, {"resources.cpus", "resources.memory_mb"})
+        resources = {k: v.integer(val, f"resources.{k}", minimum=1) for k, val in resources.items()}
+        pool = self.gpu_pool
+        requested = body.get("gpus")
+        if requested is None:
+            requested = 1 if pool and executor.assigns_gpus else 0
+        if isinstance(requested, list):
+            ids = [v.integer(g, "gpus", minimum=0) for g in requested]
+            if len(set(ids)) != len(ids):
+                raise bad_request("gpus", "gpus lists a device twice")
+            if not executor.assigns_gpus:
+                raise bad_request("gpus", f"the {executor_name} executor places runs itself: give a count")
+            missing = [g for g in ids if g not in pool]
+            if missing:
+                raise bad_request("gpus", f"GPU {missing[0]} is not in the pool {pool}")
+            requested = sorted(ids)
+        else:
+            requested = v.integer(requested, "gpus", minimum=0)
+            if executor.assigns_gpus and requested > len(pool):
+                raise bad_request("gpus", f"asked for {requested} GPUs but the pool has {len(pool)}")
+        return {"executor": executor_name, "args": args, "env": env, "allow_parallel": allow_parallel,
+                "resources": resources, "gpus_requested": requested}
+
+    async def create(self, name: str, body: dict) -> dict:
+        project = self.projects.row(name)
+        fields = self._validate(project, body)
+        if project["setup_state"] != "ready":
+            raise conflict(f"project {name!r} is not ready (setup is {project['setup_state']})", "project")
+        if not fields["allow_parallel"]:
+            reason = self.active_reason(name)
+            if reason:
+                raise conflict(reason + ", or pass allow_parallel", "allow_parallel")
+        run_id = new_run_id()
+        while self.store.get_run(run_id) is not None:
+            run_id = new_run_id()
+        folder = self.projects.paths(name).run_dir(run_id)
+        folder.mkdir(parents=True)
+        (folder / "output.log").touch()
+        self.store.insert_run({
+            "id": run_id, "seq": self.store.next_run_seq(), "project": name, "state": "queued",
+            "executor": fields["executor"], "command": [], "args": fields["args"], "env": fields["env"],
+            "gpus_requested": fields["gpus_requested"], "gpus": [],
+            "allow_parallel": int(fields["allow_parallel"]), "resources": fields["resources"],
+            "host": None, "created": now(),
+        })
+        row = self._set(run_id)  # record + announce the queued run
+        self._schedule()
+        return self.render(self.store.get_run(run_id) or row)
+
+    # -- queue --------------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        """Start every queued run whose resources are free, oldest first.
+
+        A run waiting for GPUs blocks later GPU runs (FIFO, no starvation); CPU-only runs wait
+        only for a CPU slot; runs on executors that place themselves (Ray) start at once.
+        """
+        active = self.store.list_runs(states=("starting", "running"))
+        local = [r for r in active if self._assigns(r["executor"])]
+        busy = {g for r in local for g in (r["gpus"] or [])}
+        free = [g for g in self.gpu_pool if g not in busy]
+        cpu_slots = self.config.max_concurrent_runs - sum(1 for r in local if not r["gpus"])
+        gpu_blocked = cpu_blocked = False
+        for row in self.store.list_runs(states=["queued"], oldest_first=True):
+            if row["id"] in self._launches:
+                continue
+            if not self._assigns(row["executor"]):
+                self._launch(row, [])
+                continue
+            want = row["gpus_requested"]
+            if isinstance(want, list) or want:
+                if gpu_blocked:
+                    continue
+                if isinstance(want, list):
+                    take = want if all(g in free for g in want) else None
+                else:
+                    take = free[:want] if len(free) >= want else None
+                if take is None:
+                    gpu_blocked = True
+                    continue
+                free = [g for g in free if g not in take]
+                self._launch(row, take)
+            else:
+                if cpu_blocked or cpu_slots <= 0:
+                    cpu_blocked = True
+                    continue
+                cpu_slots -= 1
+                self._launch(row, [])
+
+    def _assigns(self, executor_name: str) -> bool:
+        executor = self.executors.get(executor_name)
+        return executor is None or executor.assigns_gpus
+
+    def _launch(self, row: dict, gpus: list[int]) -> None:
+        self._set(row["id"], state="starting", gpus=gpus, host=socket.gethostname())
+        task = asyncio.get_running_loop().create_task(self._start(row["id"], gpus))
+        self._launches[row["id"]] = task
+        task.add_done_callback(lambda _t, i=row["id"]: self._launches.pop(i, None))
+
+    async def _start(self, run_id: str, gpus: list[int]) -> None:
+        """Sync the checkout (a failed pull fails the run), then hand the command to the executor."""
+        row = self.store.get_run(run_id)
+        if row is None:
+            return
+        name = row["project"]
+        paths = self.projects.paths(name)
+        logf = self.log_path(row)
+        secrets_ = ()
+        try:
+            async with self.projects.lock(name):
+                project = self.store.get_project(name)
+                if project is None or project["setup_state"] != "ready":
+                    state = project["setup_state"] if project else "deleted"
+                    raise BeekeeperError(409, f"project {name!r} is not ready (setup is {state})")
+                creds = project["credentials"]
+                secrets_ = (creds["token"],) if creds else ()
+                self._log_line(row, f"syncing {redact(project['git_url'])} ({project['branch']})")
+                sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"], paths.src,
+                                                            creds, logf)
+            argv = [str(paths.venv / "bin" / "python"), "-u", project["train_file"], *row["args"]]
+            env = {**(project["env"] or {}), **(row["env"] or {})}
+            executor = self.executors[row["executor"]]
+            self._set(run_id, commit_sha=sha, command=argv)
+            if self.store.get_run(run_id)["message"] == STOP_REQUESTED:
+                self._finish(self.store.get_run(run_id), "stopped", message="stopped before it started")
+                return
+            self._log_line(row, f"run {run_id} at {sha[:12]}: {' '.join(argv)}")
+            spec = LaunchSpec(run_id=run_id, project=name, argv=argv, cwd=paths.src, env=env, log_path=logf,
+                              run_dir=logf.parent, venv=paths.venv, gpus=list(gpus),
+                              gpu_count=len(gpus) if executor.assigns_gpus else int(row["gpus_requested"] or 0),
+                              resources=row["resources"] or {}, requirements_file=project["requirements_file"],
+                              tensorboard_log_dir=project["tensorboard_log_dir"])
+            handle = await executor.submit(spec)
+            fields = {"state": "running", "pid": handle.pid, "pid_start_time": handle.pid_start_time,
+                      "external_id": handle.external_id, "mode": handle.mode or executor.name, "started": now()}
+            if handle.host:
+                fields["host"] = handle.host
+            row = self._set(run_id, **fields)
+            if row and row["message"] == STOP_REQUESTED:
+                self._request_stop(row)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if isinstance(exc, BeekeeperError):
+                message = exc.message
+            elif isinstance(exc, (GitFailure, OSError)):
+                message = str(exc)
+            else:
+                log.exception("starting run %s failed", run_id)
+                message = f"internal error: {exc}"
+            message = redact(message, secrets_)[-2000:]
+            row = self.store.get_run(run_id)
+            if row is not None:
+                self._log_line(row, f"failed to start: {message}")
+                self._finish(row, "failed", message=message)
+
+    # -- supervisor ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Re-attach to runs that outlived the last server, then supervise."""
+        await self.recover()
+        if self._supervisor is None:
+            self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
+
+    async def recover(self) -> None:
+        for row in self.store.list_runs(states=("starting", "running"), oldest_first=True):
+            if row["id"] in self._launches:
+                continue
+            if row["state"] == "starting" and not row["pid"] and not row["external_id"]:
+                self._log_line(row, "interrupted: the server stopped while the run was starting")
+                self._finish(row, "failed", message="interrupted: the server stopped while the run was starting")
+                continue
+            await self._check(row, recovering=True)
+
+    async def stop_supervisor(self) -> None:
+        """Jupyter is stopping: stop watching. The runs themselves go on."""
+        tasks = [t for t in (self._supervisor, *self._launches.values()) if t]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._supervisor = None
+
+    async def _supervise(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                for row in self.store.list_runs(states=["running"]):
+                    await self._check(row)
+                self._schedule()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("run supervisor")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _check(self, row: dict, recovering: bool = False) -> None:
+        executor = self.executors.get(row["executor"])
+        if executor is None:
+            self._finish(row, "lost", message=f"executor {row['executor']!r} is not configured")
+            return
+        try:
+            status = await executor.poll(row)
+        except Exception as exc:
+            log.warning("polling run %s failed: %s", row["id"], exc)
+            return
+        fresh = self.store.get_run(row["id"])
+        if fresh is None or fresh["state"] not in ("starting", "running"):
+            return
+        extra = {}
+        if status.gpus is not None and status.gpus != fresh["gpus"]:
+            extra["gpus"] = status.gpus
+        if status.state in FINISHED:
+            state = status.state
+            message = status.message
+            if fresh["message"] == STOP_REQUESTED and state != "succeeded":
+                state, message = "stopped", "stopped on request"
+            self._log_line(fresh, f"{state}" + (f" (exit code {status.exit_code})"
+                                                  if status.exit_code is not None else "")
+                           + (f": {message}" if message and state != "stopped" else ""))
+            self._finish(fresh, state, exit_code=status.exit_code, message=message, **extra)
+        elif recovering:
+            self._set(row["id"], state="running", **extra)
+            log.info("re-attached to run %s (pid %s)", row["id"], row["pid"])
+        elif extra:
+            self._set(row["id"], **extra)
+
+    # -- stop and delete ----------------------------------------------------------------------
+    async def stop(self, run_id: str) -> dict:
+        row = self.row(run_id)
+        if row["state"] == "queued":
+            self._finish(row, "stopped", message="stopped while queued")
+        elif row["state"] in ("starting", "running"):
+            row = self._set(run_id, message=STOP_REQUESTED)
+            if row["state"] == "running":
+                self._request_stop(row)
+        return self.get(run_id)
+
+    def _request_stop(self, row: dict) -> None:
+        if row["id"] in self._stops:
+            return
+        executor = self.executors[row["executor"]]
+        task = asyncio.get_running_loop().create_task(executor.stop(row, self.config.stop_grace_period))
+        self._stops[row["id"]] = task
+
+        def done(t, run_id=row["id"]):
+            self._stops.pop(run_id, None)
+            self._wake.set()
+            if not t.cancelled() and t.exception():
+                log.error("stopping run %s failed: %s", run_id, t.exception())
+
+        task.add_done_callback(done)
+
+    async def delete(self, run_id: str) -> None:
+        row = self.row(run_id)
+        if row["state"] in ACTIVE:
+            raise conflict(f"run {run_id} is {row['state']}; stop it before deleting it", "state")
+        self.store.delete_run(run_id)
+        folder = self.projects.paths(row["project"]).run_dir(run_id)
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+
+    async def forget_project(self, name: str) -> None:
+        """A projects.delete_hook: the rows and folder go with the project; drop what we hold."""
+        for run_id, task in list(self._launches.items()):
+            row = self.store.get_run(run_id)
+            if row is None or row["project"] == name:
+                task.cancel()
