@@ -430,6 +430,8 @@ class RunService:
         extra = {}
         if status.gpus is not None and status.gpus != fresh["gpus"]:
             extra["gpus"] = status.gpus
+        if status.state in FINISHED and row["id"] in self._stops:
+            return  # report it once the stop has swept up every descendant
         if status.state in FINISHED:
             state = status.state
             message = status.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -49,3 +50,164 @@ async def test_run_failure_keeps_exit_code(api, ready_project):
     assert [r["id"] for r in runs["runs"]] == [run["id"]]
     code, runs = await api.get("runs", params={"state": "succeeded"})
     assert runs["runs"] == []
+
+
+@pytest.fixture
+def bk_config():
+    return {"stop_grace_period": 1.0}
+
+
+TREE = """
+import os, signal, sys, time
+
+def linger(new_session):
+    if new_session:
+        os.setsid()  # leaves the run's process group: only the descendant sweep can find it
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(600)
+        os._exit(0)
+    time.sleep(600)
+    os._exit(0)
+
+for new_session in (False, True):
+    if os.fork() == 0:
+        linger(new_session)
+time.sleep(1)
+print("tree ready", flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+async def test_stop_kills_the_whole_tree_even_grandchildren_that_left_the_group(api, ready_project):
+    await ready_project("tree", {"train.py": TREE})
+    code, run = await api.post("projects/tree/runs")
+    assert code == 201, run
+    await wait_log(api, run["id"], "tree ready")
+    run = await wait_run(api, run["id"], ("running",))
+    launcher = psutil.Process(run["pid"])
+    tree = launcher.children(recursive=True)
+    assert len(tree) >= 5, tree  # train.py, 2 children, 2 grandchildren
+    assert any(p.pid == os.getpgid(p.pid) for p in tree if _alive(p)), "one child should have left the group"
+    code, body = await api.post(f"runs/{run['id']}/stop")
+    assert code == 202, body
+    run = await wait_run(api, run["id"])
+    assert run["state"] == "stopped", run
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in tree) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert not [p for p in tree if _alive(p)]
+    assert not _alive(launcher)
+
+
+async def test_one_active_run_per_project_and_delete_rules(api, ready_project):
+    await ready_project("solo", {"train.py": "import time\nprint('start', flush=True)\ntime.sleep(600)\n"})
+    code, first = await api.post("projects/solo/runs", {"gpus": 0})
+    assert code == 201, first
+    code, body = await api.post("projects/solo/runs", {"gpus": 0})
+    assert code == 409 and body["field"] == "allow_parallel", body
+    code, second = await api.post("projects/solo/runs", {"gpus": 0, "allow_parallel": True})
+    assert code == 201 and second["allow_parallel"] is True, second
+    await wait_log(api, first["id"], "start")
+    code, body = await api.delete(f"runs/{first['id']}")
+    assert code == 409, body
+    code, body = await api.delete("projects/solo")
+    assert code == 409 and "stop it first" in body["message"], body
+    for run in (first, second):
+        await api.post(f"runs/{run['id']}/stop")
+    for run in (first, second):
+        assert (await wait_run(api, run["id"]))["state"] == "stopped"
+    code, _ = await api.delete(f"runs/{first['id']}")
+    assert code == 204
+    code, _ = await api.get(f"runs/{first['id']}")
+    assert code == 404
+    code, body = await api.get(f"runs/{first['id']}/log")
+    assert code == 404
+    code, listing = await api.get("projects/solo/runs")
+    assert [r["id"] for r in listing["runs"]] == [second["id"]]
+    code, _ = await api.delete("projects/solo")
+    assert code == 204
+    code, _ = await api.get(f"runs/{second['id']}")
+    assert code == 404
+
+
+async def test_run_requests_are_validated(api, ready_project, make_repo):
+    await ready_project("val")
+    cases = [
+        ({"colour": "red"}, "colour"),
+        ({"args": "not-a-list"}, "args"),
+        ({"env": {"1BAD": "x"}}, "env"),
+        ({"gpus": [0]}, "gpus"),  # the test server's pool is empty
+        ({"gpus": 2}, "gpus"),
+        ({"gpus": -1}, "gpus"),
+        ({"executor": "nowhere"}, "executor"),
+        ({"allow_parallel": "yes"}, "allow_parallel"),
+        ({"resources": {"disks": 1}}, "resources.disks"),
+    ]
+    for body, field in cases:
+        code, answer = await api.post("projects/val/runs", body)
+        assert code == 400 and answer["field"] == field, (body, answer)
+    code, answer = await api.post("projects/nope/runs")
+    assert code == 404
+    code, runs = await api.get("runs")
+    assert runs["runs"] == []  # nothing half-created
+    code, answer = await api.get("runs", params={"state": "sleeping"})
+    assert code == 400 and answer["field"] == "state"
+    # A project whose setup failed cannot run.
+    code, body = await api.post("projects", {"name": "broken", "git_url": "file:///nonexistent/repo.git"})
+    assert code == 201
+    assert (await api.wait_setup("broken"))["setup"]["state"] == "failed"
+    code, answer = await api.post("projects/broken/runs")
+    assert code == 409, answer
+
+
+async def test_failed_sync_fails_the_run_with_gits_message(api, ready_project):
+    project = await ready_project("gone")
+    repo = project["_repo"]
+    import shutil
+
+    shutil.rmtree(repo.bare)
+    code, run = await api.post("projects/gone/runs")
+    assert code == 201
+    run = await wait_run(api, run["id"])
+    assert run["state"] == "failed" and run["exit_code"] is None, run
+    assert "repo" in run["message"].lower() or "fatal" in run["message"].lower(), run
+    log = (await api.get(f"runs/{run['id']}/log", raw=True)).body
+    assert b"failed to start" in log
+
+
+async def test_sync_picks_up_new_commits(api, ready_project):
+    project = await ready_project("fresh", {"train.py": "print('v1')\n"})
+    repo = project["_repo"]
+    sha = repo.commit({"train.py": "print('v2')\n"})
+    repo.push()
+    code, run = await api.post("projects/fresh/runs")
+    run = await wait_run(api, run["id"])
+    assert run["commit"] == sha and run["state"] == "succeeded"
+    assert b"v2" in (await api.get(f"runs/{run['id']}/log", raw=True)).body
+
+
+async def test_run_events_over_websocket(api, ready_project, jp_ws_fetch):
+    await ready_project("ev", {"train.py": "print('done')\n"})
+    ws = await jp_ws_fetch("beekeeper", "api", "events")
+    try:
+        code, run = await api.post("projects/ev/runs", {"gpus": 0})
+        seen = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            message = json.loads(await asyncio.wait_for(ws.read_message(), 60))
+            if message["type"] == "run" and message["run"]["id"] == run["id"]:
+                seen.append(message["run"]["state"])
+                if message["run"]["state"] == "succeeded":
+                    break
+        assert seen[0] == "queued" and seen[-1] == "succeeded" and "running" in seen, seen
+    finally:
+        ws.close()
