@@ -80,13 +80,12 @@ class LogHandler(BeekeeperHandler):
             offset = self.int_arg("offset", 0)
         writing = source.writing()  # before reading: "false" then means these bytes are final
         data = await asyncio.to_thread(read_range, source.path, offset, limit)
-        self.set_header("Content-Type", "application/octet-stream")
         self.set_header("X-Beekeeper-Offset", str(offset))
         self.set_header("X-Beekeeper-Next-Offset", str(offset + len(data)))
         self.set_header("X-Beekeeper-Writing", "true" if writing else "false")
         if self.get_query_argument("download", "") in ("1", "true"):
             self.set_header("Content-Disposition", f'attachment; filename="{source.filename}"')
-        self.finish(data)
+        self.finish(data, set_content_type="application/octet-stream")
 
 
 class RunLogHandler(LogHandler):
