@@ -53,3 +53,61 @@ async def read_stream(jp_ws_fetch, path: list[str], offset: int = 0, stop_after:
     finally:
         ws.close()
     return messages, end
+
+
+class LiveApi:
+    """Blocking JSON calls to a LiveServer (a real `jupyter server` subprocess)."""
+
+    def __init__(self, server):
+        import requests
+
+        self.server = server
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {server.token}"
+
+    def call(self, method: str, path: str, body=None):
+        response = self.session.request(method, self.server.url + "beekeeper/api/" + path, json=body, timeout=60)
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, response.content
+
+    def get(self, path):
+        return self.call("GET", path)
+
+    def post(self, path, body=None):
+        return self.call("POST", path, body if body is not None else {})
+
+    def wait(self, predicate, what: str, timeout: float = 120, interval: float = 0.1):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = predicate()
+            if last:
+                return last
+            time.sleep(interval)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def wait_ready(self, name: str) -> dict:
+        def ready():
+            code, project = self.get(f"projects/{name}")
+            state = project["setup"]["state"]
+            assert state != "failed", project
+            return project if state == "ready" else None
+
+        return self.wait(ready, f"setup of {name}")
+
+    def wait_run(self, run_id: str, states=("succeeded", "failed", "stopped", "lost"), timeout: float = 120) -> dict:
+        def reached():
+            code, run = self.get(f"runs/{run_id}")
+            assert code == 200, run
+            return run if run["state"] in states else None
+
+        return self.wait(reached, f"run {run_id} in {states}", timeout)
+
+    def log(self, run_id: str) -> bytes:
+        return self.session.get(self.server.url + f"beekeeper/api/runs/{run_id}/log", timeout=60).content
+
+    def wait_log(self, run_id: str, text: str, timeout: float = 60) -> bytes:
+        return self.wait(lambda: (lambda b: b if text.encode() in b else None)(self.log(run_id)),
+                         f"{text!r} in the log of {run_id}", timeout)
