@@ -122,7 +122,8 @@ def finish_run(args, run: Run) -> int:
         run.wait()
         if not args.json:
             print(f"run {run.id} {run.state} (exit code {run.exit_code})", file=sys.stderr)
-    emit(args, run.data, None if args.json else [run_row(run)], RUN_COLUMNS)
+    if args.json or not args.follow:  # after a followed log, the status line above says it all
+        emit(args, run.data, None if args.json else [run_row(run)], RUN_COLUMNS)
     if args.wait or args.follow:
         return EXIT_OK if run.succeeded else EXIT_RUN_FAILED
     return EXIT_OK
@@ -180,11 +181,8 @@ def cmd_sync(args) -> int:
 
 
 def cmd_run(args) -> int:
-    extra = list(args.args or [])
-    if extra and extra[0] == "--":
-        extra = extra[1:]
     project = connect(args).project(args.project)
-    run = project.run(args=extra, env=env_pairs(args.env), gpus=args.gpus)
+    run = project.run(args=args.args, env=env_pairs(args.env), gpus=args.gpus)
     return finish_run(args, run)
 
 
@@ -297,7 +295,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--env", action="append", metavar="KEY=VALUE")
     p.add_argument("--wait", action="store_true", help="wait; exit 0 if the run succeeded, else 1")
     p.add_argument("--follow", action="store_true", help="print the log live (implies --wait)")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the training script, after --")
+    p.epilog = "Everything after -- goes to the training script unchanged."
     p = add("runs", cmd_runs, "list runs, newest first")
     p.add_argument("project", nargs="?")
     p.add_argument("--state")
@@ -328,7 +326,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Split at the first `--` ourselves: argparse would let script options pose as ours.
+    script_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, script_args = argv[:cut], argv[cut + 1:]
     args = parser().parse_args(argv)
+    args.args = script_args
     try:
         return args.func(args)
     except BeekeeperAPIError as exc:

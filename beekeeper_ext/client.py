@@ -282,7 +282,9 @@ class Project:
     # -- runs ---------------------------------------------------------------------------------
     def run(self, args: list[str] | None = None, env: dict[str, str] | None = None,
             gpus: int | list[int] | None = None, **extra) -> Run:
-        body: dict[str, Any] = {"args": list(args or []), "env": dict(env or {}), **extra}
+        # Passed through as given: the server validates (and names the field of) anything wrong.
+        body: dict[str, Any] = {"args": [] if args is None else list(args) if isinstance(args, tuple) else args,
+                                "env": {} if env is None else env, **extra}
         if gpus is not None:
             body["gpus"] = gpus
         return Run.from_json(self.client, self.client._json("POST", f"{self._base}/runs", body))

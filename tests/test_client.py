@@ -118,7 +118,8 @@ def test_runs_lifecycle_and_logs(bk, repo, server):
     assert project.download("src/outputs/result.txt", server.root / "result.txt").read_text() == "lr=0.5"
     assert run.id in [r.id for r in project.runs()]
     assert run.id in [r.id for r in bk.runs(state="succeeded")]
-    assert list(run.logs(tail=2))[-1] == "progress 100%"
+    last = list(run.logs(tail=2))
+    assert len(last) == 2 and last[0] == "progress 100%" and last[1].startswith("[beekeeper] succeeded")
 
     failed = project.run(args=["--fail"]).wait(timeout=120)
     assert failed.state == "failed" and failed.exit_code == 3 and not failed.succeeded
