@@ -271,7 +271,17 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, min(end, size - 1))
 
 
+# Types training projects produce that the mimetypes table may not know.
+EXTRA_TYPES = {".log": "text/plain", ".out": "text/plain", ".err": "text/plain", ".md": "text/markdown",
+               ".yaml": "text/yaml", ".yml": "text/yaml", ".toml": "text/plain", ".cfg": "text/plain",
+               ".ini": "text/plain", ".ipynb": "application/x-ipynb+json"}
+
+
 def content_type(name: str) -> str:
+    suffix = os.path.splitext(name)[1].lower()
+    if suffix in EXTRA_TYPES:
+        extra = EXTRA_TYPES[suffix]
+        return extra + "; charset=utf-8" if extra.startswith("text/") else extra
     guessed, encoding = mimetypes.guess_type(name)
     if encoding or not guessed:  # a .gz is its bytes, not text with an encoding
         return "application/gzip" if encoding == "gzip" else "application/octet-stream"

@@ -219,27 +219,42 @@ async def test_delete_files_and_folders(ready_project, raw, bk_app, bk_home):
         assert response.code == 400 and body_json(response)["field"] == "path", tail
 
 
-async def test_run_folder_files_guarded_while_active(ready_project, raw, bk_app, bk_home):
-    """A run's log is downloadable; its files can be deleted only once it has ended.
+async def test_run_folder_files_guarded_while_active(ready_project, api, raw, bk_home):
+    """A real run: its log is downloadable while it runs; its files can be deleted only once it ended."""
+    import asyncio
+    import time
 
-    The run row is written straight to the store to pin its state (the runs service is tested elsewhere)."""
-    project = await demo(ready_project, bk_home)
-    run_dir = project / "runs/r1"
-    run_dir.mkdir()
-    (run_dir / "output.log").write_bytes(b"line 1\nline 2\n")
-    bk_app.store.insert_run({"id": "r1", "seq": 1, "project": "demo", "state": "running",
-                             "executor": "local", "created": "2026-01-01T00:00:00Z"})
-    response = await raw("demo/files/runs/r1/output.log")
-    assert response.code == 200 and response.body == b"line 1\nline 2\n"
-    assert response.headers["Content-Type"].startswith("text/plain") or \
-        response.headers["Content-Type"] == "application/octet-stream"
-    response = await raw("demo/files/runs/r1/output.log", "DELETE")
+    script = "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
+    await ready_project("sleepy", {"train.py": script})
+    code, run = await api.post("projects/sleepy/runs", {"args": []})
+    assert code == 201, run
+    log_path = f"sleepy/files/runs/{run['id']}/output.log"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        response = await raw(log_path)
+        if response.code == 200 and b"started" in response.body:
+            break
+        await asyncio.sleep(0.2)
+    assert b"started" in response.body
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="output.log"')
+    response = await raw(log_path, "DELETE")
     assert response.code == 409 and body_json(response)["field"] == "path"
-    bk_app.store.update_run("r1", state="succeeded")
-    response = await raw("demo/files/runs/r1", "DELETE")
-    assert response.code == 400
-    response = await raw("demo/files/runs/r1/output.log", "DELETE")
-    assert response.code == 204 and not (run_dir / "output.log").exists()
+    code, listing = await api.get(f"projects/sleepy/files/runs/{run['id']}")
+    assert "output.log" in [e["name"] for e in listing["entries"]]
+    code, _ = await api.post(f"runs/{run['id']}/stop")
+    assert code in (200, 202)
+    while time.monotonic() < deadline:
+        code, state = await api.get(f"runs/{run['id']}")
+        if state["state"] in ("stopped", "failed", "succeeded", "lost"):
+            break
+        await asyncio.sleep(0.2)
+    assert state["state"] == "stopped"
+    response = await raw(f"sleepy/files/runs/{run['id']}", "DELETE")
+    assert response.code == 400  # the run itself is deleted with DELETE /runs/{id}
+    response = await raw(log_path, "DELETE")
+    assert response.code == 204
+    assert not (bk_home / f"projects/sleepy/runs/{run['id']}/output.log").exists()
 
 
 ATTACKS = {
