@@ -236,9 +236,30 @@ def cmd_files(args) -> int:
     return EXIT_OK
 
 
+def _gib(value) -> str:
+    return f"{(value or 0) / 1024**3:.1f}"
+
+
 def cmd_metrics(args) -> int:
     metrics = connect(args).metrics()
-    emit(args, metrics)
+    if args.json:
+        emit(args, metrics)
+        return EXIT_OK
+    cpu, mem, disk = metrics.get("cpu") or {}, metrics.get("memory") or {}, metrics.get("disk") or {}
+    load = " ".join(f"{x:.2f}" for x in cpu.get("load_average") or [])
+    print(f"CPU     {cpu.get('percent')}% of {cpu.get('count')} cores (load {load})")
+    print(f"Memory  {_gib(mem.get('used'))} / {_gib(mem.get('total'))} GiB ({mem.get('percent')}%)")
+    if disk:
+        print(f"Disk    {_gib(disk.get('used'))} / {_gib(disk.get('total'))} GiB ({disk.get('percent')}%) "
+              f"at {disk.get('path')}")
+    gpus = metrics.get("gpus") or []
+    if gpus:
+        print(table(gpus, [k for k in gpus[0] if not isinstance(gpus[0][k], (dict, list))]))
+    else:
+        print(f"GPUs    none ({metrics.get('gpu_status') or 'no GPU visible'})")
+    runs = metrics.get("runs") or []
+    if runs:
+        print(table(runs, [k for k in runs[0] if not isinstance(runs[0][k], (dict, list))]))
     return EXIT_OK
 
 

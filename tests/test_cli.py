@@ -146,5 +146,9 @@ def test_runs_wait_exit_codes_and_logs(cli, server, repo):
     assert code == 0 and out.splitlines()[0].split()[:3] == ["ID", "PROJECT", "STATE"]
     code, out, err = cli("download", "delta", f"runs/{run['id']}/output.log", "-o", "log.txt", env=env)
     assert code == 0, err
+    code, out, err = cli("metrics", env=env)
+    assert code == 0 and out.startswith("CPU ") and "Memory" in out
+    code, out, err = cli("metrics", "--json", env=env)
+    assert code == 0 and json.loads(out)["cpu"]["count"] >= 1
     code, out, err = cli("status", "no-such-run", env=env)
     assert code == 2 and "not found" in err

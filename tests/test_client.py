@@ -137,6 +137,8 @@ def test_runs_lifecycle_and_logs(bk, repo, server):
     with pytest.raises(BeekeeperAPIError) as info:
         project.run(args="not-a-list")
     assert info.value.status == 400 and info.value.field == "args"
+    metrics = bk.metrics()
+    assert metrics["cpu"]["count"] >= 1 and metrics["memory"]["total"] > 0
     with pytest.raises(BeekeeperAPIError) as info:
         bk.run("no-such-run")
     assert info.value.status == 404
