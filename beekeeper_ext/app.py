@@ -161,6 +161,7 @@ class BeekeeperApp(ExtensionApp):
 
     async def stop_extension(self):
         await self.runs.stop_supervisor()  # the runs themselves keep going
+        await self.logs.close()
         await self.projects.stop()
         for executor in self.executors.values():
             await executor.close()

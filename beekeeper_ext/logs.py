@@ -127,6 +127,14 @@ class LogHub:
     def watched(self) -> int:
         return len(self._watches)
 
+    async def close(self) -> None:
+        """Jupyter is stopping: end the watchers (followers see their sockets close)."""
+        tasks = [w._task for w in self._watches.values() if w._task]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._watches.clear()
+
     async def follow(self, path: Path, offset: int, writing: Callable[[], bool]) -> AsyncIterator[tuple[int, bytes]]:
         """Yield (offset, bytes) from `offset` on, then each new write, until `writing()` is
         False and every byte has been yielded."""
