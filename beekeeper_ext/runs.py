@@ -402,8 +402,9 @@ class RunService:
         while True:
             self._wake.clear()
             try:
-                for row in self.store.list_runs(states=["running"]):
-                    await self._check(row)
+                for row in self.store.list_runs(states=("starting", "running")):
+                    if row["state"] == "running" or (row["external_id"] and row["id"] not in self._launches):
+                        await self._check(row)  # a "starting" run polled here waits inside its engine
                 self._schedule()
             except asyncio.CancelledError:
                 raise
@@ -441,6 +442,12 @@ class RunService:
                                                   if status.exit_code is not None else "")
                            + (f": {message}" if message and state != "stopped" else ""))
             self._finish(fresh, state, exit_code=status.exit_code, message=message, **extra)
+        elif status.state == "pending" and fresh["state"] == "running":
+            self._set(row["id"], state="starting", **extra)  # e.g. Ray holds the job until GPUs free up
+        elif status.state == "running" and fresh["state"] == "starting":
+            self._set(row["id"], state="running", **extra)
+        elif status.state == "pending":
+            pass
         elif recovering:
             self._set(row["id"], state="running", **extra)
             log.info("re-attached to run %s (pid %s)", row["id"], row["pid"])
@@ -454,7 +461,7 @@ class RunService:
             self._finish(row, "stopped", message="stopped while queued")
         elif row["state"] in ("starting", "running"):
             row = self._set(run_id, message=STOP_REQUESTED)
-            if row["state"] == "running":
+            if row["state"] == "running" or (row["external_id"] and run_id not in self._launches):
                 self._request_stop(row)
         return self.get(run_id)
 
