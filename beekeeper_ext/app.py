@@ -23,6 +23,7 @@ from .git import GitOps
 from .examples import Examples
 from .files import FileService
 from .logs import LogHub
+from .metrics import MetricsService
 from .projects import ProjectService
 from .runs import RunService
 from .store import Store
@@ -122,6 +123,8 @@ class BeekeeperApp(ExtensionApp):
         self.projects.delete_guards.append(self.runs.active_reason)
         self.projects.delete_hooks.append(self.runs.forget_project)
         self.logs = LogHub(lambda: self.log_poll_interval)
+        self.metrics = MetricsService(home, self.store, lambda: self.metrics_interval, lambda: self.metrics_history)
+        self.runs.usage_provider = self.metrics.run_usage
         self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
         self.example_projects = Examples(home, self.projects)
         self.settings["beekeeper"] = self
@@ -162,6 +165,7 @@ class BeekeeperApp(ExtensionApp):
     async def stop_extension(self):
         await self.runs.stop_supervisor()  # the runs themselves keep going
         await self.logs.close()
+        await self.metrics.stop()
         await self.projects.stop()
         for executor in self.executors.values():
             await executor.close()

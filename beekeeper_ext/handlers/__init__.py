@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import events, examples, files, logs, meta, projects, runs
+from . import events, examples, files, logs, meta, metrics, projects, runs
 
 
 def routes() -> list[tuple]:
     """Every (pattern, handler) pair Beekeeper serves, API and proxy alike."""
     table: list[tuple] = []
-    for module in (meta, projects, runs, logs, events, files, examples):
+    for module in (meta, projects, runs, logs, events, files, examples, metrics):
         table.extend(module.ROUTES)
     return table
