@@ -404,11 +404,15 @@ class RayExecutor(Executor):
                 return info
             info["ray_version"] = json.loads(body).get("ray_version")
             info["reachable"] = True
-            code, body = await self._call("GET", "/api/cluster_status", timeout=4)
+            code, body = await self._call("GET", "/api/v0/nodes?detail=1", timeout=4)
             if code == 200:
-                usage = json.loads(body)["data"]["clusterStatus"]["loadMetricsReport"]["usage"]
-                used, total = usage.get("GPU", [0, 0])
-                info["gpus"] = {"total": total, "used": used}
+                nodes = json.loads(body)["data"]["result"]["result"]
+                total = sum(n.get("resources_total", {}).get("GPU", 0) for n in nodes if n.get("state") == "ALIVE")
+                info["gpus"] = {"total": total, "used": None}
+                code, body = await self._call("GET", "/api/cluster_status", timeout=4)
+                usage = json.loads(body)["data"]["clusterStatus"]["loadMetricsReport"]["usage"] if code == 200 else {}
+                if "GPU" in usage:  # the autoscaler's view; empty for a few seconds after the head starts
+                    info["gpus"]["used"] = usage["GPU"][0]
         except RayUnreachable as exc:
             info["detail"] = str(exc)
         except (ValueError, KeyError, TypeError):

@@ -1,0 +1,278 @@
+"""Runs on a real local Ray head through Beekeeper's HTTP API.
+
+The head is started once for the module (it is heavy on a 2-core machine) with `--num-gpus=2`
+declared, so Ray's GPU placement and CUDA_VISIBLE_DEVICES are exercised without a GPU; it is
+stopped with `ray stop --force` at the end whatever happens. Jobs are tiny scripts that wait on
+flag files in the test's tmp folder (the "shared filesystem" here is simply this machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray")
+
+from live_server import LiveServer, free_port  # noqa: E402
+from runhelpers import LiveApi, read_stream, wait_log, wait_run  # noqa: E402
+
+pytestmark = pytest.mark.ray
+
+VENV_BIN = Path(sys.executable).parent
+
+WAITER = """
+import os, sys, time
+print("CVD=" + os.environ.get("CUDA_VISIBLE_DEVICES", "<unset>"), flush=True)
+print("started", flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.1)
+for i in range(3):
+    print(f"step {i}", flush=True)
+print("done", flush=True)
+"""
+
+
+class RayHead:
+    def __init__(self, root: Path):
+        self.root = root
+        self.port, self.dashboard_port = free_port(), free_port()
+        self.address = f"http://127.0.0.1:{self.dashboard_port}"
+        # The job entrypoints (and the working-dir bootstrap) find `python` and `uv` on PATH.
+        self.env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}", "RAY_USAGE_STATS_ENABLED": "0"}
+
+    def ray(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+        return subprocess.run([str(VENV_BIN / "ray"), *args], env=self.env, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def start(self) -> None:
+        out = self.ray("start", "--head", "--node-ip-address=127.0.0.1", f"--port={self.port}",
+                       "--dashboard-host=127.0.0.1", f"--dashboard-port={self.dashboard_port}",
+                       "--num-gpus=2", "--num-cpus=4", "--include-dashboard=true", "--disable-usage-stats",
+                       f"--temp-dir={self.root}")
+        assert out.returncode == 0, out.stdout + out.stderr
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.address + "/api/jobs/", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError("Ray's Jobs API never answered")
+
+    def stop(self) -> None:
+        self.ray("stop", "--force", timeout=120)
+
+
+@pytest.fixture(scope="module")
+def ray_head():
+    root = Path(f"/tmp/bkray-{os.getpid()}-{free_port()}")  # Ray's socket paths must stay short
+    root.mkdir(parents=True)
+    head = RayHead(root)
+    try:
+        head.start()
+        yield head
+    finally:
+        head.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def ray_config(request, tmp_path):
+    """c.RayExecutor.* for one test (indirect parametrization); node venvs go to the test's tmp."""
+    return {"node_venv_cache": str(tmp_path / "node-venvs"), **getattr(request, "param", {})}
+
+
+@pytest.fixture
+def bk_config(request, ray_head):
+    return getattr(request, "param", None) or {"ray_address": ray_head.address}
+
+
+@pytest.fixture
+def jp_server_config(bk_home, bk_config, ray_config):
+    return {"ServerApp": {"jpserver_extensions": {"beekeeper_ext": True}},
+            "BeekeeperApp": {"home": str(bk_home), **bk_config}, "RayExecutor": ray_config}
+
+
+async def test_executors_lists_ray_reachable(api):
+    code, body = await api.get("executors")
+    assert code == 200, body
+    ray = next(e for e in body["executors"] if e["name"] == "ray")
+    assert ray["reachable"] is True, ray
+    assert ray["ray_version"]
+    assert ray["gpus"]["total"] == 2
+    assert ray["mode"] == "shared-filesystem"
+    assert any(e["name"] == "local" for e in body["executors"])
+
+
+async def test_gpu_run_streams_its_log_and_gets_gpus_from_ray(api, ready_project, jp_ws_fetch, tmp_path, bk_home):
+    await ready_project("rayjob", {"train.py": WAITER})
+    gate = tmp_path / "gate"
+    code, run = await api.post("projects/rayjob/runs", {"executor": "ray", "gpus": 1, "args": [str(gate)]})
+    assert code == 201, run
+    assert run["executor"] == "ray"
+    # The stream is followed while Ray mirrors the job's log into output.log.
+    first, end = await read_stream(jp_ws_fetch, ["beekeeper", "api", "runs", run["id"], "log", "stream"],
+                                   stop_after=1, timeout=120)
+    assert end is None and first
+    body = await wait_log(api, run["id"], "started", timeout=120)
+    cvd = body.decode().split("CVD=")[1].split()[0]
+    assert cvd in ("0", "1")  # set by Ray for entrypoint_num_gpus=1; Beekeeper's pool is empty here
+    gate.touch()
+    done = await wait_run(api, run["id"], timeout=120)
+    assert done["state"] == "succeeded", done
+    assert done["exit_code"] == 0 and done["mode"] == "shared-filesystem"
+    messages, end = await read_stream(jp_ws_fetch, ["beekeeper", "api", "runs", run["id"], "log", "stream"])
+    streamed = "".join(m["data"] for m in messages)
+    assert end is not None and end["state"] == "succeeded"
+    code, raw = await api.get(f"runs/{run['id']}/log")
+    assert streamed == raw
+    # Every line once, in order: mirroring neither lost nor repeated anything.
+    lines = [ln for ln in streamed.splitlines() if ln.startswith(("step", "started", "done", "CVD="))]
+    assert lines == [f"CVD={cvd}", "started", "step 0", "step 1", "step 2", "done"]
+    record = json.loads((bk_home / "projects" / "rayjob" / "runs" / run["id"] / "run.json").read_text())
+    assert record["mode"] == "shared-filesystem" and record["executor"] == "ray"
+
+
+async def test_stop_ends_a_ray_run_stopped(api, ready_project, tmp_path, ray_head):
+    await ready_project("raystop", {"train.py": WAITER})
+    code, run = await api.post("projects/raystop/runs", {"executor": "ray", "gpus": 1,
+                                                         "args": [str(tmp_path / "never")]})
+    assert code == 201, run
+    await wait_log(api, run["id"], "started", timeout=120)
+    code, body = await api.post(f"runs/{run['id']}/stop")
+    assert code == 202, body
+    done = await wait_run(api, run["id"], timeout=120)
+    assert done["state"] == "stopped", done
+    job = json.loads(urllib.request.urlopen(f"{ray_head.address}/api/jobs/{run['id']}", timeout=10).read())
+    assert job["status"] == "STOPPED"
+
+
+async def test_third_gpu_job_waits_for_a_free_gpu(api, ready_project, tmp_path):
+    await ready_project("raygpus", {"train.py": WAITER})
+    gates = [tmp_path / f"gate{i}" for i in range(3)]
+    runs = []
+    for gate in gates:
+        code, run = await api.post("projects/raygpus/runs", {"executor": "ray", "gpus": 1, "args": [str(gate)],
+                                                             "allow_parallel": True})
+        assert code == 201, run
+        runs.append(run)
+    first = [await wait_log(api, r["id"], "started", timeout=120) for r in runs[:2]]
+    devices = sorted(b.decode().split("CVD=")[1].split()[0] for b in first)
+    assert devices == ["0", "1"]  # Ray gave each its own GPU
+    # Two jobs hold both declared GPUs: Ray keeps the third PENDING, Beekeeper shows it starting.
+    waiting = await wait_run(api, runs[2]["id"], ("starting",), timeout=60)
+    assert waiting["state"] == "starting"
+    code, log = await api.get(f"runs/{runs[2]['id']}/log")
+    assert "started" not in log
+    gates[0].touch()
+    assert (await wait_run(api, runs[0]["id"], timeout=120))["state"] == "succeeded"
+    body = await wait_log(api, runs[2]["id"], "started", timeout=120)
+    assert body.decode().split("CVD=")[1].split()[0] in ("0", "1")
+    assert (await wait_run(api, runs[2]["id"], ("running",), timeout=60))["state"] == "running"
+    gates[1].touch()
+    gates[2].touch()
+    for run in runs[1:]:
+        assert (await wait_run(api, run["id"], timeout=120))["state"] == "succeeded"
+
+
+@pytest.mark.parametrize("ray_config", [{"shared_filesystem": False}], indirect=True)
+async def test_working_dir_mode_builds_the_venv_on_the_node(api, ready_project, tmp_path):
+    script = "import os, sys\nprint('exe', sys.executable)\nprint('git shipped', os.path.exists('.git'))\n"
+    await ready_project("raywd", {"train.py": script})
+    code, executors = await api.get("executors")
+    assert next(e for e in executors["executors"] if e["name"] == "ray")["mode"] == "working-dir"
+    code, run = await api.post("projects/raywd/runs", {"executor": "ray", "gpus": 0})
+    assert code == 201, run
+    done = await wait_run(api, run["id"], timeout=240)
+    code, log = await api.get(f"runs/{run['id']}/log")
+    assert done["state"] == "succeeded", (done, log)
+    assert done["mode"] == "working-dir"
+    assert "git shipped False" in log and "building the venv" in log
+    assert str(tmp_path / "node-venvs") in log  # the interpreter is the node-built venv, not the project's
+
+
+async def test_restart_reattaches_to_a_ray_job(ray_head, make_repo, tmp_path):
+    gate = tmp_path / "gate"
+    root = tmp_path / "srv"
+    config = {"ray_address": ray_head.address}
+    server = LiveServer(root, config)
+    try:
+        api = LiveApi(server)
+        repo = make_repo({"train.py": WAITER})
+        assert api.post("projects", {"name": "rayre", "git_url": repo.url})[0] == 201
+        api.wait_ready("rayre")
+        code, run = api.post("projects/rayre/runs", {"executor": "ray", "gpus": 1, "args": [str(gate)]})
+        assert code == 201, run
+        api.wait_log(run["id"], "started", timeout=120)
+    finally:
+        server.stop()
+    gate.touch()  # the job goes on and ends while no Jupyter watches it
+    server = LiveServer(root, config)
+    try:
+        api = LiveApi(server)
+        done = api.wait_run(run["id"], timeout=180)
+        assert done["state"] == "succeeded", done
+        log = api.log(run["id"]).decode()
+        for line in ("started", "step 0", "step 2", "done"):
+            assert log.count(line + "\n") == 1, log
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("bk_config", [{"ray_address": "http://127.0.0.1:9"}], indirect=True)
+async def test_unreachable_ray_fails_the_run_clearly_and_local_still_works(api, ready_project, bk_config):
+    code, body = await api.get("executors")
+    ray = next(e for e in body["executors"] if e["name"] == "ray")
+    assert ray["reachable"] is False and "unreachable" in ray["detail"]
+    await ready_project("raydown", {"train.py": "print('local fine')\n"})
+    code, run = await api.post("projects/raydown/runs", {"executor": "ray", "gpus": 1})
+    assert code == 201, run
+    done = await wait_run(api, run["id"], timeout=60)
+    assert done["state"] == "failed"
+    assert "Ray at http://127.0.0.1:9 is unreachable" in done["message"]
+    code, run = await api.post("projects/raydown/runs", {"executor": "local", "gpus": 0})
+    assert code == 201, run
+    done = await wait_run(api, run["id"], timeout=60)
+    assert done["state"] == "succeeded", done
+
+
+async def test_a_head_that_refuses_the_job_gives_rays_reason(ray_head, tmp_path):
+    """Executor level: Ray refuses a second job with the same submission id (= run id)."""
+    from beekeeper_ext.errors import BeekeeperError
+    from beekeeper_ext.executors import LaunchSpec
+    from beekeeper_ext.executors.ray import RayExecutor
+
+    executor = RayExecutor(home=tmp_path, address=ray_head.address)
+    run_dir = tmp_path / "projects" / "p" / "runs" / "dup-1"
+    run_dir.mkdir(parents=True)
+    spec = LaunchSpec(run_id=f"dup-{free_port()}", project="p", argv=[sys.executable, "-c", "print(1)"],
+                      cwd=tmp_path, env={}, log_path=run_dir / "output.log", run_dir=run_dir, venv=tmp_path)
+    try:
+        handle = await executor.submit(spec)
+        assert handle.external_id == spec.run_id
+        with pytest.raises(BeekeeperError) as refused:
+            await executor.submit(spec)
+        assert "refused the job" in refused.value.message and "already exists" in refused.value.message
+    finally:
+        await executor.close()
+
+
+@pytest.mark.parametrize("ray_config", [{"node_python": "/nonexistent/python", "shared_filesystem": False}],
+                         indirect=True)
+async def test_a_job_failing_on_the_node_carries_rays_message(api, ready_project):
+    await ready_project("raybroken", {"train.py": "print('never')\n"})
+    code, run = await api.post("projects/raybroken/runs", {"executor": "ray", "gpus": 0})
+    assert code == 201, run
+    done = await wait_run(api, run["id"], timeout=180)
+    assert done["state"] == "failed", done
+    assert done["message"].startswith("Ray: ") and "/nonexistent/python" in done["message"], done
