@@ -27,6 +27,7 @@ from .metrics import MetricsService
 from .projects import ProjectService
 from .runs import RunService
 from .store import Store
+from .tensorboard import TensorBoardService
 
 
 class BeekeeperApp(ExtensionApp):
@@ -125,6 +126,9 @@ class BeekeeperApp(ExtensionApp):
         self.logs = LogHub(lambda: self.log_poll_interval)
         self.metrics = MetricsService(home, self.store, lambda: self.metrics_interval, lambda: self.metrics_history)
         self.runs.usage_provider = self.metrics.run_usage
+        self.tensorboards = TensorBoardService(self.projects, lambda: self.tensorboard_idle_timeout,
+                                               lambda: self.tensorboard_reload_interval)
+        self.projects.delete_hooks.append(self.tensorboards.forget_project)
         self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
         self.example_projects = Examples(home, self.projects)
         self.settings["beekeeper"] = self
@@ -166,6 +170,7 @@ class BeekeeperApp(ExtensionApp):
         await self.runs.stop_supervisor()  # the runs themselves keep going
         await self.logs.close()
         await self.metrics.stop()
+        await self.tensorboards.close()
         await self.projects.stop()
         for executor in self.executors.values():
             await executor.close()

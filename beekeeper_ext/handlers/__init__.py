@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from . import events, examples, files, logs, meta, metrics, projects, runs
+from . import events, examples, files, logs, meta, metrics, projects, runs, tensorboard
 
 
 def routes() -> list[tuple]:
     """Every (pattern, handler) pair Beekeeper serves, API and proxy alike."""
     table: list[tuple] = []
-    for module in (meta, projects, runs, logs, events, files, examples, metrics):
+    for module in (meta, projects, runs, logs, events, files, examples, metrics, tensorboard):
         table.extend(module.ROUTES)
     return table

@@ -1,0 +1,278 @@
+"""TensorBoard per project, behind Beekeeper's authenticated proxy, against real processes.
+
+The live test runs a real training script as a Beekeeper run that writes scalars while it runs,
+and a real TensorBoard (Beekeeper's own) read through the proxy. Lifecycle tests that do not need
+TensorBoard's own behaviour (credential stripping, idle stop, crash restart, delete) swap the
+started program for a tiny real HTTP server that echoes what it received, via the service's
+`command` hook, so they can see exactly what crossed the proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from runhelpers import wait_log, wait_run
+from tornado.httpclient import HTTPClientError
+
+import beekeeper_ext
+
+TBEVENTS = (Path(beekeeper_ext.__file__).parent / "example_project" / "tbevents.py").read_text()
+
+TRAIN = """\
+import time
+from tbevents import SummaryWriter
+
+writer = SummaryWriter("runs/exp1")
+for step in range(400):
+    writer.add_scalar("loss", 1.0 / (step + 1), step)
+    writer.add_scalar("accuracy", step / 400, step)
+    print("step", step, flush=True)
+    time.sleep(0.3)
+"""
+
+ECHO = """\
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class Echo(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"path": self.path, "headers": dict(self.headers.items())}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_POST = do_GET
+    def log_message(self, *args):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
+"""
+
+
+@pytest.fixture
+def bk_config():
+    return {"tensorboard_reload_interval": 1}
+
+
+@pytest.fixture
+def echo_backend(bk_app, tmp_path):
+    """Make the service start the echo server instead of TensorBoard (same ports, same lifecycle)."""
+    script = tmp_path / "echo.py"
+    script.write_text(ECHO)
+    bk_app.tensorboards.command = lambda logdir, port, reload: [sys.executable, str(script), str(port)]
+    return bk_app.tensorboards
+
+
+async def tb_fetch(jp_fetch, name, *path, **kwargs):
+    return await jp_fetch("beekeeper", "tensorboard", name, *path, **kwargs)
+
+
+async def poll(fn, timeout=120, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await fn()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "condition never became true"
+        await asyncio.sleep(interval)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, monkeypatch):
+    # pytest-jupyter exports this interpreter's sys.path as PYTHONPATH; the run's venv must not get it.
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    await ready_project("live", {"train.py": TRAIN, "tbevents.py": TBEVENTS})
+    code, run = await api.post("projects/live/runs", {})
+    assert code == 201, run
+    try:
+        await wait_log(api, run["id"], "step 2\n")
+        code, status = await api.post("projects/live/tensorboard")
+        assert code == 202 and status["state"] in ("starting", "ready"), status
+        assert status["url"] == "/beekeeper/tensorboard/live/"
+        pid = status["pid"]
+        code, again = await api.post("projects/live/tensorboard")  # reuse, not a second one
+        assert again["pid"] == pid and bk_app.tensorboards.starts == 1
+        ready = await poll(lambda: _state(api, "live", "ready"))
+        assert ready["pid"] == pid
+        listening = [c.laddr.ip for c in psutil.Process(pid).net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN]
+        assert listening and set(listening) <= {"127.0.0.1", "::ffff:127.0.0.1"}  # loopback only
+
+        async def tags():
+            response = await tb_fetch(jp_fetch, "live", "data", "plugin", "scalars", "tags")
+            body = json.loads(response.body)
+            return body if "exp1" in body else None
+
+        assert set((await poll(tags))["exp1"]) == {"loss", "accuracy"}
+
+        async def points():
+            response = await tb_fetch(jp_fetch, "live", "data", "plugin", "scalars", "scalars",
+                                      params={"run": "exp1", "tag": "loss"})
+            return json.loads(response.body)
+
+        first = await points()
+        assert first and all(value == pytest.approx(1.0 / (step + 1), rel=1e-6) for _, step, value in first)
+        # New scalars appear while TensorBoard keeps running: no restart, same process.
+        later = await poll(lambda: _grown(points, len(first) + 3))
+        assert [step for _, step, _ in later] == list(range(len(later)))
+        assert bk_app.tensorboards.starts == 1 and (await _state(api, "live", "ready"))["pid"] == pid
+
+        page = await tb_fetch(jp_fetch, "live", "index.html")
+        assert page.code == 200 and b"<html" in page.body.lower()
+        with pytest.raises(HTTPClientError) as err:  # /beekeeper/tensorboard/NAME → NAME/
+            await jp_fetch("beekeeper", "tensorboard", "live", follow_redirects=False)
+        assert err.value.code == 302 and err.value.response.headers["Location"].endswith("/tensorboard/live/")
+
+        code, scalars = await api.get("projects/live/scalars")
+        assert code == 200
+        loss = scalars["runs"]["exp1"]["loss"]
+        assert loss["step"] >= later[-1][1]
+        assert loss["value"] == pytest.approx(1.0 / (loss["step"] + 1), rel=1e-6)
+        assert scalars["runs"]["exp1"]["accuracy"]["value"] == pytest.approx(
+            scalars["runs"]["exp1"]["accuracy"]["step"] / 400, rel=1e-6, abs=1e-9)
+
+        code, stopped = await api.delete("projects/live/tensorboard")
+        assert code == 200 and stopped["state"] == "stopped"
+        await poll(lambda: _true(gone(pid)), timeout=30)
+        assert not [p for p in psutil.process_iter(["cmdline"]) if str(bk_app.home_path) in
+                    " ".join(p.info["cmdline"] or []) and "tensorboard" in " ".join(p.info["cmdline"] or [])]
+    finally:
+        await api.post(f"runs/{run['id']}/stop")
+        await wait_run(api, run["id"])
+
+
+async def _state(api, name, wanted):
+    code, status = await api.get(f"projects/{name}/tensorboard")
+    assert code == 200, status
+    return status if status["state"] == wanted else None
+
+
+async def _grown(points, count):
+    values = await points()
+    return values if len(values) >= count else None
+
+
+async def _true(value):
+    return value
+
+
+async def test_proxy_refuses_anonymous_with_403(jp_fetch, ready_project, bk_app):
+    await ready_project("anon")
+    for method, body in (("GET", None), ("POST", b"")):
+        with pytest.raises(HTTPClientError) as err:
+            await tb_fetch(jp_fetch, "anon", "data", "environment", method=method, body=body,
+                           headers={"Authorization": ""}, follow_redirects=False)
+        assert err.value.code == 403  # not a redirect to the login page
+    assert bk_app.tensorboards.starts == 0  # nothing started for an anonymous caller
+
+
+async def test_unknown_project(api, jp_fetch):
+    code, body = await api.post("projects/nope/tensorboard")
+    assert code == 404
+    with pytest.raises(HTTPClientError) as err:
+        await tb_fetch(jp_fetch, "nope", "data", "environment")
+    assert err.value.code == 404
+    code, body = await api.get("projects/nope/scalars")
+    assert code == 404
+
+
+async def test_no_jupyter_credentials_reach_tensorboard(jp_fetch, ready_project, echo_backend, jp_base_url,
+                                                       jp_auth_header):
+    await ready_project("echo")
+    token = jp_auth_header["Authorization"].split()[-1]
+    # Authenticated by ?token= (as a shared link would be), with a session cookie alongside.
+    response = await tb_fetch(jp_fetch, "echo", "data", "x", params={"token": token, "keep": "1"},
+                              headers={"Authorization": "", "Cookie": "username-x=secret-cookie; _xsrf=abc"})
+    seen = json.loads(response.body)
+    assert seen["path"] == "/data/x?keep=1"
+    names = {k.lower() for k in seen["headers"]}
+    assert not names & {"cookie", "authorization", "x-xsrftoken"}
+    assert token not in json.dumps(seen) and "secret-cookie" not in json.dumps(seen)
+    # And by the Authorization header.
+    response = await tb_fetch(jp_fetch, "echo", "data", "z")
+    seen = json.loads(response.body)
+    assert "authorization" not in {k.lower() for k in seen["headers"]} and token not in json.dumps(seen)
+    assert seen["headers"]["X-Forwarded-Prefix"] == jp_base_url.rstrip("/") + "/beekeeper/tensorboard/echo"
+    response = await tb_fetch(jp_fetch, "echo", "data", "y", method="POST", body=b"{}")
+    seen = json.loads(response.body)
+    assert seen["path"] == "/data/y" and "authorization" not in {k.lower() for k in seen["headers"]}
+
+
+async def test_idle_shutdown_then_lazy_restart(api, jp_fetch, ready_project, echo_backend, bk_app):
+    await ready_project("idle")
+    bk_app.tensorboard_idle_timeout = 1.5
+    await tb_fetch(jp_fetch, "idle", "data", "a")
+    pid = (await api.get("projects/idle/tensorboard"))[1]["pid"]
+    for _ in range(4):  # requests keep it alive past the timeout
+        await asyncio.sleep(0.5)
+        await tb_fetch(jp_fetch, "idle", "data", "a")
+    assert (await api.get("projects/idle/tensorboard"))[1]["pid"] == pid
+    await poll(lambda: _state(api, "idle", "stopped"), timeout=30)
+    await poll(lambda: _true(gone(pid)), timeout=30)
+    response = await tb_fetch(jp_fetch, "idle", "data", "b")  # the next request starts it again
+    assert json.loads(response.body)["path"] == "/data/b" and echo_backend.starts == 2
+
+
+async def test_crashed_tensorboard_restarts_on_next_request(api, jp_fetch, ready_project, echo_backend):
+    await ready_project("crash")
+    await tb_fetch(jp_fetch, "crash", "data", "a")
+    pid = (await api.get("projects/crash/tensorboard"))[1]["pid"]
+    os.kill(pid, signal.SIGKILL)
+    status = await poll(lambda: _state(api, "crash", "crashed"), timeout=30)
+    assert "-9" in status["message"]
+    response = await tb_fetch(jp_fetch, "crash", "data", "b")
+    assert response.code == 200 and json.loads(response.body)["path"] == "/data/b"
+    code, status = await api.get("projects/crash/tensorboard")
+    assert status["state"] == "ready" and status["pid"] != pid and echo_backend.starts == 2
+
+
+async def test_project_delete_stops_it(api, jp_fetch, ready_project, echo_backend):
+    await ready_project("gone")
+    await tb_fetch(jp_fetch, "gone", "data", "a")
+    pid = (await api.get("projects/gone/tensorboard"))[1]["pid"]
+    code, _ = await api.delete("projects/gone")
+    assert code in (200, 202, 204)
+    await poll(lambda: _true(gone(pid)), timeout=30)
+    assert "gone" not in echo_backend.boards
+
+
+async def test_scalars_endpoint_reads_event_files(api, ready_project, bk_app):
+    sys.path.insert(0, str(Path(beekeeper_ext.__file__).parent / "example_project"))
+    try:
+        from tbevents import SummaryWriter
+    finally:
+        sys.path.pop(0)
+    await ready_project("sc", tensorboard_log_dir="logs/tb")
+    code, body = await api.get("projects/sc/scalars")
+    assert code == 200 and body == {"runs": {}}
+    logdir = bk_app.projects.paths("sc").src / "logs" / "tb"
+    a = SummaryWriter(str(logdir / "a"))
+    for step in range(0, 4200, 100):
+        a.add_scalar("loss", 10.0 / (step + 1), step)
+    nested = SummaryWriter(str(logdir / "b" / "seed1"))
+    nested.add_scalar("acc", 0.5, 7)
+    code, body = await api.get("projects/sc/scalars")
+    assert body["runs"]["a"]["loss"]["step"] == 4100
+    assert body["runs"]["a"]["loss"]["value"] == pytest.approx(10.0 / 4101, rel=1e-6)
+    assert body["runs"]["b/seed1"] == {"acc": {"step": 7, "value": 0.5,
+                                               "wall_time": body["runs"]["b/seed1"]["acc"]["wall_time"]}}
+    nested.add_scalar("acc", 0.75, 8)  # appended to the same file: read incrementally
+    code, body = await api.get("projects/sc/scalars")
+    assert body["runs"]["b/seed1"]["acc"]["step"] == 8 and body["runs"]["b/seed1"]["acc"]["value"] == 0.75
+    a.close()
+    nested.close()
