@@ -81,7 +81,6 @@ class Interpreters:
         found: list[tuple[str, str]] = []
         for path in self.extra_paths:
             found.append((path, "configured"))
-        found.append((sys.executable, "beekeeper"))
         pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
         for bindir in sorted((pyenv_root / "versions").glob("*/bin")):
             found.append((str(bindir / "python3"), "pyenv"))
@@ -95,7 +94,17 @@ class Interpreters:
             for name in names:
                 if re.fullmatch(r"python3(\.\d+)?", name):
                     found.append((os.path.join(folder, name), "path"))
+        # Beekeeper's own interpreter last, as its base installation: a venv's python is not
+        # an installation to build other venvs from, and listing it would show a fake path.
+        found.append((getattr(sys, "_base_executable", None) or sys.executable, "beekeeper"))
         return found
+
+    @staticmethod
+    def _installation(path: str) -> str:
+        """A python inside a virtual environment → the real executable it links to."""
+        if (Path(path).parent.parent / "pyvenv.cfg").exists():
+            return os.path.realpath(path)
+        return path
 
     async def _uv_managed(self) -> list[tuple[str, str]]:
         if not self.uv:
@@ -136,7 +145,7 @@ class Interpreters:
             for path, source in candidates:
                 real = os.path.realpath(path)
                 if os.path.isfile(real) and os.access(real, os.X_OK) and real not in unique:
-                    unique[real] = (path, source)
+                    unique[real] = (self._installation(path), source)
             probes = await asyncio.gather(*(self._probe(real) for real in unique))
             pythons = []
             seen_versions: set[tuple[str, str]] = set()

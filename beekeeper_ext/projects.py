@@ -78,8 +78,11 @@ class ProjectService:
                 self.store.update_project(row["name"], setup_state="failed",
                                           setup_message="interrupted: the server stopped during setup; "
                                                         "re-sync to try again", setup_ended=now())
-                with open(self.paths(row["name"]).setup_log, "ab") as f:
-                    f.write(b"\n[beekeeper] setup interrupted by a server restart\n")
+                try:
+                    with open(self.paths(row["name"]).setup_log, "ab") as f:
+                        f.write(b"\n[beekeeper] setup interrupted by a server restart\n")
+                except OSError:  # the folder went away while the server was down
+                    pass
 
     async def stop(self) -> None:
         for task in list(self._tasks.values()):

@@ -12,7 +12,8 @@ from .errors import bad_request
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-SCP_LIKE_RE = re.compile(r"^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+:(?!//)[^\s]+$")
+# scp-like `user@host:path` needs the `user@`, so `javascript:x` or `c:path` never pass as one.
+SCP_LIKE_RE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[^\s]+$")
 URL_SCHEMES = {"https", "http", "ssh", "git", "file"}
 BRANCH_BAD_RE = re.compile(r"[\x00-\x20~^:?*\[\\\x7f]|@\{|//|\.lock$|^/|/$|\.$")
 
