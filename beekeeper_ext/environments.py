@@ -193,20 +193,27 @@ class Environments:
         return env
 
     @staticmethod
+    def _check(code: int, tail: str, what: str) -> None:
+        """A signal (the server's own stop, Ctrl-C on its terminal) is an interruption, not a
+        broken requirement; anything else quotes the installer."""
+        if code < 0:
+            raise EnvironmentError(f"interrupted: {what} was stopped by signal {-code}; re-sync to try again")
+        if code != 0:
+            raise EnvironmentError(f"{what} failed: {tail}")
+
+    @staticmethod
     def python_in(venv: Path) -> Path:
         return venv / "bin" / "python"
 
     async def create(self, venv: Path, python_path: str, log: Path) -> None:
         argv = [self.uv, "venv", "--clear", "--python", python_path, str(venv)]
         code, tail = await run_to_log(argv, log, env=self._env())
-        if code != 0:
-            raise EnvironmentError(f"uv venv failed: {tail}")
+        self._check(code, tail, "uv venv")
 
     async def install(self, venv: Path, requirements: Path, cwd: Path, log: Path) -> None:
         argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), "-r", str(requirements)]
         code, tail = await run_to_log(argv, log, cwd=cwd, env=self._env())
-        if code != 0:
-            raise EnvironmentError(f"uv pip install failed: {tail}")
+        self._check(code, tail, "uv pip install")
 
     async def freeze(self, venv: Path) -> list[str]:
         proc = await asyncio.create_subprocess_exec(
