@@ -104,7 +104,7 @@ class RayExecutor(Executor):
         self.address = address.rstrip("/")
         if self.address and "://" not in self.address:
             self.address = "http://" + self.address
-        self._http = AsyncHTTPClient(force_instance=True, max_body_size=1024**3)
+        self._http: AsyncHTTPClient | None = None  # made on first use, inside the running loop
         self._mirrors: dict[str, asyncio.Task] = {}
         self._log_start: dict[str, int] = {}
         self._last: dict[str, tuple[float, Status]] = {}
@@ -126,6 +126,8 @@ class RayExecutor(Executor):
                               connect_timeout=min(timeout or self.request_timeout, 10),
                               request_timeout=timeout or self.request_timeout,
                               allow_nonstandard_methods=True)
+        if self._http is None:
+            self._http = AsyncHTTPClient(force_instance=True, max_body_size=1024**3)
         try:
             response = await self._http.fetch(request, raise_error=False)
         except (HTTPClientError, OSError) as exc:  # 599: refused, timed out, reset
@@ -423,4 +425,6 @@ class RayExecutor(Executor):
         """Jupyter stops; the Ray jobs go on and are found again by their submission ids."""
         for run_id in list(self._mirrors):
             await self._stop_mirror(run_id)
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
+            self._http = None

@@ -23,6 +23,8 @@ def main(argv):
     cache, python_version, requirements = argv[0], argv[1], argv[2]
     command = argv[argv.index("--") + 1:]
     content = b""
+    if requirements and not os.path.isfile(requirements):
+        requirements = ""  # the project names a file its checkout does not have: nothing to install
     if requirements:
         with open(requirements, "rb") as f:
             content = f.read()
@@ -38,7 +40,11 @@ def main(argv):
             shutil.rmtree(building, ignore_errors=True)
             uv = uv_command()
             python = ["--python", python_version] if python_version else []
-            subprocess.run([*uv, "venv", "--quiet", *python, building], check=True)
+            if subprocess.run([*uv, "venv", "--quiet", *python, building]).returncode != 0:
+                print(f"[beekeeper] Python {python_version} is not available on this node: "
+                      f"using this node's Python {sys.version.split()[0]}", flush=True)
+                shutil.rmtree(building, ignore_errors=True)
+                subprocess.run([*uv, "venv", "--quiet", "--python", sys.executable, building], check=True)
             if requirements:
                 subprocess.run([*uv, "pip", "install", "--python", os.path.join(building, "bin", "python"),
                                 "-r", requirements], check=True)
