@@ -112,6 +112,9 @@ async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, 
         listening = [c.laddr.ip for c in psutil.Process(pid).net_connections(kind="inet")
                      if c.status == psutil.CONN_LISTEN]
         assert listening and set(listening) <= {"127.0.0.1", "::ffff:127.0.0.1"}  # loopback only
+        argv = psutil.Process(pid).cmdline()
+        assert argv[:3] == [sys.executable, "-m", "tensorboard.main"]  # Beekeeper's own environment
+        assert argv[argv.index("--reload_interval") + 1] == "1"
 
         async def tags():
             response = await tb_fetch(jp_fetch, "live", "data", "plugin", "scalars", "tags")
@@ -193,7 +196,8 @@ async def test_unknown_project(api, jp_fetch):
 
 async def test_no_jupyter_credentials_reach_tensorboard(jp_fetch, ready_project, echo_backend, jp_base_url,
                                                        jp_auth_header):
-    await ready_project("echo")
+    project = await ready_project("echo")
+    assert project["tensorboard_log_dir"] == "runs"
     token = jp_auth_header["Authorization"].split()[-1]
     # Authenticated by ?token= (as a shared link would be), with a session cookie alongside.
     response = await tb_fetch(jp_fetch, "echo", "data", "x", params={"token": token, "keep": "1"},
@@ -208,6 +212,7 @@ async def test_no_jupyter_credentials_reach_tensorboard(jp_fetch, ready_project,
     seen = json.loads(response.body)
     assert "authorization" not in {k.lower() for k in seen["headers"]} and token not in json.dumps(seen)
     assert seen["headers"]["X-Forwarded-Prefix"] == jp_base_url.rstrip("/") + "/beekeeper/tensorboard/echo"
+    assert (echo_backend.projects.paths("echo").src / "runs").is_dir()  # the log dir is created on start
     response = await tb_fetch(jp_fetch, "echo", "data", "y", method="POST", body=b"{}")
     seen = json.loads(response.body)
     assert seen["path"] == "/data/y" and "authorization" not in {k.lower() for k in seen["headers"]}
