@@ -68,6 +68,16 @@ class LogProgress(git.RemoteProgress):
             self._last = line
             self.log.write(redact(line, self.secrets).encode() + b"\n")
 
+    def line_dropped(self, line):
+        """git's non-progress lines (remote messages, hints) belong in the log too."""
+        self.log.write(redact(line, self.secrets).encode() + b"\n")
+
+    def failure(self, exc: Exception) -> str:
+        """git's own `fatal:`/`error:` lines, which GitPython keeps out of the exception text."""
+        lines = [redact(line, self.secrets) for line in self.error_lines]
+        stderr = redact((getattr(exc, "stderr", None) or "").strip(), self.secrets)
+        return "\n".join(lines) or stderr or redact(str(exc), self.secrets)
+
 
 class GitOps:
     """Git work for one Beekeeper home; every public method is a coroutine that runs in a thread."""
@@ -100,13 +110,14 @@ class GitOps:
         secrets = self._secrets(credentials)
         with open(log_path, "ab", buffering=0) as log:
             log.write(f"$ git clone --branch {branch} {redact(url)} src\n".encode())
+            progress = LogProgress(log, secrets)
             try:
                 repo = git.Repo.clone_from(
                     url, src, branch=branch, env=self.env(credentials),
-                    progress=LogProgress(log, secrets), single_branch=False,
+                    progress=progress, single_branch=False,
                 )
             except git.GitCommandError as exc:
-                message = redact((exc.stderr or str(exc)).strip(), secrets)
+                message = progress.failure(exc)
                 log.write(message.encode() + b"\n")
                 raise GitFailure(message) from None
             sha = repo.head.commit.hexsha
@@ -117,6 +128,7 @@ class GitOps:
         secrets = self._secrets(credentials)
         with open(log_path, "ab", buffering=0) as log:
             log.write(f"$ git fetch origin {branch} && git checkout -B {branch} origin/{branch}\n".encode())
+            progress = LogProgress(log, secrets)
             try:
                 repo = git.Repo(src)
                 with repo.git.custom_environment(**self.env(credentials)):
@@ -124,10 +136,10 @@ class GitOps:
                     if origin.url != url:
                         origin.set_url(url)
                     origin.fetch(refspec=f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
-                                 progress=LogProgress(log, secrets), prune=True)
+                                 progress=progress, prune=True)
                     repo.git.checkout("-f", "-B", branch, f"origin/{branch}", "--")
             except (git.GitCommandError, ValueError) as exc:
-                message = redact(getattr(exc, "stderr", None) or str(exc), secrets).strip()
+                message = progress.failure(exc)
                 log.write(message.encode() + b"\n")
                 raise GitFailure(message) from None
             except git.InvalidGitRepositoryError:
