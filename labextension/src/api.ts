@@ -1,0 +1,323 @@
+/**
+ * The typed client of Beekeeper's REST API and WebSockets. Requests go through ServerConnection so
+ * the base URL, token and XSRF cookie are handled the way the rest of JupyterLab does it.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import { IScalarPoint } from './format';
+
+export interface ISetup {
+  state: string;
+  message: string | null;
+  warning: string | null;
+  started: string | null;
+  ended: string | null;
+  commit: string | null;
+  package_count: number;
+}
+
+export interface IProject {
+  name: string;
+  git_url: string;
+  branch: string;
+  python_version: string | null;
+  python: { version: string | null; path: string | null };
+  train_file: string;
+  tensorboard_log_dir: string;
+  requirements_file: string;
+  env: Record<string, string>;
+  has_credentials: boolean;
+  default_executor: string | null;
+  created: string;
+  updated: string;
+  setup: ISetup;
+}
+
+export interface IRun {
+  id: string;
+  project: string;
+  state: string;
+  executor: string | null;
+  mode: string | null;
+  command: string[] | null;
+  args: string[] | null;
+  env_keys: string[];
+  commit: string | null;
+  gpus: number[] | null;
+  exit_code: number | null;
+  message: string | null;
+  created: string;
+  started: string | null;
+  ended: string | null;
+  duration: number | null;
+  log_size: number | null;
+  queue_position: number | null;
+  usage: { cpu_percent: number; rss_bytes: number; gpu_memory_bytes: number; processes: number } | null;
+}
+
+export interface IPython {
+  version: string;
+  path: string;
+  [key: string]: unknown;
+}
+
+export interface IGpuSample {
+  index: number;
+  name?: string;
+  utilization?: number | null;
+  memory_used?: number;
+  memory_total?: number;
+  error?: string;
+}
+
+export interface IMetricsSample {
+  time: number;
+  cpu: { percent: number; count: number };
+  memory: { total: number; used: number; percent: number };
+  gpus: IGpuSample[];
+  gpu_status: string | null;
+}
+
+export interface ITensorBoardStatus {
+  project: string;
+  state: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
+  url: string;
+  message: string | null;
+}
+
+export interface IFileEntry {
+  name: string;
+  path: string;
+  size: number;
+  mtime: string;
+  kind: 'file' | 'dir' | 'symlink';
+  jupyter_path: string | null;
+}
+
+export type Scalars = Record<string, Record<string, IScalarPoint>>;
+
+/** A failed call: the server's message and, when it blames one input, that field. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly field: string | null = null
+  ) {
+    super(message);
+  }
+}
+
+const API = 'beekeeper/api';
+
+let _settings: ServerConnection.ISettings | null = null;
+
+export function settings(): ServerConnection.ISettings {
+  if (!_settings) {
+    _settings = ServerConnection.makeSettings();
+  }
+  return _settings;
+}
+
+/** Absolute URL of an API path (for links: downloads, iframes). */
+export function apiUrl(path: string, query: Record<string, string> = {}): string {
+  const s = settings();
+  const url = URLExt.join(s.baseUrl, API, path);
+  const q = URLExt.objectToQueryString(query);
+  return q ? url + q : url;
+}
+
+export function baseUrl(path: string): string {
+  return URLExt.join(settings().baseUrl, path);
+}
+
+/** Encode a project-relative path segment by segment, keeping the slashes. */
+export function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map(p => encodeURIComponent(p))
+    .join('/');
+}
+
+export async function request<T = any>(
+  path: string,
+  init: RequestInit & { query?: Record<string, string> } = {}
+): Promise<T> {
+  const { query, ...rest } = init;
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(apiUrl(path, query || {}), rest, settings());
+  } catch (error) {
+    throw new ApiError(`Cannot reach the server: ${(error as Error).message}`, 0);
+  }
+  const text = await response.text();
+  let body: any = null;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  if (!response.ok) {
+    const message =
+      (body && typeof body === 'object' && body.message) ||
+      (response.status === 404 ? 'Not found (is the Beekeeper server extension up to date?)' : '') ||
+      `${response.status} ${response.statusText}`;
+    throw new ApiError(message, response.status, (body && body.field) || null);
+  }
+  return body as T;
+}
+
+function json(method: string, body?: unknown): RequestInit {
+  return body === undefined ? { method } : { method, body: JSON.stringify(body) };
+}
+
+export const api = {
+  projects: () => request<{ projects: IProject[] }>('projects').then(r => r.projects),
+  project: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}`),
+  createProject: (body: Record<string, unknown>) => request<IProject>('projects', json('POST', body)),
+  updateProject: (name: string, body: Record<string, unknown>) =>
+    request<IProject>(`projects/${encodeURIComponent(name)}`, json('PATCH', body)),
+  deleteProject: (name: string) => request(`projects/${encodeURIComponent(name)}`, json('DELETE')),
+  resync: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}/setup`, json('POST', {})),
+  pythons: () => request<{ pythons: IPython[] }>('pythons').then(r => r.pythons),
+  runs: (name: string, limit = 100) =>
+    request<{ runs: IRun[]; total: number }>(`projects/${encodeURIComponent(name)}/runs`, {
+      query: { limit: String(limit) }
+    }),
+  allRuns: (query: Record<string, string> = {}) => request<{ runs: IRun[]; total: number }>('runs', { query }),
+  run: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}`),
+  startRun: (name: string, body: Record<string, unknown> = {}) =>
+    request<IRun>(`projects/${encodeURIComponent(name)}/runs`, json('POST', body)),
+  stopRun: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}/stop`, json('POST', {})),
+  deleteRun: (id: string) => request(`runs/${encodeURIComponent(id)}`, json('DELETE')),
+  scalars: (name: string) =>
+    request<{ runs: Scalars }>(`projects/${encodeURIComponent(name)}/scalars`).then(r => r.runs || {}),
+  tensorboard: (name: string) => request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`),
+  startTensorboard: (name: string) =>
+    request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`, json('POST', {})),
+  files: (name: string, path: string) =>
+    request<{ entries: IFileEntry[] }>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`),
+  upload: (name: string, path: string, file: Blob) =>
+    request<IFileEntry>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`, {
+      method: 'PUT',
+      body: file,
+      query: { overwrite: '1' }
+    })
+};
+
+/** ws(s)://…/beekeeper/api/<path>?…&token=… — browsers cannot set headers on WebSockets. */
+export function wsUrl(path: string, query: Record<string, string> = {}): string {
+  const s = settings();
+  const q: Record<string, string> = { ...query };
+  if (s.token) {
+    q.token = s.token;
+  }
+  return URLExt.join(s.wsUrl, API, path) + URLExt.objectToQueryString(q);
+}
+
+/**
+ * A JSON WebSocket that reconnects (with backoff) until disposed; `query()` is asked again on each
+ * connect so a log stream resumes from the last offset it saw, losing and repeating nothing.
+ */
+export class Stream {
+  private _ws: WebSocket | null = null;
+  private _disposed = false;
+  private _retry = 500;
+  private _timer: number | null = null;
+
+  constructor(
+    private _path: string,
+    private _onMessage: (msg: any) => void,
+    private _query: () => Record<string, string> = () => ({}),
+    private _onState?: (connected: boolean) => void
+  ) {
+    this._connect();
+  }
+
+  /** Stop for good (e.g. the log ended): no reconnect. */
+  dispose(): void {
+    this._disposed = true;
+    if (this._timer !== null) {
+      window.clearTimeout(this._timer);
+    }
+    if (this._ws) {
+      this._ws.onclose = null;
+      this._ws.close();
+      this._ws = null;
+    }
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  private _connect(): void {
+    if (this._disposed) {
+      return;
+    }
+    const ws = new WebSocket(wsUrl(this._path, this._query()));
+    this._ws = ws;
+    ws.onopen = () => {
+      this._retry = 500;
+      this._onState?.(true);
+    };
+    ws.onmessage = event => {
+      try {
+        this._onMessage(JSON.parse(event.data));
+      } catch (error) {
+        console.error('Beekeeper: bad stream message', error);
+      }
+    };
+    ws.onclose = () => {
+      this._onState?.(false);
+      if (this._disposed) {
+        return;
+      }
+      this._timer = window.setTimeout(() => this._connect(), this._retry);
+      this._retry = Math.min(this._retry * 2, 10000);
+    };
+  }
+}
+
+/**
+ * Follows a log (run or setup) from offset 0: `data` chunks in order, then `end` once.
+ * Reconnects with the last next_offset after a drop.
+ */
+export class LogFollower {
+  private _offset = 0;
+  private _stream: Stream;
+  private _ended = false;
+
+  constructor(
+    path: string,
+    onData: (text: string) => void,
+    onEnd: (end: { state?: string; exit_code?: number | null }) => void
+  ) {
+    this._stream = new Stream(
+      path,
+      msg => {
+        if (msg.type === 'data') {
+          if (msg.offset !== this._offset && msg.offset < this._offset) {
+            return; // already seen (never expected, but harmless)
+          }
+          this._offset = msg.next_offset;
+          onData(msg.data);
+        } else if (msg.type === 'end') {
+          this._ended = true;
+          this._stream.dispose();
+          onEnd(msg);
+        }
+      },
+      () => ({ offset: String(this._offset) })
+    );
+  }
+
+  get ended(): boolean {
+    return this._ended;
+  }
+
+  dispose(): void {
+    this._stream.dispose();
+  }
+}
