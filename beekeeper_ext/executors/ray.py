@@ -109,6 +109,7 @@ class RayExecutor(Executor):
         self._log_start: dict[str, int] = {}
         self._last: dict[str, tuple[float, Status]] = {}
         self._unreachable_since: dict[str, float] = {}
+        self._refreshing: dict[str, asyncio.Task] = {}
         self._ended: dict[str, float] = {}  # when Ray first reported the job ended, while its log drains
 
     @property
@@ -314,20 +315,35 @@ class RayExecutor(Executor):
 
     # -- poll / stop --------------------------------------------------------------------------
     async def poll(self, run: dict) -> Status:
+        """Ray's last known answer for this run, refreshed in the background.
+
+        The run service polls every run in one loop, so a slow or black-holed head must not
+        hold it up: requests to Ray run as their own task, at most one per run at a time.
+        Only the first poll of a run (e.g. right after a restart) waits, and at most 3 s.
+        """
         run_id = run["id"]
-        submission_id = run.get("external_id") or run_id
-        cached = self._last.get(run_id)
         loop = asyncio.get_running_loop()
-        if cached and loop.time() - cached[0] < self.status_interval:
-            return cached[1]
-        status = await self._status(run, submission_id)
+        cached = self._last.get(run_id)
+        task = self._refreshing.get(run_id)
+        if task is None and (cached is None or loop.time() - cached[0] >= self.status_interval):
+            task = loop.create_task(self._refresh(run))
+            self._refreshing[run_id] = task
+            task.add_done_callback(lambda _t: self._refreshing.pop(run_id, None))
+        if cached is None:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), 3)
+            except asyncio.TimeoutError:
+                return Status("running", message=f"waiting for Ray at {self.address} to answer")
+            cached = self._last.get(run_id) or (0.0, Status("running"))
+        status = cached[1]
         if status.state in TERMINAL.values() or status.state == "lost":
-            self._last.pop(run_id, None)
-            self._unreachable_since.pop(run_id, None)
-            self._log_start.pop(run_id, None)
-        else:
-            self._last[run_id] = (loop.time(), status)
+            for table in (self._last, self._unreachable_since, self._log_start):
+                table.pop(run_id, None)
         return status
+
+    async def _refresh(self, run: dict) -> None:
+        status = await self._status(run, run.get("external_id") or run["id"])
+        self._last[run["id"]] = (asyncio.get_running_loop().time(), status)
 
     async def _status(self, run: dict, submission_id: str) -> Status:
         run_id = run["id"]
@@ -400,29 +416,39 @@ class RayExecutor(Executor):
         info = {"name": self.name, "address": self.address, "mode": self.mode, "reachable": False,
                 "detail": None, "ray_version": None, "gpus": None}
         try:
-            code, body = await self._call("GET", "/api/version", timeout=4)
+            code, body = await self._call("GET", "/api/version", timeout=2.5)
             if code != 200:
                 info["detail"] = f"Ray at {self.address} answered {code}"
                 return info
             info["ray_version"] = json.loads(body).get("ray_version")
             info["reachable"] = True
-            code, body = await self._call("GET", "/api/v0/nodes?detail=1", timeout=4)
-            if code == 200:
-                nodes = json.loads(body)["data"]["result"]["result"]
-                total = sum(n.get("resources_total", {}).get("GPU", 0) for n in nodes if n.get("state") == "ALIVE")
-                info["gpus"] = {"total": total, "used": None}
-                code, body = await self._call("GET", "/api/cluster_status", timeout=4)
-                usage = json.loads(body)["data"]["clusterStatus"]["loadMetricsReport"]["usage"] if code == 200 else {}
-                if "GPU" in usage:  # the autoscaler's view; empty for a few seconds after the head starts
-                    info["gpus"]["used"] = usage["GPU"][0]
         except RayUnreachable as exc:
             info["detail"] = str(exc)
-        except (ValueError, KeyError, TypeError):
-            pass  # an older head without cluster_status: reachable, GPUs unknown
+            return info
+        try:  # GPUs are a nicety: an older or busy head leaves them unknown, never unreachable
+            info["gpus"] = await asyncio.wait_for(self._cluster_gpus(), 2.5)
+        except (RayUnreachable, asyncio.TimeoutError, ValueError, KeyError, TypeError):
+            pass
         return info
+
+    async def _cluster_gpus(self) -> dict | None:
+        code, body = await self._call("GET", "/api/v0/nodes?detail=1", timeout=2)
+        if code != 200:
+            return None
+        nodes = json.loads(body)["data"]["result"]["result"]
+        gpus = {"total": sum(n.get("resources_total", {}).get("GPU", 0) for n in nodes if n.get("state") == "ALIVE"),
+                "used": None}
+        code, body = await self._call("GET", "/api/cluster_status", timeout=2)
+        usage = json.loads(body)["data"]["clusterStatus"]["loadMetricsReport"]["usage"] if code == 200 else {}
+        if "GPU" in usage:  # the autoscaler's view; empty for a few seconds after the head starts
+            gpus["used"] = usage["GPU"][0]
+        return gpus
 
     async def close(self) -> None:
         """Jupyter stops; the Ray jobs go on and are found again by their submission ids."""
+        for task in list(self._refreshing.values()):
+            task.cancel()
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
         for run_id in list(self._mirrors):
             await self._stop_mirror(run_id)
         if self._http is not None:
