@@ -276,3 +276,27 @@ async def test_a_job_failing_on_the_node_carries_rays_message(api, ready_project
     done = await wait_run(api, run["id"], timeout=180)
     assert done["state"] == "failed", done
     assert done["message"].startswith("Ray: ") and "/nonexistent/python" in done["message"], done
+
+
+async def test_unreachable_head_keeps_a_run_running_until_the_grace_ends(tmp_path):
+    """Executor level, against a closed port: no flip to lost on the first failed poll."""
+    import asyncio
+
+    from beekeeper_ext.executors.ray import RayExecutor
+
+    executor = RayExecutor(home=tmp_path, address=f"http://127.0.0.1:{free_port()}", unreachable_grace=1.0,
+                           status_interval=0.05)
+    run = {"id": "gone-1", "external_id": "gone-1", "project": "p"}
+    try:
+        first = await executor.poll(run)
+        assert first.state == "running" and "unreachable" in first.message
+        assert "lost after 1 s" in first.message
+        status = first
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            status = await executor.poll(run)
+            if status.state == "lost":
+                break
+        assert status.state == "lost" and "unreachable" in status.message
+    finally:
+        await executor.close()
