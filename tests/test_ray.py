@@ -174,6 +174,14 @@ async def test_third_gpu_job_waits_for_a_free_gpu(api, ready_project, tmp_path):
     assert waiting["state"] == "starting"
     code, log = await api.get(f"runs/{runs[2]['id']}/log")
     assert "started" not in log
+    # A run Ray holds back can be stopped before it ever starts.
+    code, extra = await api.post("projects/raygpus/runs", {"executor": "ray", "gpus": 1, "allow_parallel": True,
+                                                           "args": [str(gates[2])]})
+    assert code == 201, extra
+    await wait_run(api, extra["id"], ("starting",), timeout=60)
+    code, body = await api.post(f"runs/{extra['id']}/stop")
+    assert code == 202, body
+    assert (await wait_run(api, extra["id"], timeout=60))["state"] == "stopped"
     gates[0].touch()
     assert (await wait_run(api, runs[0]["id"], timeout=120))["state"] == "succeeded"
     body = await wait_log(api, runs[2]["id"], "started", timeout=120)

@@ -44,7 +44,7 @@ from urllib.parse import quote, urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Dict, Float, Int, Unicode
 
 from ..errors import BeekeeperError
 from . import Executor, Handle, LaunchSpec, Status
@@ -84,6 +84,10 @@ class RayExecutor(Executor):
         True, help="BEEKEEPER_HOME is mounted at the same path on every Ray node (recommended). "
         "False: ship src/ as the job's working_dir and build the venv on the node.",
     ).tag(config=True)
+    headers = Dict(
+        {}, help="Extra HTTP headers for every call to Ray, e.g. an Authorization header when the "
+        "dashboard sits behind an authenticating proxy. Never logged.",
+    ).tag(config=True)
     request_timeout = Float(15.0, help="Seconds before any single call to Ray's API gives up.").tag(config=True)
     unreachable_grace = Float(
         120.0, help="Seconds Ray may be unreachable before its active runs are declared lost.",
@@ -122,8 +126,8 @@ class RayExecutor(Executor):
         """One request to the head; (status, body) for any HTTP answer, RayUnreachable otherwise."""
         if isinstance(body, dict):
             body = json.dumps(body).encode()
-        request = HTTPRequest(self.address + path, method=method, body=body,
-                              headers={"Content-Type": "application/json"} if body is not None else None,
+        headers = {**self.headers, **({"Content-Type": "application/json"} if body is not None else {})}
+        request = HTTPRequest(self.address + path, method=method, body=body, headers=headers,
                               connect_timeout=min(timeout or self.request_timeout, 10),
                               request_timeout=timeout or self.request_timeout,
                               allow_nonstandard_methods=True)
@@ -267,7 +271,8 @@ class RayExecutor(Executor):
         ws_url = "ws" + self.address[4:] + f"/api/jobs/{quote(submission_id)}/logs/tail"
         while True:
             try:
-                conn = await websocket_connect(HTTPRequest(ws_url, connect_timeout=10, request_timeout=None),
+                conn = await websocket_connect(HTTPRequest(ws_url, headers=dict(self.headers), connect_timeout=10,
+                                                           request_timeout=None),
                                                ping_interval=20, ping_timeout=20)
             except Exception:
                 conn = None
