@@ -156,6 +156,7 @@ class BeekeeperApp(ExtensionApp):
 
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
+        self.interpreters.warm()  # a real server start: scan interpreters before anyone asks
 
     async def executor_status(self) -> list[dict]:
         async def check(name, executor):
@@ -172,6 +173,7 @@ class BeekeeperApp(ExtensionApp):
         await self.metrics.stop()
         await self.tensorboards.close()
         await self.projects.stop()
+        await self.interpreters.close()
         for executor in self.executors.values():
             await executor.close()
         self.store.close()

@@ -120,6 +120,16 @@ class Interpreters:
         except Exception:
             return []
 
+    def warm(self) -> None:
+        """Scan in the background now, so the first create or dropdown does not wait for probes."""
+        self._warm = asyncio.get_running_loop().create_task(self.list())
+
+    async def close(self) -> None:
+        warm = getattr(self, "_warm", None)
+        if warm is not None:
+            warm.cancel()
+            await asyncio.gather(warm, return_exceptions=True)
+
     @staticmethod
     async def _probe(path: str) -> tuple[str, str] | None:
         try:
@@ -127,8 +137,15 @@ class Interpreters:
                 path, "-I", "-c", PROBE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
             )
-            out, _ = await asyncio.wait_for(proc.communicate(), 10)
         except Exception:
+            return None
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), 10)
+        except BaseException as exc:  # timed out or cancelled: leave no child behind
+            proc.kill()
+            await proc.wait()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             return None
         lines = out.decode(errors="replace").split()
         if proc.returncode != 0 or len(lines) < 2 or not VERSION_RE.match(lines[0]):
@@ -163,19 +180,29 @@ class Interpreters:
             self._cache, self._cached_at = pythons, time.monotonic()
             return pythons
 
+    @staticmethod
+    def _match(pythons: list[dict], requested: str | None) -> dict | None:
+        if not requested:
+            return pythons[0] if pythons else None
+        wanted = version_key(requested)
+        return next((p for p in pythons if version_key(p["version"])[: len(wanted)] == wanted), None)
+
     async def resolve(self, requested: str | None, field: str = "python_version") -> dict:
         """`None` → newest; `3.12` → newest 3.12.x; `3.12.1` → exactly that; else a 400."""
-        pythons = await self.list()
         if requested is not None and (not isinstance(requested, str) or not VERSION_RE.match(requested)):
             raise bad_request(field, f"{field} must look like 3.12 or 3.12.1")
+        # Resolving uses the last scan even when it is old (probing every interpreter costs
+        # seconds); only a miss, or no scan yet, pays for a fresh one.
+        cached = self._cache
+        pythons = cached if cached is not None else await self.list()
+        match = self._match(pythons, requested)
+        if match is None and cached is not None:
+            pythons = await self.list(refresh=True)
+            match = self._match(pythons, requested)
+        if match:
+            return match
         if not pythons:
             raise bad_request(field, "no Python interpreter was found on this host")
-        if not requested:
-            return pythons[0]
-        wanted = version_key(requested)
-        for python in pythons:
-            if version_key(python["version"])[: len(wanted)] == wanted:
-                return python
         available = ", ".join(sorted({p["version"] for p in pythons}, key=version_key, reverse=True))
         raise bad_request(field, f"no Python {requested} on this host (available: {available})")
 
