@@ -459,3 +459,30 @@ def test_server_stopped_during_setup_marks_interrupted(tmp_path, make_repo, gate
     finally:
         gated_index.open()
         server.stop()
+
+
+async def test_resolve_uses_last_scan_and_rescans_only_on_a_miss(monkeypatch):
+    """Probing every interpreter costs seconds, so a create resolves from the last scan even when
+    it is old; an unknown version rescans once (a Python installed since) before the 400."""
+    from beekeeper_ext.environments import Interpreters
+    from beekeeper_ext.errors import BeekeeperError
+
+    probes = []
+    real_probe = Interpreters._probe
+
+    async def counting_probe(path):
+        probes.append(path)
+        return await real_probe(path)
+
+    monkeypatch.setattr(Interpreters, "_probe", staticmethod(counting_probe))
+    interpreters = Interpreters(ttl=0)
+    newest = await interpreters.resolve(None)
+    scanned = len(probes)
+    assert scanned > 0
+    assert await interpreters.resolve(None) == newest
+    assert await interpreters.resolve(newest["version"]) == newest
+    assert len(probes) == scanned  # no new scan, although the ttl has long passed
+    with pytest.raises(BeekeeperError) as err:
+        await interpreters.resolve("3.99")
+    assert err.value.field == "python_version"
+    assert len(probes) == 2 * scanned  # exactly one rescan for the miss
