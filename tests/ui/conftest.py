@@ -1,0 +1,192 @@
+"""A real `jupyter lab` subprocess (own HOME, settings and BEEKEEPER_HOME) and headless Debian Chromium
+driven by Playwright, for the lab panel's browser tests. Screenshots go to tests/ui/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+VENV_BIN = Path(sys.executable).parent
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """`jupyter lab` with Beekeeper, token auth, the app exposed as window.jupyterapp for theme switching."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.port = _free_port()
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        settings = root / "lab-settings"
+        # No news or update pop-ups over the screenshots.
+        (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        for name in ("home", "runtime", "notebooks", "workspaces"):
+            (root / name).mkdir(exist_ok=True)
+        config = root / "jupyter_server_config.json"
+        config.write_text(json.dumps({
+            "ServerApp": {"jpserver_extensions": {"beekeeper_ext": True}},
+            "BeekeeperApp": {"home": str(root / "bkhome"), "metrics_interval": 1},
+        }))
+        env = {**os.environ, "HOME": str(root / "home"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
+               "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
+               "JUPYTERLAB_WORKSPACES_DIR": str(root / "workspaces"),
+               "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
+        for key in ("PYTHONPATH", "BEEKEEPER_URL", "BEEKEEPER_TOKEN", "JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN"):
+            env.pop(key, None)
+        self.log_path = root / "lab.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [str(VENV_BIN / "jupyter"), "lab", "--allow-root", "--no-browser", f"--port={self.port}",
+             "--ip=127.0.0.1", f"--ServerApp.token={self.token}", f"--config={config}",
+             f"--ServerApp.root_dir={root / 'notebooks'}", "--LabApp.expose_app_in_browser=True"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_up()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_up(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                request = urllib.request.Request(self.url + "beekeeper/api/info",
+                                                 headers={"Authorization": f"token {self.token}"})
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("jupyter lab did not answer in time")
+
+    def api(self, method: str, path: str, body: dict | None = None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + "beekeeper/api/" + path, data=data, method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    server = Lab(tmp_path_factory.mktemp("lab"))
+    try:
+        yield server
+    finally:
+        # Stop runs this lab started (they outlive Jupyter by design) before stopping Jupyter.
+        try:
+            for run in server.api("GET", "runs?state=queued,starting,running")["runs"]:
+                server.api("POST", f"runs/{run['id']}/stop", {})
+        except Exception:
+            pass
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(lab, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{lab.url}lab?token={lab.token}")
+    page.wait_for_selector(".jp-SideBar [data-id='beekeeper-sidebar']", timeout=120_000)
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('beekeeper:open-project')")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def shot():
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return save
+
+
+def make_git_repo(folder: Path, files: dict[str, str]) -> str:
+    """A real git repository on branch main; its file:// URL."""
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    git = shutil.which("git")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@x"}
+    for argv in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "init"]):
+        subprocess.run([git, *argv], cwd=folder, env=env, check=True)
+    return folder.as_uri()
+
+
+@pytest.fixture
+def git_repo(tmp_path):
+    return lambda files: make_git_repo(tmp_path / "repo", files)
+
+
+# pytest-jupyter's autouse loop fixtures fight Playwright's sync API (which runs its own loop in this
+# thread); these browser tests talk to a separate `jupyter lab` process and need neither.
+@pytest.fixture
+def jp_asyncio_loop():
+    yield None
+
+
+@pytest.fixture
+def jp_server_cleanup():
+    yield

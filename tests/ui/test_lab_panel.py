@@ -1,0 +1,154 @@
+"""The lab panel in real JupyterLab and Chromium: form validation, create → ready → run → live log →
+TensorBoard scalar → stop → back, the stats panel, and screenshots of every view in light and dark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import beekeeper_ext
+
+pytestmark = pytest.mark.ui
+
+TBEVENTS = (Path(beekeeper_ext.__file__).parent / "example_project" / "tbevents.py").read_text()
+TRAIN = """\
+import time
+from tbevents import SummaryWriter
+
+writer = SummaryWriter("runs/exp1")
+print("\\x1b[32mtraining started\\x1b[0m", flush=True)
+for step in range(100000):
+    writer.add_scalar("loss", 1.0 / (step + 1), step)
+    print("step", step, "loss", round(1.0 / (step + 1), 4), flush=True)
+    time.sleep(0.2)
+"""
+
+
+def open_sidebar(page):
+    if not page.locator("#beekeeper-sidebar").is_visible():
+        page.click(".jp-SideBar [data-id='beekeeper-sidebar']")
+    page.wait_for_selector("#beekeeper-sidebar .bk-sidebar-header")
+
+
+def set_theme(page, theme: str):
+    page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme)
+    light = "true" if theme == "JupyterLab Light" else "false"
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'"
+                           f" && document.body.dataset.jpThemeName === '{theme}'")
+    page.wait_for_timeout(800)
+
+
+def tab(page, name: str):
+    page.click(f".bk-page-widget:visible .bk-tab[data-tab='{name}']")
+    page.wait_for_selector(f".bk-page-widget:visible .bk-tab-body[data-tab-body='{name}']")
+
+
+def test_form_validation_errors(page, shot):
+    open_sidebar(page)
+    page.click("#beekeeper-sidebar .bk-new-project")
+    page.fill("#bk-f-name", "bad name")
+    error = page.locator("[data-field='name'] .bk-field-error")
+    assert "No spaces" in error.inner_text()
+    page.fill("#bk-f-name", "a..b")
+    assert ".." in error.inner_text()
+    page.fill("#bk-f-name", "good-name")
+    assert error.count() == 0
+    # A server-side rule: the error lands next to the field the server names.
+    page.fill("#bk-f-git_url", "not a url")
+    page.click("#beekeeper-sidebar button[type='submit']")
+    server_error = page.locator("[data-field='git_url'] .bk-field-error")
+    server_error.wait_for()
+    assert server_error.inner_text().strip()
+    shot(page, "form-validation-light")
+    page.click("#beekeeper-sidebar button:has-text('Cancel')")
+
+
+def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
+    url = git_repo({"train.py": TRAIN, "tbevents.py": TBEVENTS, "requirements.txt": ""})
+    open_sidebar(page)
+
+    # Host stats: live samples arrive over the metrics WebSocket.
+    page.wait_for_function("() => Number(document.querySelector('.bk-stats')?.dataset.samples || 0) >= 2",
+                           timeout=60_000)
+    assert page.locator(".bk-stats .bk-spark-label", has_text="CPU").count() == 1
+    assert page.locator(".bk-stats .bk-spark-label", has_text="Memory").count() == 1
+
+    # Create through the form.
+    page.click("#beekeeper-sidebar .bk-new-project")
+    page.fill("#bk-f-name", "demo")
+    page.fill("#bk-f-git_url", url)
+    assert page.input_value("#bk-f-branch") == "main"
+    assert page.input_value("#bk-f-train_file") == "train.py"
+    assert page.input_value("#bk-f-tensorboard_log_dir") == "runs"
+    page.click("#beekeeper-sidebar button[type='submit']")
+
+    # The project page opens; setup reaches ready.
+    page.wait_for_selector("#beekeeper-project-demo .bk-page-title:has-text('demo')")
+    page.wait_for_selector("#beekeeper-project-demo .bk-page-header .bk-setup-ready", timeout=240_000)
+    assert page.locator("#beekeeper-sidebar [data-project='demo']").count() == 1
+
+    # Run from the Runs tab: the Logs tab opens and live lines appear.
+    tab(page, "runs")
+    page.click("#beekeeper-project-demo .bk-start-run")
+    page.wait_for_selector("#beekeeper-project-demo .bk-tab-body[data-tab-body='logs']")
+    log = page.locator("#beekeeper-project-demo .bk-log-scroll")
+    page.wait_for_function(
+        "() => /step 3 /.test(document.querySelector('#beekeeper-project-demo .bk-log-scroll')?.innerText || '')",
+        timeout=180_000)
+    first = int(log.get_attribute("data-lines"))
+    page.wait_for_function(
+        f"() => Number(document.querySelector('#beekeeper-project-demo .bk-log-scroll').dataset.lines) > {first + 3}",
+        timeout=60_000)
+    # ANSI colour rendered as a styled span, not escape codes.
+    started = page.locator("#beekeeper-project-demo .bk-log-line span", has_text="training started")
+    assert "rgb" in started.evaluate("e => getComputedStyle(e).color")
+    assert "\x1b" not in log.inner_text()
+
+    # The sidebar row shows the live run.
+    page.wait_for_selector("#beekeeper-sidebar [data-project='demo'] .bk-stop")
+    assert "running" in page.locator("#beekeeper-sidebar [data-project='demo'] .bk-project-summary").inner_text()
+
+    # TensorBoard through the proxy renders the scalar tag.
+    tab(page, "tensorboard")
+    frame = page.frame_locator("#beekeeper-project-demo iframe.bk-tb-frame")
+    frame.locator("text=loss").first.wait_for(timeout=180_000)
+
+    # Stop from the Runs tab.
+    tab(page, "runs")
+    page.click("#beekeeper-project-demo .bk-runs-table .bk-stop")
+    page.wait_for_selector("#beekeeper-project-demo .bk-runs-table .bk-state-stopped", timeout=90_000)
+    # The run-ended notification offers its log.
+    page.wait_for_selector(".Toastify__toast:has-text('stopped')", timeout=30_000)
+
+    # Back to the list.
+    page.click("#beekeeper-project-demo .bk-back")
+    page.wait_for_selector("#beekeeper-project-demo", state="detached")
+    assert page.locator("#beekeeper-sidebar").is_visible()
+
+
+VIEWS = ["overview", "runs", "logs", "tensorboard", "files"]
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark", "Beekeeper Dark"])
+def test_screenshots(page, lab, shot, theme):
+    """Every main view in each theme, saved for a human look (runs after the flow test made data)."""
+    slug = {"JupyterLab Light": "light", "JupyterLab Dark": "dark", "Beekeeper Dark": "beekeeper-dark"}[theme]
+    set_theme(page, theme)
+    open_sidebar(page)
+    page.wait_for_selector("#beekeeper-sidebar [data-project='demo']")
+    page.wait_for_function("() => Number(document.querySelector('.bk-stats')?.dataset.samples || 0) >= 2")
+    shot(page, f"sidebar-{slug}")
+    page.click("#beekeeper-sidebar [data-project='demo']")
+    page.wait_for_selector("#beekeeper-project-demo .bk-page-title")
+    for view in VIEWS:
+        tab(page, view)
+        if view == "logs":
+            page.wait_for_selector("#beekeeper-project-demo .bk-log-line")
+        elif view == "tensorboard":
+            page.frame_locator("#beekeeper-project-demo iframe.bk-tb-frame").locator("text=loss").first.wait_for(
+                timeout=120_000)
+        elif view == "files":
+            page.wait_for_selector("#beekeeper-project-demo [data-entry='train.py']")
+        page.wait_for_timeout(500)
+        shot(page, f"{view}-{slug}")
