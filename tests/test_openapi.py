@@ -51,3 +51,15 @@ async def test_openapi_create_schema_matches_the_service(api):
     assert set(schema["properties"]) == CREATE_FIELDS
     code, project_doc = await api.get("openapi.json")
     assert project_doc == doc  # stable between calls
+
+
+async def test_project_schema_describes_a_real_project(api, ready_project):
+    """Every key of a real project (and of its setup block) is in the documented Project schema."""
+    project = await ready_project("documented")
+    project.pop("_repo")
+    code, doc = await api.get("openapi.json")
+    schema = doc["components"]["schemas"]["Project"]["properties"]
+    assert set(project) <= set(schema), set(project) - set(schema)
+    assert set(project["setup"]) <= set(schema["setup"]["properties"])
+    assert set(project["paths"]) <= set(schema["paths"]["properties"])
+    assert project["setup"]["state"] in schema["setup"]["properties"]["state"]["enum"]
