@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatBytes, formatDuration, formatEnv, formatHeadline, formatShortDuration, formatValue, parseEnv,
+  pickHeadline, splitArgs, validateName
+} from '../src/format';
+
+describe('validateName', () => {
+  it('accepts the server rule', () => {
+    for (const ok of ['a', 'my-model', 'v1.2_x', 'A'.repeat(64)]) {
+      expect(validateName(ok)).toBeNull();
+    }
+  });
+  it('explains each rejection', () => {
+    expect(validateName('')).toMatch(/required/);
+    expect(validateName('has space')).toMatch(/spaces/);
+    expect(validateName('a..b')).toMatch(/\.\./);
+    expect(validateName('-lead')).toMatch(/Start/);
+    expect(validateName('A'.repeat(65))).toMatch(/64/);
+    expect(validateName('a/b')).not.toBeNull();
+  });
+});
+
+describe('env and args', () => {
+  it('parses KEY=value lines and round-trips', () => {
+    const { env, error } = parseEnv('A=1\n# note\n\nB = x=y');
+    expect(error).toBeNull();
+    expect(env).toEqual({ A: '1', B: ' x=y' });
+    expect(parseEnv(formatEnv({ X: 'a b' })).env).toEqual({ X: 'a b' });
+  });
+  it('names the bad line', () => {
+    expect(parseEnv('A=1\nnot a pair').error).toMatch(/Line 2/);
+  });
+  it('splits arguments with quotes like a shell', () => {
+    expect(splitArgs(`--lr 0.1 --name "my run" 'x y' a\\ b ""`)).toEqual(['--lr', '0.1', '--name', 'my run', 'x y', 'a b', '']);
+    expect(splitArgs('  ')).toEqual([]);
+  });
+});
+
+describe('formatting', () => {
+  it('durations', () => {
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(75)).toBe('1 min 15 s');
+    expect(formatDuration(7500)).toBe('2 h 5 min');
+    expect(formatShortDuration(720)).toBe('12 min');
+  });
+  it('bytes and values', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(24 * 1024 ** 3)).toBe('24 GB');
+    expect(formatValue(0.213456)).toBe('0.213');
+    expect(formatValue(1234.5)).toBe('1230');
+    expect(formatValue(0.00001)).toBe('1.00e-5');
+  });
+  it('headline picks the newest run folder and a loss-like tag', () => {
+    const runs = {
+      old: { 'train/loss': { step: 10, value: 9, wall_time: 1 } },
+      new: {
+        accuracy: { step: 4100, value: 0.9, wall_time: 100 },
+        'train/loss': { step: 4100, value: 0.2134, wall_time: 100 }
+      }
+    };
+    expect(formatHeadline(pickHeadline(runs))).toBe('loss 0.213 @ 4,100');
+    expect(pickHeadline({})).toBeNull();
+    expect(formatHeadline(pickHeadline({ r: { acc: { step: 1, value: 0.5, wall_time: 1 } } }))).toBe('acc 0.5 @ 1');
+  });
+});
