@@ -143,7 +143,7 @@ const panel: JupyterFrontEndPlugin<void> = {
     model.runEnded.connect((_, run) => {
       const ok = run.state === 'succeeded';
       const text =
-        `${run.project}: run ${run.id.slice(0, 12)} ${run.state}` +
+        `${run.project}: run ${run.id} ${run.state}` +
         (run.exit_code !== null && run.exit_code !== undefined ? ` (exit ${run.exit_code})` : '') +
         (run.message && !ok ? ` — ${run.message}` : '');
       const options = {

@@ -46,7 +46,7 @@ function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): 
         <div className="bk-field bk-grow" data-field="args">
           <label htmlFor="bk-run-args">Arguments</label>
           <input id="bk-run-args" className="jp-mod-styled" value={args} onChange={e => setArgs(e.target.value)}
-            placeholder={`python ${props.project.train_file} …`} />
+            placeholder={`extra arguments for ${props.project.train_file}, e.g. --lr 0.01`} />
           {errorFor('args')}
         </div>
         <div className="bk-field bk-narrow" data-field="gpus">
@@ -112,7 +112,7 @@ export function Runs(props: {
                 <tr key={r.id} data-run={r.id} className={`bk-run-row bk-run-${r.state}`}>
                   <td>
                     <a href="#" onClick={e => { e.preventDefault(); props.onShowLog(r.id); }}>
-                      {r.id.slice(0, 12)}
+                      {r.id}
                     </a>
                   </td>
                   <td>
