@@ -138,7 +138,7 @@ const panel: JupyterFrontEndPlugin<void> = {
     for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel]) {
       palette?.addItem({ command, category: 'Beekeeper' });
     }
-    launcher?.add({ command: CMD.newProject, category: 'Other', rank: 1 });
+    launcher?.add({ command: CMD.newProject, category: 'Other', rank: 1, args: { isLauncher: true } });
 
     model.runEnded.connect((_, run) => {
       const ok = run.state === 'succeeded';

@@ -13,8 +13,12 @@ pytestmark = pytest.mark.ui
 
 TBEVENTS = (Path(beekeeper_ext.__file__).parent / "example_project" / "tbevents.py").read_text()
 TRAIN = """\
-import time
+import sys, time
 from tbevents import SummaryWriter
+
+if "--burst" in sys.argv:  # a long log at once: the view must window it
+    sys.stdout.write("".join(f"burst line {i}\\n" for i in range(120000)))
+    sys.exit(0)
 
 writer = SummaryWriter("runs/exp1")
 print("\\x1b[32mtraining started\\x1b[0m", flush=True)
@@ -120,6 +124,19 @@ def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
     page.wait_for_selector("#beekeeper-project-demo .bk-runs-table .bk-state-stopped", timeout=90_000)
     # The run-ended notification offers its log.
     page.wait_for_selector(".Toastify__toast:has-text('stopped')", timeout=30_000)
+
+    # A run with arguments from the form that writes 120,000 lines: all counted, few drawn.
+    page.fill("#bk-run-args", "--burst")
+    page.click("#beekeeper-project-demo .bk-start-run")
+    page.wait_for_selector("#beekeeper-project-demo .bk-log-status .bk-state-succeeded", timeout=120_000)
+    page.wait_for_function(
+        "() => Number(document.querySelector('#beekeeper-project-demo .bk-log-scroll').dataset.lines) >= 120000",
+        timeout=60_000)
+    assert page.locator("#beekeeper-project-demo .bk-log-line").count() < 300
+    assert "burst line 119999" in log.inner_text()  # following the end
+    page.fill("#beekeeper-project-demo .bk-log-search", "burst line 5000")
+    page.wait_for_selector("#beekeeper-project-demo .bk-log-hit-current:has-text('burst line 5000')")
+    shot(page, "logs-long-light")
 
     # Back to the list.
     page.click("#beekeeper-project-demo .bk-back")

@@ -86,6 +86,13 @@ export function LogView(props: ILogViewProps): JSX.Element {
     el.scrollTop = Math.max(0, hits[i] * LINE_HEIGHT - el.clientHeight / 2);
   };
 
+  // A new query jumps to its first match.
+  React.useEffect(() => {
+    if (query && hits.length) {
+      goTo(0);
+    }
+  }, [query]);
+
   const win = computeWindow(scroll.top, scroll.height, LINE_HEIGHT, total);
   const rows: JSX.Element[] = [];
   for (let i = win.start; i < win.end; i++) {
