@@ -140,6 +140,11 @@ export class BeekeeperModel {
     }
   }
 
+  /** A project the server just returned (after create or edit), ahead of its event. */
+  upsert(project: IProject): void {
+    this._onEvent({ type: 'project', project });
+  }
+
   /** After a delete (the server may not announce it). */
   forget(name: string): void {
     this.projects = this.projects.filter(p => p.name !== name);

@@ -66,6 +66,9 @@ def test_form_validation_errors(page, shot):
     assert server_error.inner_text().strip()
     shot(page, "form-validation-light")
     page.click("#beekeeper-sidebar button:has-text('Cancel')")
+    # The palette commands exist.
+    for command in ("new-project", "open-project", "run", "stop", "show-panel"):
+        assert page.evaluate(f"() => window.jupyterapp.commands.hasCommand('beekeeper:{command}')")
 
 
 def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
@@ -138,6 +141,13 @@ def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
     page.wait_for_selector("#beekeeper-project-demo .bk-log-hit-current:has-text('burst line 5000')")
     shot(page, "logs-long-light")
 
+    # Edit settings (PATCH) from the Overview.
+    tab(page, "overview")
+    page.click("#beekeeper-project-demo .bk-card-title button:has-text('Edit')")
+    page.fill("#beekeeper-project-demo #bk-f-env", "FOO=bar")
+    page.click("#beekeeper-project-demo button[type='submit']")
+    page.wait_for_selector("#beekeeper-project-demo .bk-kv td:text-is('FOO')")
+
     # Back to the list.
     page.click("#beekeeper-project-demo .bk-back")
     page.wait_for_selector("#beekeeper-project-demo", state="detached")
@@ -169,3 +179,16 @@ def test_screenshots(page, lab, shot, theme):
             page.wait_for_selector("#beekeeper-project-demo [data-entry='train.py']")
         page.wait_for_timeout(500)
         shot(page, f"{view}-{slug}")
+
+
+def test_delete_with_confirm(page, lab):
+    open_sidebar(page)
+    page.click("#beekeeper-sidebar [data-project='demo']")
+    page.click("#beekeeper-project-demo .bk-danger")
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert "Delete demo?" in dialog.inner_text()
+    dialog.locator("button:has-text('Delete')").click()
+    page.wait_for_selector("#beekeeper-project-demo", state="detached")
+    page.wait_for_selector("#beekeeper-sidebar [data-project='demo']", state="detached")
+    assert lab.api("GET", "projects")["projects"] == []

@@ -32,7 +32,11 @@ export function SetupLog({ project }: { project: IProject }): JSX.Element {
   return <LogView buffer={buffer} version={version} emptyText="The setup log is empty." />;
 }
 
-export function Overview(props: { project: IProject; onDeleted: () => void }): JSX.Element {
+export function Overview(props: {
+  project: IProject;
+  onDeleted: () => void;
+  onSaved: (project: IProject) => void;
+}): JSX.Element {
   const { project } = props;
   const [editing, setEditing] = React.useState(false);
   const [showLog, setShowLog] = React.useState(false);
@@ -103,7 +107,10 @@ export function Overview(props: { project: IProject; onDeleted: () => void }): J
       {editing ? (
         <div className="bk-card">
           <div className="bk-card-title">Edit settings</div>
-          <ProjectForm project={project} onCancel={() => setEditing(false)} onDone={() => setEditing(false)} />
+          <ProjectForm project={project} onCancel={() => setEditing(false)} onDone={p => {
+            setEditing(false);
+            props.onSaved(p);
+          }} />
         </div>
       ) : (
         <div className="bk-card">

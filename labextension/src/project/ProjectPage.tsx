@@ -112,7 +112,11 @@ function PageView(props: IPageProps): JSX.Element {
                       {model.loaded ? `There is no project named ${name} (any more).` : 'Loading…'}
                     </div>
                   ) : tab === 'overview' ? (
-                    <Overview project={project} onDeleted={() => { model.forget(name); actions.back(); }} />
+                    <Overview
+                      project={project}
+                      onSaved={p => model.upsert(p)}
+                      onDeleted={() => { model.forget(name); actions.back(); }}
+                    />
                   ) : tab === 'runs' ? (
                     <>
                       {runsError && <div className="bk-form-error">{runsError}</div>}
