@@ -91,7 +91,9 @@ function ProjectRow(props: { model: BeekeeperModel; project: IProject; actions: 
           {project.name}
           <span className={`bk-badge bk-setup-${project.setup.state}`}>{stateLabel(project.setup.state)}</span>
         </div>
-        <div className="bk-project-summary">{summary(model, project, run)}</div>
+        <div className="bk-project-summary" title={summary(model, project, run)}>
+          {summary(model, project, run)}
+        </div>
       </div>
       <RunStop project={project} run={run} />
     </li>
