@@ -94,6 +94,13 @@ export interface IFileEntry {
   jupyter_path: string | null;
 }
 
+export interface IExample {
+  name: string;
+  description: string;
+  /** The project name it creates by default. */
+  project: string;
+}
+
 export type Scalars = Record<string, Record<string, IScalarPoint>>;
 
 /** A failed call: the server's message and, when it blames one input, that field. */
@@ -198,12 +205,17 @@ export const api = {
     request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`, json('POST', {})),
   files: (name: string, path: string) =>
     request<{ entries: IFileEntry[] }>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`),
-  upload: (name: string, path: string, file: Blob) =>
+  /** Refused with 409 when the file exists, unless `overwrite` (the user confirmed replacing it). */
+  upload: (name: string, path: string, file: Blob, overwrite = false) =>
     request<IFileEntry>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`, {
       method: 'PUT',
       body: file,
-      query: { overwrite: '1' }
-    })
+      query: overwrite ? { overwrite: '1' } : {}
+    }),
+  examples: () => request<{ examples: IExample[] }>('examples').then(r => r.examples),
+  /** Creates a project from a bundled example (its own local git repository). */
+  tryExample: (example: string, body: Record<string, unknown> = {}) =>
+    request<IProject>(`examples/${encodeURIComponent(example)}`, json('POST', body))
 };
 
 /** ws(s)://…/beekeeper/api/<path>?…&token=… — browsers cannot set headers on WebSockets. */

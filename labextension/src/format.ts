@@ -219,3 +219,18 @@ export function formatTime(iso: string | null | undefined): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/** "CPU 97% · RAM 312 MB · GPU 1.2 GB · 3 processes": what a running run's process tree uses. */
+export function formatUsage(
+  usage: { cpu_percent: number; rss_bytes: number; gpu_memory_bytes: number; processes: number } | null | undefined
+): string {
+  if (!usage) {
+    return '';
+  }
+  const parts = [`CPU ${Math.round(usage.cpu_percent)}%`, `RAM ${formatBytes(usage.rss_bytes)}`];
+  if (usage.gpu_memory_bytes) {
+    parts.push(`GPU ${formatBytes(usage.gpu_memory_bytes)}`);
+  }
+  parts.push(`${usage.processes} process${usage.processes === 1 ? '' : 'es'}`);
+  return parts.join(' · ');
+}

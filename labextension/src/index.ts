@@ -11,13 +11,15 @@ import { Sidebar } from './sidebar/Sidebar';
 import { ProjectPage, Tab, TABS } from './project/ProjectPage';
 import { beeIcon } from './icons';
 import { isActiveRun } from './format';
+import { tryExample } from './examples';
 
 const CMD = {
   open: 'beekeeper:open-project',
   newProject: 'beekeeper:new-project',
   run: 'beekeeper:run',
   stop: 'beekeeper:stop',
-  panel: 'beekeeper:show-panel'
+  panel: 'beekeeper:show-panel',
+  example: 'beekeeper:try-example'
 };
 
 async function pickProject(model: BeekeeperModel, label: string): Promise<string | null> {
@@ -45,7 +47,8 @@ const panel: JupyterFrontEndPlugin<void> = {
     const model = new BeekeeperModel();
     const pages = new Map<string, ProjectPage>();
 
-    const sidebar = new Sidebar(model, { open: name => void app.commands.execute(CMD.open, { name }) });
+    const open = (name: string) => void app.commands.execute(CMD.open, { name });
+    const sidebar = new Sidebar(model, { open, tryExample: () => tryExample(model, open) });
     app.shell.add(sidebar, 'left', { rank: 450 });
     restorer?.add(sidebar, sidebar.id);
 
@@ -135,7 +138,13 @@ const panel: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel]) {
+    app.commands.addCommand(CMD.example, {
+      label: 'Beekeeper: Try the Example',
+      caption: 'Create (or open) a project from the example that ships with Beekeeper',
+      icon: beeIcon,
+      execute: () => tryExample(model, open)
+    });
+    for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel, CMD.example]) {
       palette?.addItem({ command, category: 'Beekeeper' });
     }
     launcher?.add({ command: CMD.newProject, category: 'Other', rank: 1, args: { isLauncher: true } });

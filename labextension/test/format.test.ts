@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatBytes, formatDuration, formatEnv, formatHeadline, formatShortDuration, formatValue, parseEnv,
+  formatBytes, formatDuration, formatEnv, formatHeadline, formatShortDuration, formatUsage, formatValue, parseEnv,
   pickHeadline, splitArgs, validateName
 } from '../src/format';
 
@@ -63,5 +63,16 @@ describe('formatting', () => {
     expect(formatHeadline(pickHeadline(runs))).toBe('loss 0.213 @ 4,100');
     expect(pickHeadline({})).toBeNull();
     expect(formatHeadline(pickHeadline({ r: { acc: { step: 1, value: 0.5, wall_time: 1 } } }))).toBe('acc 0.5 @ 1');
+  });
+});
+
+describe('formatUsage', () => {
+  it('says what the process tree uses, GPU memory only when there is some', () => {
+    expect(formatUsage(null)).toBe('');
+    const cpuOnly = formatUsage({ cpu_percent: 97.4, rss_bytes: 312 * 1024 * 1024, gpu_memory_bytes: 0, processes: 1 });
+    expect(cpuOnly).toMatch(/^CPU 97% · RAM 312(\.0)? MB · 1 process$/);
+    const withGpu = formatUsage({ cpu_percent: 150, rss_bytes: 1024, gpu_memory_bytes: 2 * 1024 ** 3, processes: 3 });
+    expect(withGpu).toContain('GPU 2');
+    expect(withGpu).toMatch(/3 processes$/);
   });
 });

@@ -3,6 +3,7 @@ driven by Playwright, for the lab panel's browser tests. Screenshots go to tests
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -36,7 +37,9 @@ def _free_port() -> int:
 class Lab:
     """`jupyter lab` with Beekeeper, token auth, the app exposed as window.jupyterapp for theme switching."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, home_in_root: bool = False):
+        """`home_in_root` puts BEEKEEPER_HOME inside Jupyter's root_dir, so project files can be
+        opened in JupyterLab's own editors."""
         self.root = root
         self.port = _free_port()
         self.token = secrets.token_hex(16)
@@ -48,10 +51,11 @@ class Lab:
             json.dumps({"fetchNews": "false", "checkForUpdates": False}))
         for name in ("home", "runtime", "notebooks", "workspaces"):
             (root / name).mkdir(exist_ok=True)
+        self.bk_home = root / "notebooks" / "bkhome" if home_in_root else root / "bkhome"
         config = root / "jupyter_server_config.json"
         config.write_text(json.dumps({
             "ServerApp": {"jpserver_extensions": {"beekeeper_ext": True}},
-            "BeekeeperApp": {"home": str(root / "bkhome"), "metrics_interval": 1},
+            "BeekeeperApp": {"home": str(self.bk_home), "metrics_interval": 1},
         }))
         env = {**os.environ, "HOME": str(root / "home"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
                "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
@@ -109,9 +113,9 @@ class Lab:
         self.log.close()
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    server = Lab(tmp_path_factory.mktemp("lab"))
+@contextlib.contextmanager
+def running_lab(root: Path, **options):
+    server = Lab(root, **options)
     try:
         yield server
     finally:
@@ -122,6 +126,13 @@ def lab(tmp_path_factory):
         except Exception:
             pass
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(request, tmp_path_factory):
+    """One lab per test module; a module's LAB_OPTIONS (e.g. home_in_root) configure it."""
+    with running_lab(tmp_path_factory.mktemp("lab"), **getattr(request.module, "LAB_OPTIONS", {})) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")

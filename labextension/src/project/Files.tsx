@@ -1,6 +1,6 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Notification } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { api, apiUrl, encodePath, IFileEntry } from '../api';
 import { formatBytes, formatTime } from '../format';
 
@@ -33,8 +33,20 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
   const onUpload = async (e: React.ChangeEvent<HTMLInputElement>) => {
     const files = Array.from(e.target.files || []);
     for (const file of files) {
+      // The server refuses to replace a file unless asked: ask the user first.
+      const exists = (entries || []).some(entry => entry.name === file.name);
+      if (exists) {
+        const answer = await showDialog({
+          title: `Replace ${file.name}?`,
+          body: `${path}/${file.name} already exists in ${name}.`,
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Replace' })]
+        });
+        if (!answer.button.accept) {
+          continue;
+        }
+      }
       try {
-        await api.upload(name, `${path}/${file.name}`, file);
+        await api.upload(name, `${path}/${file.name}`, file, exists);
         Notification.success(`Uploaded ${file.name}`, { autoClose: 3000 });
       } catch (err) {
         Notification.error(`Upload ${file.name}: ${(err as Error).message}`, { autoClose: 8000 });

@@ -1,7 +1,33 @@
 import * as React from 'react';
-import { apiUrl, IRun, LogFollower } from '../api';
-import { formatDuration, isActiveRun } from '../format';
+import { api, apiUrl, IRun, LogFollower } from '../api';
+import { formatDuration, formatUsage, isActiveRun } from '../format';
 import { LogView, useLogBuffer } from '../components/LogView';
+
+const USAGE_EVERY_MS = 3000;
+
+/** CPU, memory and GPU memory of a running run's whole process tree, refreshed while it runs. */
+function useRunUsage(runId: string | null, running: boolean): IRun['usage'] {
+  const [usage, setUsage] = React.useState<IRun['usage']>(null);
+  React.useEffect(() => {
+    setUsage(null);
+    if (!runId || !running) {
+      return;
+    }
+    let alive = true;
+    const load = () =>
+      api.run(runId).then(
+        r => alive && setUsage(r.usage),
+        () => undefined
+      );
+    void load();
+    const timer = window.setInterval(load, USAGE_EVERY_MS);
+    return () => {
+      alive = false;
+      window.clearInterval(timer);
+    };
+  }, [runId, running]);
+  return usage;
+}
 
 /** The live log of one run, chosen from the project's runs (newest first). */
 export function Logs(props: { runs: IRun[]; selected: string | null; onSelect: (id: string) => void }): JSX.Element {
@@ -19,12 +45,16 @@ export function Logs(props: { runs: IRun[]; selected: string | null; onSelect: (
     [selected]
   );
   const state = ended?.state || run?.state;
+  const usage = useRunUsage(selected, state === 'running');
   const status = run && (
     <span className="bk-log-status">
       <span className={`bk-badge bk-state-${state}`}>{state}</span>
       {run.state === 'queued' && run.queue_position ? <span className="bk-muted">position {run.queue_position} in the queue</span> : null}
       {isActiveRun(state) ? (
-        <span className="bk-muted bk-live">live</span>
+        <>
+          <span className="bk-muted bk-live">live</span>
+          {usage && <span className="bk-muted bk-usage" title="the run's whole process tree">{formatUsage(usage)}</span>}
+        </>
       ) : (
         <span className="bk-muted">
           exit {ended?.exit_code ?? run.exit_code ?? '—'} · {formatDuration(run.duration)}

@@ -1,5 +1,6 @@
 import * as React from 'react';
 import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import { Signal } from '@lumino/signaling';
 import { api, IRun } from '../api';
 import { BeekeeperModel } from '../model';
@@ -170,6 +171,12 @@ export class ProjectPage extends ReactWidget {
       this.tab = 'logs';
     }
     this.stateChanged.emit();
+  }
+
+  /** Closing (its tab's ×, or Back) disposes the page, so opening the project again builds a fresh one. */
+  protected onCloseRequest(msg: Message): void {
+    super.onCloseRequest(msg);
+    this.dispose();
   }
 
   render(): JSX.Element {

@@ -10,6 +10,7 @@ import { beeIcon } from '../icons';
 
 export interface ISidebarActions {
   open: (name: string, tab?: string) => void;
+  tryExample: () => Promise<void>;
 }
 
 /** "running 12 min · loss 0.213 @ 4,100" */
@@ -100,6 +101,24 @@ function ProjectRow(props: { model: BeekeeperModel; project: IProject; actions: 
   );
 }
 
+function TryExampleButton(props: { actions: ISidebarActions }): JSX.Element {
+  const [busy, setBusy] = React.useState(false);
+  const click = async () => {
+    setBusy(true);
+    try {
+      await props.actions.tryExample();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Button small className="bk-try-example" disabled={busy} onClick={click}
+      title="Create a project from the example that ships with Beekeeper">
+      {busy ? 'Creating…' : 'Try the example'}
+    </Button>
+  );
+}
+
 function SidebarView(props: { model: BeekeeperModel; actions: ISidebarActions }): JSX.Element {
   const { model, actions } = props;
   const [creating, setCreating] = React.useState(false);
@@ -142,7 +161,13 @@ function SidebarView(props: { model: BeekeeperModel; actions: ISidebarActions })
               <>
                 {model.error && <div className="bk-form-error">{model.error}</div>}
                 {model.loaded && !model.projects.length && !model.error && (
-                  <div className="bk-muted bk-empty">No projects yet. Create one from a git repository.</div>
+                  <div className="bk-empty">
+                    <p className="bk-muted">
+                      No projects yet. Create one from a git repository, or try the bundled example: a small
+                      classifier that writes TensorBoard scalars and a checkpoint, with no download needed.
+                    </p>
+                    <TryExampleButton actions={actions} />
+                  </div>
                 )}
                 <ul className="bk-project-list">
                   {model.projects.map(p => (
