@@ -117,6 +117,11 @@ class BeekeeperApp(ExtensionApp):
         self.executors: dict[str, Executor] = {"local": self.executor_class(parent=self, home=home)}
         if self.ray_address:
             self.executors["ray"] = self.ray_executor_class(parent=self, home=home, address=self.ray_address)
+        if self.default_executor not in self.executors:
+            # e.g. default_executor = "ray" with no ray_address: say so once, and keep runs working.
+            self.log.error("Beekeeper: default_executor %r is not configured (have: %s); using 'local'",
+                           self.default_executor, ", ".join(self.executors))
+            self.default_executor = "local"
         self.projects = ProjectService(home, self.store, self.interpreters, self.environments, self.gitops,
                                        executor_names=lambda: list(self.executors))
         self.projects.recover()

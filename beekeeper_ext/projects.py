@@ -140,11 +140,14 @@ class ProjectService:
         row = self.store.get_project(name)
         if row is None:
             return
-        project = self.render(row, detail=False)
+        self._notify(self.render(row, detail=False))
+
+    def _notify(self, project: dict) -> None:
+        """Listeners get the project's API view, or `{name, deleted: true}` once it is gone."""
         for listener in list(self.listeners):
             try:
                 listener(project)
-            except Exception:  # a broken listener must not break setup
+            except Exception:  # a broken listener must not break setup or delete
                 log.exception("project listener failed")
 
     # -- validation ---------------------------------------------------------------------------
@@ -218,7 +221,9 @@ class ProjectService:
             raise conflict("setup is in progress; try again when it ends", "setup")
         self.store.update_project(name, **changed)
         if resetup:
-            self._start_setup(name)
+            self._start_setup(name)  # announces the queued setup
+        else:
+            self._announce(name)
         return self.get(name)
 
     async def resync(self, name: str) -> dict:
@@ -245,6 +250,7 @@ class ProjectService:
             root = self.paths(name).root
             await asyncio.to_thread(shutil.rmtree, root, True)
         self._locks.pop(name, None)
+        self._notify({"name": name, "deleted": True})
 
     # -- setup pipeline -----------------------------------------------------------------------
     def _start_setup(self, name: str) -> None:

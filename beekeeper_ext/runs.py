@@ -337,7 +337,9 @@ class RunService:
                 sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"], paths.src,
                                                             creds, logf)
             argv = [str(paths.venv / "bin" / "python"), "-u", project["train_file"], *row["args"]]
-            env = {**(project["env"] or {}), **(row["env"] or {})}
+            # A script can name its outputs after its run (the example does): BEEKEEPER_RUN_ID.
+            env = {**(project["env"] or {}), **(row["env"] or {}), "BEEKEEPER_RUN_ID": run_id,
+                   "BEEKEEPER_PROJECT": name}
             executor = self.executors[row["executor"]]
             self._set(run_id, commit_sha=sha, command=argv)
             if self.store.get_run(run_id)["message"] == STOP_REQUESTED:

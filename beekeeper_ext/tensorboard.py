@@ -25,6 +25,7 @@ from typing import Callable
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from .childenv import inherited_env
 from .errors import BeekeeperError, conflict
 from .scalars import LatestScalars
 
@@ -33,8 +34,6 @@ log = logging.getLogger(__name__)
 HEALTH_PATH = "/data/environment"
 READY_TIMEOUT = 120.0
 STOP_GRACE = 5.0
-#: Jupyter's credentials stay with Jupyter: TensorBoard's environment does not carry them.
-SECRET_ENV = ("JUPYTER_TOKEN", "JPY_API_TOKEN", "JUPYTERHUB_API_TOKEN", "BEEKEEPER_TOKEN")
 
 
 def free_port() -> int:
@@ -145,7 +144,7 @@ class TensorBoardService:
         with open(log_path, "ab") as out:
             process = await asyncio.create_subprocess_exec(
                 *argv, cwd=str(logdir), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
-                env={k: v for k, v in os.environ.items() if k not in SECRET_ENV},
+                env=inherited_env(),  # Jupyter's credentials stay with Jupyter
                 start_new_session=True)  # its own group: stopping it also stops its data server
         self.starts += 1
         board = Board(name, logdir, port, process, log_path)

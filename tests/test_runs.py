@@ -40,6 +40,38 @@ async def test_run_succeeds_with_args_env_and_record(api, ready_project):
     assert code == 200 and [r["id"] for r in listing["runs"]] == [run["id"]] and listing["total"] == 1
 
 
+TRAIN_ENV = """import json, os
+keys = ("VIRTUAL_ENV", "PYTHONPATH", "BEEKEEPER_RUN_ID", "BEEKEEPER_PROJECT", "BEEKEEPER_RUN_DIR", "CUDA_DEVICE_ORDER", "CUDA_VISIBLE_DEVICES",
+        "JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN", "BEEKEEPER_TOKEN")
+print("ENV " + json.dumps({**{k: os.environ.get(k) for k in keys}, "PATH": os.environ["PATH"]}), flush=True)
+"""
+
+
+async def test_run_environment_names_the_run_and_holds_no_jupyter_credentials(api, ready_project, monkeypatch):
+    """A script learns its run id and folder (the example names its outputs after it); CUDA numbers
+    devices like NVML; the venv is active (PATH, VIRTUAL_ENV) and the server's PYTHONPATH is not;
+    the server's own tokens never reach training code."""
+    monkeypatch.setenv("PYTHONPATH", "/server/only/site-packages")
+    monkeypatch.setenv("JUPYTER_TOKEN", "server-token-1")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "hub-token-2")
+    monkeypatch.setenv("BEEKEEPER_TOKEN", "cli-token-3")
+    project = await ready_project("envy", {"train.py": TRAIN_ENV})
+    code, run = await api.post("projects/envy/runs")
+    assert code == 201, run
+    run = await wait_run(api, run["id"])
+    body = (await api.get(f"runs/{run['id']}/log", raw=True)).body.decode()
+    assert run["state"] == "succeeded", body
+    seen = json.loads(next(line[4:] for line in body.splitlines() if line.startswith("ENV ")))
+    assert seen["BEEKEEPER_RUN_ID"] == run["id"] and seen["BEEKEEPER_PROJECT"] == "envy"
+    assert seen["BEEKEEPER_RUN_DIR"] == os.path.join(project["paths"]["root"], "runs", run["id"])
+    assert seen["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID" and seen["CUDA_VISIBLE_DEVICES"] == ""
+    assert seen["JUPYTER_TOKEN"] is None and seen["JUPYTERHUB_API_TOKEN"] is None and seen["BEEKEEPER_TOKEN"] is None
+    assert "token-" not in body
+    venv = project["paths"]["venv"]
+    assert seen["VIRTUAL_ENV"] == venv and seen["PATH"].split(os.pathsep)[0] == os.path.join(venv, "bin")
+    assert seen["PYTHONPATH"] is None
+
+
 async def test_run_failure_keeps_exit_code(api, ready_project):
     await ready_project("bad", {"train.py": TRAIN_FAIL})
     code, run = await api.post("projects/bad/runs")
@@ -209,5 +241,29 @@ async def test_run_events_over_websocket(api, ready_project, jp_ws_fetch):
                 if message["run"]["state"] == "succeeded":
                     break
         assert seen[0] == "queued" and seen[-1] == "succeeded" and "running" in seen, seen
+    finally:
+        ws.close()
+
+
+async def test_project_edits_and_deletes_are_announced(api, ready_project, jp_ws_fetch):
+    """The lab panel stays true without re-listing: an edit that needs no new setup, and a delete
+    (from another tab, the client or the CLI), both arrive on /events."""
+    await ready_project("told", {"train.py": "print('x')\n"})
+    ws = await jp_ws_fetch("beekeeper", "api", "events")
+
+    async def next_project_event():
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.read_message(), 30))
+            if message["type"] == "project" and message["project"]["name"] == "told":
+                return message["project"]
+
+    try:
+        code, body = await api.patch("projects/told", {"env": {"SEED": "7"}})
+        assert code == 200, body
+        edited = await next_project_event()
+        assert edited["env"] == {"SEED": "7"} and edited["setup"]["state"] == "ready"
+        code, _ = await api.delete("projects/told")
+        assert code == 204
+        assert await next_project_event() == {"name": "told", "deleted": True}
     finally:
         ws.close()

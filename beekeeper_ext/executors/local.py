@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psutil
 
+from ..childenv import run_env
 from . import Executor, Handle, LaunchSpec, Status
 
 
@@ -52,8 +53,11 @@ class LocalExecutor(Executor):
 
     async def submit(self, spec: LaunchSpec) -> Handle:
         spec.run_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **spec.env, "PYTHONUNBUFFERED": "1",
-               "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in spec.gpus)}
+        # CUDA numbers devices fastest-first unless told otherwise; the pool uses NVML's (PCI bus)
+        # numbering, so the two agree only with CUDA_DEVICE_ORDER=PCI_BUS_ID.
+        env = {**run_env(spec.venv), "CUDA_DEVICE_ORDER": "PCI_BUS_ID", **spec.env, "PYTHONUNBUFFERED": "1",
+               "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in spec.gpus),
+               "BEEKEEPER_RUN_DIR": str(spec.run_dir)}
         argv = [sys.executable, "-m", "beekeeper_ext.executors.launcher", str(spec.run_dir),
                 str(spec.log_path), "--", *spec.argv]
         proc = subprocess.Popen(argv, cwd=spec.cwd, env=env, stdin=subprocess.DEVNULL,

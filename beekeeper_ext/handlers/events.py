@@ -1,7 +1,8 @@
 """WebSocket /beekeeper/api/events: run and project changes as they happen, for the lab panel.
 
 Messages: `{"type": "run", "run": {...}}` on every run transition and
-`{"type": "project", "project": {...}}` on every project change. Each client has a bounded
+`{"type": "project", "project": {...}}` on every project change (`{"name", "deleted": true}`
+once a project is deleted). Each client has a bounded
 queue; one that falls that far behind is disconnected (it reconnects and re-lists).
 """
 

@@ -111,7 +111,9 @@ export class BeekeeperModel {
   }
 
   private _onEvent(msg: any): void {
-    if (msg.type === 'project' && msg.project) {
+    if (msg.type === 'project' && msg.project?.deleted) {
+      this.forget(msg.project.name); // deleted here or in another tab, by the client or the CLI
+    } else if (msg.type === 'project' && msg.project) {
       const p = msg.project as IProject;
       const i = this.projects.findIndex(x => x.name === p.name);
       if (i >= 0) {
@@ -119,9 +121,6 @@ export class BeekeeperModel {
       } else {
         this.projects.push(p);
         this.projects.sort((a, b) => a.name.localeCompare(b.name));
-      }
-      if (p.setup?.state === 'deleted') {
-        this.projects = this.projects.filter(x => x.name !== p.name);
       }
       this._changed.emit();
     } else if (msg.type === 'run' && msg.run) {
