@@ -4,8 +4,10 @@
     beekeeper create demo https://github.com/me/repo.git --wait
     beekeeper run demo --wait --follow -- --lr 0.01
 
-Human tables by default, `--json` for scripts. Exit codes: 0 success; with `--wait` on a run,
-1 when the run did not succeed; 2 when the server (or the connection) reported an error.
+Human tables by default, `--json` for scripts. Exit codes: 0 success; with `--wait`, 1 when the
+run (or a project's setup) did not succeed; 2 when the server (or the connection) reported an error.
+A private repository's token is read from $BEEKEEPER_GIT_TOKEN, never from the command line
+(where shell history and `ps` would keep it).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from .client import Beekeeper, BeekeeperAPIError, Project, Run
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_ERROR = 0, 1, 2
+GIT_TOKEN_ENV = "BEEKEEPER_GIT_TOKEN"
 
 
 def config_path() -> Path:
@@ -145,44 +148,63 @@ def cmd_projects(args) -> int:
     return EXIT_OK
 
 
-def cmd_create(args) -> int:
-    bk = connect(args)
-    project = bk.create_project(
-        args.name, args.git_url, branch=args.branch, python_version=args.python, train_file=args.train_file,
-        tensorboard_log_dir=args.tensorboard_dir, requirements_file=args.requirements,
-        env=env_pairs(args.env) or None)
+def wait_setup(args, project: Project) -> int:
+    """With --wait: block until setup ends; a failed setup prints why and exits 1."""
+    code = EXIT_OK
     if args.wait:
         try:
             project.wait_ready(timeout=args.wait_timeout)
         except BeekeeperAPIError as exc:
             if exc.field != "setup":
                 raise
-            emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
             print(f"error: {exc.message}", file=sys.stderr)
-            return EXIT_RUN_FAILED
+            code = EXIT_RUN_FAILED
     emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
-    return EXIT_OK
+    return code
+
+
+def git_credentials(args) -> dict | None:
+    if not args.git_username:
+        return None
+    token = os.environ.get(GIT_TOKEN_ENV)
+    if not token:
+        raise BeekeeperAPIError(400, f"--git-username needs the token in ${GIT_TOKEN_ENV}", "credentials")
+    return {"username": args.git_username, "token": token}
+
+
+def cmd_create(args) -> int:
+    project = connect(args).create_project(
+        args.name, args.git_url, branch=args.branch, python_version=args.python, train_file=args.train_file,
+        tensorboard_log_dir=args.tensorboard_dir, requirements_file=args.requirements,
+        env=env_pairs(args.env) or None, credentials=git_credentials(args),
+        default_executor=args.default_executor)
+    return wait_setup(args, project)
 
 
 def cmd_example(args) -> int:
-    project = connect(args).create_example(args.example, args.name)
-    if args.wait:
-        project.wait_ready(timeout=args.wait_timeout)
-    emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
-    return EXIT_OK
+    return wait_setup(args, connect(args).create_example(args.example, args.name))
 
 
 def cmd_sync(args) -> int:
-    project = connect(args).project(args.project).sync()
-    if args.wait:
-        project.wait_ready(timeout=args.wait_timeout)
-    emit(args, project.data, None if args.json else [project_row(project)], PROJECT_COLUMNS)
-    return EXIT_OK
+    return wait_setup(args, connect(args).project(args.project).sync())
+
+
+def gpus_arg(text: str) -> int | list[int]:
+    """`--gpus 2` asks for any two; `--gpus 0,3` for those very devices."""
+    try:
+        if "," in text or text.startswith("["):
+            return [int(g) for g in text.strip("[]").split(",") if g.strip()]
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a count or a list like 0,1, got {text!r}") from None
 
 
 def cmd_run(args) -> int:
     project = connect(args).project(args.project)
-    run = project.run(args=args.args, env=env_pairs(args.env), gpus=args.gpus)
+    extra = {"executor": args.executor} if args.executor else {}
+    if args.allow_parallel:
+        extra["allow_parallel"] = True
+    run = project.run(args=args.args, env=env_pairs(args.env), gpus=args.gpus, **extra)
     return finish_run(args, run)
 
 
@@ -299,21 +321,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tensorboard-dir")
     p.add_argument("--requirements")
     p.add_argument("--env", action="append", metavar="KEY=VALUE")
+    p.add_argument("--default-executor", help="this project's runs go here unless a run says otherwise")
+    p.add_argument("--git-username", help=f"for a private HTTPS repository; the token comes from ${GIT_TOKEN_ENV}")
     p.add_argument("--wait", action="store_true", help="wait for setup; exit 1 if it fails")
     p.add_argument("--wait-timeout", type=float, default=1800)
     p = add("example", cmd_example, "create a project from a bundled example (default: digits)")
     p.add_argument("example", nargs="?", default="digits")
     p.add_argument("--name")
-    p.add_argument("--wait", action="store_true")
+    p.add_argument("--wait", action="store_true", help="wait for setup; exit 1 if it fails")
     p.add_argument("--wait-timeout", type=float, default=1800)
     p = add("sync", cmd_sync, "fetch the branch again and rebuild the environment")
     p.add_argument("project")
-    p.add_argument("--wait", action="store_true")
+    p.add_argument("--wait", action="store_true", help="wait for setup; exit 1 if it fails")
     p.add_argument("--wait-timeout", type=float, default=1800)
     p = add("run", cmd_run, "start a run: beekeeper run PROJECT [options] [-- ARGS...]")
     p.add_argument("project")
-    p.add_argument("--gpus", type=int)
+    p.add_argument("--gpus", type=gpus_arg, help="how many GPUs (2), or which ones (0,3); 0 for none")
     p.add_argument("--env", action="append", metavar="KEY=VALUE")
+    p.add_argument("--executor", help="local, or ray when the server has a Ray cluster")
+    p.add_argument("--allow-parallel", action="store_true", help="start even if the project has an active run")
     p.add_argument("--wait", action="store_true", help="wait; exit 0 if the run succeeded, else 1")
     p.add_argument("--follow", action="store_true", help="print the log live (implies --wait)")
     p.epilog = "Everything after -- goes to the training script unchanged."

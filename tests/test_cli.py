@@ -152,3 +152,43 @@ def test_runs_wait_exit_codes_and_logs(cli, server, repo):
     assert code == 0 and json.loads(out)["cpu"]["count"] >= 1
     code, out, err = cli("status", "no-such-run", env=env)
     assert code == 2 and "not found" in err
+
+
+SLOW = "import sys, time\nprint('up', flush=True)\ntime.sleep(120 if '--slow' in sys.argv else 0)\n"
+
+
+def test_run_options_setup_failure_and_git_token_from_env(cli, server, repo, tmp_path):
+    env = {"BEEKEEPER_URL": server.url, "BEEKEEPER_TOKEN": server.token}
+    slow = GitRepo(tmp_path / "slow", {"train.py": SLOW})
+    code, out, err = cli("create", "eps", slow.url, "--default-executor", "local", "--wait", "--json", env=env)
+    assert code == 0, err
+    assert json.loads(out)["default_executor"] == "local"
+    # GPUs as a count or as devices, the executor by name, a second active run only when allowed.
+    code, out, err = cli("run", "eps", "--gpus", "0", "--executor", "local", "--json", "--", "--slow", env=env)
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["executor"] == "local" and first["gpus_requested"] == 0
+    code, out, err = cli("run", "eps", "--gpus", "0", env=env)
+    assert code == 2 and "(allow_parallel)" in err
+    code, out, err = cli("run", "eps", "--gpus", "0", "--allow-parallel", "--wait", "--json", env=env)
+    assert code == 0, err
+    assert json.loads(out)["allow_parallel"] is True
+    code, out, err = cli("stop", first["id"], env=env)
+    assert code == 0, err
+    code, out, err = cli("run", "eps", "--gpus", "0,1", env=env)
+    assert code == 2 and "(gpus)" in err  # this server's pool has no GPU 0
+    code, out, err = cli("run", "eps", "--gpus", "two", env=env)
+    assert code == 2 and "--gpus" in err  # argparse's own usage error
+    code, out, err = cli("run", "eps", "--executor", "nowhere", env=env)
+    assert code == 2 and "(executor)" in err
+
+    # A token only ever comes from the environment, and a setup that fails exits 1 with --wait.
+    code, out, err = cli("create", "priv", repo.url, "--git-username", "me", env=env)
+    assert code == 2 and "BEEKEEPER_GIT_TOKEN" in err and "(credentials)" in err
+    code, out, err = cli("create", "priv", repo.url, "--branch", "no-such-branch", "--git-username", "me", "--wait",
+                         "--json", env={**env, "BEEKEEPER_GIT_TOKEN": "tok-never-printed"})
+    assert code == 1 and "error:" in err and "tok-never-printed" not in out + err
+    created = json.loads(out)
+    assert created["has_credentials"] is True and created["setup"]["state"] == "failed"
+    code, out, err = cli("sync", "priv", "--wait", env=env)
+    assert code == 1 and "error:" in err
