@@ -14,7 +14,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tornado.httpclient import HTTPClientError
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -204,3 +203,22 @@ def ready_project(api, make_repo):
         return project
 
     return make
+
+
+@pytest.fixture(scope="module")
+def ray_head():
+    """A local Ray head for one test module (tests/rayhead.py); tests using it need the ray package."""
+    import shutil
+
+    from live_server import free_port
+    from rayhead import RayHead
+
+    root = Path(f"/tmp/bkray-{os.getpid()}-{free_port()}")  # Ray's socket paths must stay short
+    root.mkdir(parents=True)
+    head = RayHead(root)
+    try:
+        head.start()
+        yield head
+    finally:
+        head.stop()
+        shutil.rmtree(root, ignore_errors=True)

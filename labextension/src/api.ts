@@ -44,6 +44,8 @@ export interface IRun {
   env_keys: string[];
   commit: string | null;
   gpus: number[] | null;
+  /** What the run asked for: a count, or device ids. */
+  gpus_requested: number | number[] | null;
   exit_code: number | null;
   message: string | null;
   created: string;
@@ -67,6 +69,9 @@ export interface IGpuSample {
   utilization?: number | null;
   memory_used?: number;
   memory_total?: number;
+  temperature?: number | null;
+  power_watts?: number | null;
+  power_limit_watts?: number | null;
   error?: string;
 }
 
@@ -92,6 +97,17 @@ export interface IFileEntry {
   mtime: string;
   kind: 'file' | 'dir' | 'symlink';
   jupyter_path: string | null;
+}
+
+export interface IExecutor {
+  name: string;
+  reachable: boolean;
+  detail: string | null;
+  /** How runs go there, e.g. "shared-filesystem" or "working-dir" (Ray). */
+  mode?: string;
+  address?: string;
+  /** The cluster's GPUs (Ray); `used` is null while the head does not know yet. */
+  gpus?: { total: number; used: number | null } | null;
 }
 
 export interface IExample {
@@ -212,6 +228,7 @@ export const api = {
       body: file,
       query: overwrite ? { overwrite: '1' } : {}
     }),
+  executors: () => request<{ default: string; executors: IExecutor[] }>('executors'),
   examples: () => request<{ examples: IExample[] }>('examples').then(r => r.examples),
   /** Creates a project from a bundled example (its own local git repository). */
   tryExample: (example: string, body: Record<string, unknown> = {}) =>

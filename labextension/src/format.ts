@@ -234,3 +234,50 @@ export function formatUsage(
   parts.push(`${usage.processes} process${usage.processes === 1 ? '' : 'es'}`);
   return parts.join(' · ');
 }
+
+/** Where a run ran, and what that means for its outputs ("" for plain local runs). */
+export function describePlacement(run: { executor: string | null; mode: string | null }): {
+  label: string;
+  note: string;
+} {
+  const executor = run.executor || 'local';
+  if (executor === 'local' && (!run.mode || run.mode === 'local')) {
+    return { label: 'local', note: '' };
+  }
+  const label = run.mode && run.mode !== executor ? `${executor} · ${run.mode}` : executor;
+  const note =
+    run.mode === 'working-dir'
+      ? 'Ran on a cluster node from a copy of src/: TensorBoard events, checkpoints and other outputs stay on ' +
+        'that node, so the TensorBoard and Files tabs do not show them; the log is mirrored here.'
+      : run.mode === 'shared-filesystem'
+        ? 'Ran on a cluster node in this project\'s own src/ and venv (shared filesystem): TensorBoard and ' +
+          'files work as for local runs.'
+        : '';
+  return { label, note };
+}
+
+/** "ray (unreachable)", "ray · 1/2 GPUs free": an executor as a dropdown option. */
+export function executorLabel(e: {
+  name: string;
+  reachable: boolean;
+  gpus?: { total: number; used: number | null } | null;
+}): string {
+  if (!e.reachable) {
+    return `${e.name} (unreachable)`;
+  }
+  if (e.gpus && e.gpus.total) {
+    return typeof e.gpus.used === 'number'
+      ? `${e.name} · ${e.gpus.total - e.gpus.used}/${e.gpus.total} GPUs free`
+      : `${e.name} · ${e.gpus.total} GPUs`;
+  }
+  return e.name;
+}
+
+/** The GPUs column: the devices Beekeeper assigned, or "×N" when an engine (Ray) placed the run. */
+export function formatGpus(run: { gpus: number[] | null; gpus_requested?: number | number[] | null }): string {
+  if (run.gpus && run.gpus.length) {
+    return run.gpus.join(',');
+  }
+  const asked = run.gpus_requested;
+  return typeof asked === 'number' && asked > 0 ? `×${asked}` : '—';
+}

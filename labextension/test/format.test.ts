@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatBytes, formatDuration, formatEnv, formatHeadline, formatShortDuration, formatUsage, formatValue, parseEnv,
+  describePlacement, executorLabel, formatBytes, formatGpus, formatDuration, formatEnv, formatHeadline, formatShortDuration, formatUsage, formatValue, parseEnv,
   pickHeadline, splitArgs, validateName
 } from '../src/format';
 
@@ -74,5 +74,38 @@ describe('formatUsage', () => {
     const withGpu = formatUsage({ cpu_percent: 150, rss_bytes: 1024, gpu_memory_bytes: 2 * 1024 ** 3, processes: 3 });
     expect(withGpu).toContain('GPU 2');
     expect(withGpu).toMatch(/3 processes$/);
+  });
+});
+
+describe('describePlacement', () => {
+  it('says nothing special about a local run', () => {
+    expect(describePlacement({ executor: 'local', mode: 'local' })).toEqual({ label: 'local', note: '' });
+    expect(describePlacement({ executor: null, mode: null }).label).toBe('local');
+  });
+  it('names the Ray mode and what a working-dir run leaves out', () => {
+    const shared = describePlacement({ executor: 'ray', mode: 'shared-filesystem' });
+    expect(shared.label).toBe('ray · shared-filesystem');
+    expect(shared.note).toMatch(/work as for local runs/);
+    const shipped = describePlacement({ executor: 'ray', mode: 'working-dir' });
+    expect(shipped.label).toBe('ray · working-dir');
+    expect(shipped.note).toMatch(/stay on that node/);
+  });
+});
+
+describe('executorLabel', () => {
+  it('flags an unreachable cluster and counts free GPUs when known', () => {
+    expect(executorLabel({ name: 'ray', reachable: false })).toBe('ray (unreachable)');
+    expect(executorLabel({ name: 'ray', reachable: true, gpus: { total: 2, used: 1 } })).toBe('ray · 1/2 GPUs free');
+    expect(executorLabel({ name: 'ray', reachable: true, gpus: { total: 2, used: null } })).toBe('ray · 2 GPUs');
+    expect(executorLabel({ name: 'local', reachable: true })).toBe('local');
+  });
+});
+
+describe('formatGpus', () => {
+  it('shows assigned devices, else how many an engine was asked for', () => {
+    expect(formatGpus({ gpus: [0, 1], gpus_requested: 2 })).toBe('0,1');
+    expect(formatGpus({ gpus: [], gpus_requested: 1 })).toBe('×1');
+    expect(formatGpus({ gpus: [], gpus_requested: 0 })).toBe('—');
+    expect(formatGpus({ gpus: null })).toBe('—');
   });
 });

@@ -37,7 +37,8 @@ def _free_port() -> int:
 class Lab:
     """`jupyter lab` with Beekeeper, token auth, the app exposed as window.jupyterapp for theme switching."""
 
-    def __init__(self, root: Path, home_in_root: bool = False):
+    def __init__(self, root: Path, home_in_root: bool = False, config: dict | None = None,
+                 extra_env: dict | None = None):
         """`home_in_root` puts BEEKEEPER_HOME inside Jupyter's root_dir, so project files can be
         opened in JupyterLab's own editors."""
         self.root = root
@@ -52,10 +53,10 @@ class Lab:
         for name in ("home", "runtime", "notebooks", "workspaces"):
             (root / name).mkdir(exist_ok=True)
         self.bk_home = root / "notebooks" / "bkhome" if home_in_root else root / "bkhome"
-        config = root / "jupyter_server_config.json"
-        config.write_text(json.dumps({
+        config_file = root / "jupyter_server_config.json"
+        config_file.write_text(json.dumps({
             "ServerApp": {"jpserver_extensions": {"beekeeper_ext": True}},
-            "BeekeeperApp": {"home": str(self.bk_home), "metrics_interval": 1},
+            "BeekeeperApp": {"home": str(self.bk_home), "metrics_interval": 1, **(config or {})},
         }))
         env = {**os.environ, "HOME": str(root / "home"), "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
                "JUPYTER_CONFIG_DIR": str(root / "config"), "JUPYTERLAB_SETTINGS_DIR": str(settings),
@@ -63,11 +64,12 @@ class Lab:
                "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '')}"}
         for key in ("PYTHONPATH", "BEEKEEPER_URL", "BEEKEEPER_TOKEN", "JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN"):
             env.pop(key, None)
+        env.update(extra_env or {})
         self.log_path = root / "lab.log"
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "jupyter"), "lab", "--allow-root", "--no-browser", f"--port={self.port}",
-             "--ip=127.0.0.1", f"--ServerApp.token={self.token}", f"--config={config}",
+             "--ip=127.0.0.1", f"--ServerApp.token={self.token}", f"--config={config_file}",
              f"--ServerApp.root_dir={root / 'notebooks'}", "--LabApp.expose_app_in_browser=True"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -129,9 +131,22 @@ def running_lab(root: Path, **options):
 
 
 @pytest.fixture(scope="module")
-def lab(request, tmp_path_factory):
+def lab_config():
+    """Extra c.BeekeeperApp settings for a module's lab: a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def lab_env():
+    """Extra environment variables for a module's lab server: a module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def lab(request, tmp_path_factory, lab_config, lab_env):
     """One lab per test module; a module's LAB_OPTIONS (e.g. home_in_root) configure it."""
-    with running_lab(tmp_path_factory.mktemp("lab"), **getattr(request.module, "LAB_OPTIONS", {})) as server:
+    options = getattr(request.module, "LAB_OPTIONS", {})
+    with running_lab(tmp_path_factory.mktemp("lab"), config=lab_config, extra_env=lab_env, **options) as server:
         yield server
 
 

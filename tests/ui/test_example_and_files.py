@@ -112,3 +112,19 @@ def test_files_browse_download_upload_replace_open(page, lab, shot):
         "() => [...document.querySelectorAll('.jp-FileEditor .cm-content')]"
         ".some(e => e.innerText.includes('SGDClassifier'))", timeout=60_000)
     shot(page, "files-open-in-lab-light")
+
+
+def test_delete_a_finished_run_with_confirm(page, lab):
+    page.evaluate(f"() => window.jupyterapp.commands.execute('beekeeper:open-project', {{name: '{PROJECT}', tab: 'runs'}})")
+    (run,) = lab.api("GET", f"projects/{PROJECT}/runs")["runs"]
+    row = page.locator(f"{PAGE} .bk-runs-table tr[data-run='{run['id']}']")
+    row.locator(".bk-delete-run").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for()
+    assert f"Delete run {run['id']}?" in dialog.inner_text()
+    dialog.locator("button:has-text('Delete')").click()
+    row.wait_for(state="detached")
+    assert lab.api("GET", f"projects/{PROJECT}/runs")["runs"] == []
+    assert not (lab.bk_home / f"projects/{PROJECT}/runs/{run['id']}").exists()
+    # What the run wrote into src/ is the user's, and stays.
+    assert (lab.bk_home / f"projects/{PROJECT}/src/checkpoints/ui/model.npz").exists()

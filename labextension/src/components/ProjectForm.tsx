@@ -1,7 +1,8 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { ApiError, api, IProject, IPython } from '../api';
-import { formatEnv, parseEnv, validateName } from '../format';
+import { executorLabel, formatEnv, parseEnv, validateName } from '../format';
+import { useExecutors } from './useExecutors';
 
 export interface IProjectFormProps {
   /** Editing an existing project (name fixed) rather than creating one. */
@@ -19,6 +20,7 @@ interface IFields {
   tensorboard_log_dir: string;
   requirements_file: string;
   env: string;
+  default_executor: string;
   username: string;
   token: string;
 }
@@ -33,6 +35,7 @@ function initial(p?: IProject): IFields {
     tensorboard_log_dir: p?.tensorboard_log_dir || 'runs',
     requirements_file: p?.requirements_file ?? 'requirements.txt',
     env: formatEnv(p?.env),
+    default_executor: p?.default_executor || '',
     username: '',
     token: ''
   };
@@ -69,6 +72,7 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
   const [pythons, setPythons] = React.useState<IPython[] | null>(null);
   const [busy, setBusy] = React.useState(false);
   const [showCreds, setShowCreds] = React.useState(false);
+  const { executors, serverDefault } = useExecutors();
 
   React.useEffect(() => {
     api
@@ -119,6 +123,9 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
     if (f.python_version) {
       body.python_version = f.python_version;
     }
+    if (f.default_executor || (editing && props.project?.default_executor)) {
+      body.default_executor = f.default_executor || null; // '' clears it back to the server's default
+    }
     if (!editing) {
       body.name = f.name.trim();
     }
@@ -142,7 +149,7 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
         field = 'env';
       }
       const known = ['name', 'git_url', 'branch', 'python_version', 'train_file', 'tensorboard_log_dir',
-        'requirements_file', 'env', 'username', 'token'];
+        'requirements_file', 'env', 'default_executor', 'username', 'token'];
       setErrors({ [known.includes(field) ? field : 'form']: err.message });
     } finally {
       setBusy(false);
@@ -197,6 +204,20 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
         <textarea id="bk-f-env" className="jp-mod-styled" rows={2} value={f.env} onChange={set('env')}
           placeholder="WANDB_MODE=offline" />
       </Field>
+      {executors.length > 1 && (
+        <Field id="default_executor" label="Runs go to" error={errors.default_executor}
+          hint="Where this project's runs start unless a run says otherwise">
+          <select id="bk-f-default_executor" className="jp-mod-styled" value={f.default_executor}
+            onChange={set('default_executor')}>
+            <option value="">Server default ({serverDefault})</option>
+            {executors.map(e => (
+              <option key={e.name} value={e.name}>
+                {executorLabel(e)}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
       <div className="bk-field">
         <label className="bk-check">
           <input type="checkbox" checked={showCreds} onChange={e => setShowCreds(e.target.checked)} />

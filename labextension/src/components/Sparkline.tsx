@@ -4,8 +4,10 @@ export interface ISparklineProps {
   /** Values in [0, max]; nulls are gaps. */
   values: (number | null)[];
   max?: number;
-  /** How many points the full width holds (e.g. 10 minutes of samples). */
+  /** How many points the full width holds at most (e.g. 10 minutes of samples). */
   capacity: number;
+  /** The least the width holds (e.g. 1 minute), so a fresh panel draws a line, not a dot at the edge. */
+  minCapacity?: number;
   label: string;
   value: string;
   title?: string;
@@ -17,10 +19,12 @@ export function Sparkline(props: ISparklineProps): JSX.Element {
   const max = props.max || 100;
   const w = 100;
   const h = 24;
-  const n = Math.max(capacity, values.length, 2);
-  const offset = n - values.length;
+  // The window grows with the history, from minCapacity up to capacity, then slides.
+  const n = Math.max(Math.min(capacity, Math.max(values.length, props.minCapacity ?? capacity)), 2);
   const points: string[] = [];
-  values.forEach((v, i) => {
+  const shown = values.slice(-n);
+  const offset = n - shown.length;
+  shown.forEach((v, i) => {
     if (v === null || v === undefined || !isFinite(v)) {
       return;
     }

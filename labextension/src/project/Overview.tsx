@@ -78,6 +78,7 @@ export function Overview(props: {
     ['Packages', String(project.setup.package_count ?? '—')],
     ['Environment', Object.keys(project.env || {}).join(', ') || '—'],
     ['Credentials', project.has_credentials ? 'stored' : 'none'],
+    ...(project.default_executor ? [['Runs go to', project.default_executor] as [string, React.ReactNode]] : []),
     ['Last setup', formatTime(project.setup.ended || project.setup.started)]
   ];
 

@@ -121,7 +121,16 @@ function PageView(props: IPageProps): JSX.Element {
                   ) : tab === 'runs' ? (
                     <>
                       {runsError && <div className="bk-form-error">{runsError}</div>}
-                      <Runs project={project} runs={runs} onShowLog={id => page.selectRun(id, true)} />
+                      <Runs
+                        project={project}
+                        runs={runs}
+                        onShowLog={id => page.selectRun(id, true)}
+                        onDeleted={id => {
+                          setRuns(old => old.filter(r => r.id !== id));
+                          page.forgetRun(id);
+                          void model.refresh(); // the sidebar's latest run may have been this one
+                        }}
+                      />
                     </>
                   ) : tab === 'logs' ? (
                     <Logs runs={runs} selected={page.selectedRun} onSelect={id => page.selectRun(id, true)} />
@@ -163,6 +172,14 @@ export class ProjectPage extends ReactWidget {
   setTab(tab: Tab): void {
     this.tab = tab;
     this.stateChanged.emit();
+  }
+
+  /** A deleted run is no longer the one the Logs tab shows. */
+  forgetRun(id: string): void {
+    if (this.selectedRun === id) {
+      this.selectedRun = null;
+      this.stateChanged.emit();
+    }
   }
 
   selectRun(id: string, show: boolean): void {

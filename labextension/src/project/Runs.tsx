@@ -1,13 +1,18 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Notification } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { ApiError, api, IProject, IRun } from '../api';
-import { formatDuration, formatTime, isActiveRun, parseEnv, splitArgs } from '../format';
+import {
+  describePlacement, executorLabel, formatDuration, formatGpus, formatTime, isActiveRun, parseEnv, splitArgs
+} from '../format';
+import { useExecutors } from '../components/useExecutors';
 
 function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): JSX.Element {
   const [args, setArgs] = React.useState('');
   const [env, setEnv] = React.useState('');
   const [gpus, setGpus] = React.useState('');
+  const [executor, setExecutor] = React.useState('');
+  const { executors, serverDefault } = useExecutors();
   const [error, setError] = React.useState<{ field: string; message: string } | null>(null);
   const [busy, setBusy] = React.useState(false);
   const ready = props.project.setup.state === 'ready';
@@ -24,6 +29,9 @@ function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): 
       body.gpus = /^\d+$/.test(gpus.trim())
         ? parseInt(gpus.trim(), 10)
         : gpus.split(',').map(x => parseInt(x.trim(), 10));
+    }
+    if (executor) {
+      body.executor = executor;
     }
     setBusy(true);
     setError(null);
@@ -55,13 +63,28 @@ function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): 
             placeholder="auto" title="A count (0 for CPU only) or GPU ids like 0,1" />
           {errorFor('gpus')}
         </div>
+        {executors.length > 1 && (
+          <div className="bk-field bk-medium" data-field="executor">
+            <label htmlFor="bk-run-executor">Run on</label>
+            <select id="bk-run-executor" className="jp-mod-styled" value={executor}
+              onChange={e => setExecutor(e.target.value)}>
+              <option value="">Default ({props.project.default_executor || serverDefault})</option>
+              {executors.map(x => (
+                <option key={x.name} value={x.name} title={x.detail || ''}>
+                  {executorLabel(x)}
+                </option>
+              ))}
+            </select>
+            {errorFor('executor')}
+          </div>
+        )}
       </div>
       <div className="bk-field" data-field="env">
         <label htmlFor="bk-run-env">Environment (KEY=value per line)</label>
         <textarea id="bk-run-env" className="jp-mod-styled" rows={2} value={env} onChange={e => setEnv(e.target.value)} />
         {errorFor('env')}
       </div>
-      {error && !['args', 'env', 'gpus'].includes(error.field) && <div className="bk-form-error">{error.message}</div>}
+      {error && !['args', 'env', 'gpus', 'executor'].includes(error.field) && <div className="bk-form-error">{error.message}</div>}
       <div className="bk-form-actions">
         <Button type="submit" className="bk-primary bk-start-run" disabled={busy || !ready}
           title={ready ? 'Start a run' : 'The project is not ready yet'}>
@@ -76,13 +99,32 @@ export function Runs(props: {
   project: IProject;
   runs: IRun[];
   onShowLog: (id: string) => void;
+  onDeleted: (id: string) => void;
 }): JSX.Element {
   const { project, runs } = props;
+  // A "Where" column only once runs have gone somewhere other than this host.
+  const showWhere = runs.some(r => describePlacement(r).label !== 'local');
   const stop = async (run: IRun) => {
     try {
       await api.stopRun(run.id);
     } catch (error) {
       Notification.error(`Stop ${run.id}: ${(error as Error).message}`, { autoClose: 8000 });
+    }
+  };
+  const remove = async (run: IRun) => {
+    const answer = await showDialog({
+      title: `Delete run ${run.id}?`,
+      body: 'Its log, run record and run folder are removed. Files it wrote under src/ stay.',
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      await api.deleteRun(run.id);
+      props.onDeleted(run.id);
+    } catch (error) {
+      Notification.error(`Delete ${run.id}: ${(error as Error).message}`, { autoClose: 8000 });
     }
   };
   return (
@@ -103,6 +145,7 @@ export function Runs(props: {
                 <th>Exit</th>
                 <th>Commit</th>
                 <th>GPUs</th>
+                {showWhere && <th>Where</th>}
                 <th>Args</th>
                 <th />
               </tr>
@@ -124,12 +167,23 @@ export function Runs(props: {
                   <td>{formatDuration(r.duration)}</td>
                   <td>{r.exit_code ?? '—'}</td>
                   <td>{r.commit ? <code>{r.commit.slice(0, 8)}</code> : '—'}</td>
-                  <td>{r.gpus && r.gpus.length ? r.gpus.join(',') : '—'}</td>
+                  <td title={r.gpus && r.gpus.length ? 'CUDA_VISIBLE_DEVICES' : 'placed by the executor'}>
+                    {formatGpus(r)}
+                  </td>
+                  {showWhere && (
+                    <td className="bk-where" title={describePlacement(r).note}>
+                      {describePlacement(r).label}
+                      {r.mode === 'working-dir' && <span className="bk-muted"> (outputs stay on the node)</span>}
+                    </td>
+                  )}
                   <td className="bk-args" title={(r.args || []).join(' ')}>{(r.args || []).join(' ')}</td>
                   <td className="bk-actions">
                     <Button small minimal onClick={() => props.onShowLog(r.id)}>Logs</Button>
-                    {isActiveRun(r.state) && (
+                    {isActiveRun(r.state) ? (
                       <Button small className="bk-stop" onClick={() => stop(r)}>Stop</Button>
+                    ) : (
+                      <Button small minimal className="bk-delete-run" onClick={() => remove(r)}
+                        title="Delete this run's log and record">Delete</Button>
                     )}
                   </td>
                 </tr>

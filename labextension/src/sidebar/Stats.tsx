@@ -1,9 +1,23 @@
 import * as React from 'react';
-import { IMetricsSample, Stream } from '../api';
+import { IGpuSample, IMetricsSample, Stream } from '../api';
 import { formatBytes } from '../format';
 import { Sparkline } from '../components/Sparkline';
 
 const HISTORY_SECONDS = 600;
+const MIN_WINDOW_SECONDS = 60;
+
+/** "NVIDIA H100 (GPU 0): 37% · 54 °C · 123/700 W" — what does not fit in the row, on hover. */
+function gpuTitle(index: number, gpu: IGpuSample): string {
+  const parts = [`${gpu.utilization ?? '—'}%`];
+  if (typeof gpu.temperature === 'number') {
+    parts.push(`${gpu.temperature} °C`);
+  }
+  if (typeof gpu.power_watts === 'number') {
+    const limit = typeof gpu.power_limit_watts === 'number' ? `/${Math.round(gpu.power_limit_watts)}` : '';
+    parts.push(`${Math.round(gpu.power_watts)}${limit} W`);
+  }
+  return `${gpu.name || 'GPU'} (GPU ${index}): ${parts.join(' · ')}`;
+}
 
 /** Host CPU, memory and each GPU as live sparklines over the last 10 minutes (one shared stream). */
 export function Stats(): JSX.Element {
@@ -32,6 +46,7 @@ export function Stats(): JSX.Element {
   }, []);
 
   const capacity = Math.ceil(HISTORY_SECONDS / interval);
+  const minCapacity = Math.ceil(MIN_WINDOW_SECONDS / interval);
   const last = samples[samples.length - 1];
   if (!last) {
     return <div className="bk-stats bk-muted">{connected ? 'Collecting host stats…' : 'Host stats unavailable'}</div>;
@@ -44,6 +59,7 @@ export function Stats(): JSX.Element {
         value={`${Math.round(last.cpu.percent)}%`}
         values={samples.map(s => s.cpu?.percent ?? null)}
         capacity={capacity}
+        minCapacity={minCapacity}
         title={`CPU: ${last.cpu.percent.toFixed(0)}% of ${last.cpu.count} cores`}
       />
       <Sparkline
@@ -51,6 +67,7 @@ export function Stats(): JSX.Element {
         value={`${formatBytes(last.memory.used)} / ${formatBytes(last.memory.total)}`}
         values={samples.map(s => s.memory?.percent ?? null)}
         capacity={capacity}
+        minCapacity={minCapacity}
       />
       {gpuIndices.map(index => {
         const gpu = last.gpus.find(g => g.index === index)!;
@@ -74,13 +91,15 @@ export function Stats(): JSX.Element {
               value={`${gpu.utilization ?? '—'}%`}
               values={series(g => g.utilization ?? null)}
               capacity={capacity}
-              title={`${gpu.name || 'GPU'} ${index} utilisation`}
+              minCapacity={minCapacity}
+              title={gpuTitle(index, gpu)}
             />
             <Sparkline
               label={`GPU ${index} mem`}
               value={`${formatBytes(gpu.memory_used)} / ${formatBytes(gpu.memory_total)}`}
               values={series(memPct)}
               capacity={capacity}
+              minCapacity={minCapacity}
             />
           </React.Fragment>
         );
