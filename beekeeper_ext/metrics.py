@@ -130,6 +130,13 @@ class MetricsService:
         return [r for r in rows if r.get("pid") and (r.get("mode") in (None, "local")
                                                      or r.get("host") == self._hostname)]
 
+    async def current(self) -> dict:
+        """For GET /metrics: the live sampler's latest sample while it runs (a fresh reading would
+        also shorten the CPU window of the stream's next sample), else a reading made now."""
+        if self.sampling and self._history and time.time() - self._history[-1]["time"] < 2 * self.interval():
+            return self._history[-1]
+        return await self.snapshot()
+
     async def snapshot(self) -> dict:
         """Sample now: host CPU/memory/disk, GPUs, and every running local run's usage."""
         runs = self._local_running()  # the store belongs to the event-loop thread

@@ -184,7 +184,7 @@ async def wait_for(predicate, timeout=30):
         await asyncio.sleep(0.05)
 
 
-async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app):
+async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app, api):
     metrics = bk_app.metrics
     assert not metrics.sampling and metrics.sampler_starts == 0  # nobody listens: no sampling
     clients = [await jp_ws_fetch("beekeeper", "api", "metrics", "stream") for _ in range(3)]
@@ -206,10 +206,16 @@ async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app):
         assert history["type"] == "history" and len(history["samples"]) >= 3
         assert [s["time"] for s in history["samples"]] == sorted(s["time"] for s in history["samples"])
         assert metrics.sampler_starts == 1
+        # While the sampler runs, GET /metrics answers with its latest sample instead of reading
+        # the CPU counters itself (which would shorten the stream's next CPU window).
+        code, snap = await api.get("metrics")
+        assert code == 200 and snap["time"] in {s["time"] for s in metrics.history()}
     finally:
         for ws in clients:
             ws.close()
     await wait_for(lambda: metrics.subscriber_count == 0 and not metrics.sampling)
+    code, snap = await api.get("metrics")
+    assert snap["time"] > metrics.history()[-1]["time"]  # nobody streams: a reading made now
     kept = len(metrics.history())
     await asyncio.sleep(0.6)
     assert len(metrics.history()) == kept  # stopped: no more samples while nobody listens

@@ -31,7 +31,7 @@ class MetricsHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send(await self.bk.metrics.snapshot())
+        self.send(await self.bk.metrics.current())
 
 
 class MetricsStreamHandler(BeekeeperWebSocket):
