@@ -40,6 +40,17 @@ def find_uv() -> str:
         return found
 
 
+def kill(proc: asyncio.subprocess.Process) -> None:
+    """SIGKILL a child unless it has already ended. A child that ended at the same moment (the
+    whole process group got the server's own SIGTERM) makes kill() raise ProcessLookupError, which
+    would otherwise replace the cancellation that is under way."""
+    if proc.returncode is None:
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+
+
 async def run_to_log(argv: list[str], log_path: Path, cwd: Path | None = None,
                      env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[int, str]:
     """Run argv, appending its combined output to log_path; return (exit code, last output)."""
@@ -60,7 +71,7 @@ async def run_to_log(argv: list[str], log_path: Path, cwd: Path | None = None,
         try:
             await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), timeout)
         except (asyncio.TimeoutError, asyncio.CancelledError):
-            proc.kill()
+            kill(proc)
             await proc.wait()
             raise
     return proc.returncode, b"".join(tail).decode("utf-8", "replace").strip()
@@ -142,7 +153,7 @@ class Interpreters:
         try:
             out, _ = await asyncio.wait_for(proc.communicate(), 10)
         except BaseException as exc:  # timed out or cancelled: leave no child behind
-            proc.kill()
+            kill(proc)
             await proc.wait()
             if isinstance(exc, asyncio.CancelledError):
                 raise

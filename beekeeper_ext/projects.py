@@ -311,7 +311,7 @@ class ProjectService:
                 raise
             except (GitFailure, EnvironmentError, BeekeeperError, OSError) as exc:
                 message = exc.message if isinstance(exc, BeekeeperError) else str(exc)
-                message = redact(message, secrets)[-2000:]
+                message = redact(message or type(exc).__name__, secrets)[-2000:]  # never an empty reason
                 self.store.update_project(name, setup_state="failed", setup_message=message,
                                           setup_ended=now())
                 with open(logf, "ab") as f:

@@ -365,7 +365,7 @@ class RunService:
             if isinstance(exc, BeekeeperError):
                 message = exc.message
             elif isinstance(exc, (GitFailure, OSError)):
-                message = str(exc)
+                message = str(exc) or type(exc).__name__
             else:
                 log.exception("starting run %s failed", run_id)
                 message = f"internal error: {exc}"

@@ -461,6 +461,23 @@ def test_server_stopped_during_setup_marks_interrupted(tmp_path, make_repo, gate
         server.stop()
 
 
+async def test_killing_an_installer_that_already_died_raises_nothing():
+    """Jupyter's SIGTERM reaches the whole process group, so uv may be gone by the time setup is
+    cancelled. asyncio's kill() then raises ProcessLookupError — with an empty message — which
+    replaced the cancellation and left the project `failed` with no reason instead of
+    `interrupted` (seen in CI). Beekeeper's kill() leaves an ended child alone."""
+    from beekeeper_ext.environments import kill
+
+    proc = await asyncio.create_subprocess_exec("true")
+    await proc.wait()
+    with pytest.raises(ProcessLookupError):
+        proc.kill()  # the trap
+    kill(proc)  # nothing raised
+    running = await asyncio.create_subprocess_exec("sleep", "30")
+    kill(running)
+    assert await running.wait() == -signal.SIGKILL
+
+
 async def test_resolve_uses_last_scan_and_rescans_only_on_a_miss(monkeypatch):
     """Probing every interpreter costs seconds, so a create resolves from the last scan even when
     it is old; an unknown version rescans once (a Python installed since) before the 400."""

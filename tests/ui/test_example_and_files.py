@@ -27,8 +27,7 @@ def files_tab(page):
 
 @pytest.mark.timeout(900)
 def test_try_the_example_from_an_empty_sidebar(page, lab, shot):
-    if not page.locator("#beekeeper-sidebar").is_visible():
-        page.click(".jp-SideBar [data-id='beekeeper-sidebar']")
+    page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:show-panel')")
     button = page.locator("#beekeeper-sidebar .bk-try-example")
     button.wait_for()
     assert "No projects yet" in page.locator("#beekeeper-sidebar .bk-empty").inner_text()

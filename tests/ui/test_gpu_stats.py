@@ -40,8 +40,10 @@ def lab_env(tmp_path_factory):
 def test_gpu_sparklines(page, lab, shot, theme):
     slug = "light" if theme == "JupyterLab Light" else "dark"
     page.evaluate("t => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme)
-    if not page.locator("#beekeeper-sidebar").is_visible():
-        page.click(".jp-SideBar [data-id='beekeeper-sidebar']")
+    page.wait_for_function(f"() => document.body.dataset.jpThemeName === '{theme}'")
+    # Show the panel by command: clicking its tab would toggle it shut if the restored layout had it open.
+    page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:show-panel')")
+    page.wait_for_selector("#beekeeper-sidebar .bk-stats", state="visible")
     page.wait_for_function("() => Number(document.querySelector('.bk-stats')?.dataset.samples || 0) >= 4",
                            timeout=60_000)
     labels = page.locator(".bk-stats .bk-spark-label").all_inner_texts()

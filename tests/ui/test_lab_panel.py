@@ -30,9 +30,9 @@ for step in range(100000):
 
 
 def open_sidebar(page):
-    if not page.locator("#beekeeper-sidebar").is_visible():
-        page.click(".jp-SideBar [data-id='beekeeper-sidebar']")
-    page.wait_for_selector("#beekeeper-sidebar .bk-sidebar-header")
+    # By command: clicking the panel's tab toggles it, and would close it if the layout had it open.
+    page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:show-panel')")
+    page.wait_for_selector("#beekeeper-sidebar .bk-sidebar-header", state="visible")
 
 
 def set_theme(page, theme: str):
