@@ -223,7 +223,7 @@ class RunService:
         pool = self.gpu_pool
         requested = body.get("gpus")
         if requested is None:
-            requested = 1 if pool and executor.assigns_gpus else 0
+            requested = executor.default_gpus(pool)
         if isinstance(requested, list):
             ids = [v.integer(g, "gpus", minimum=0) for g in requested]
             if len(set(ids)) != len(ids):

@@ -107,6 +107,19 @@ async def test_stop_ends_a_ray_run_stopped(api, ready_project, tmp_path, ray_hea
     assert job["status"] == "STOPPED"
 
 
+async def test_ray_run_defaults_to_one_gpu_when_the_cluster_has_gpus(api, ready_project):
+    """As on a local GPU host: a run that names no GPU count gets one when the cluster has GPUs
+    (as last seen by the executor check), and Ray picks the device."""
+    await ready_project("raydefault", {"train.py": "import os\nprint('CVD=' + os.environ.get('CUDA_VISIBLE_DEVICES', ''))\n"})
+    code, executors = await api.get("executors")
+    assert next(e for e in executors["executors"] if e["name"] == "ray")["gpus"]["total"] == 2
+    code, run = await api.post("projects/raydefault/runs", {"executor": "ray"})
+    assert code == 201 and run["gpus_requested"] == 1, run
+    done = await wait_run(api, run["id"], timeout=180)
+    log = (await api.get(f"runs/{run['id']}/log", raw=True)).body.decode()
+    assert done["state"] == "succeeded" and ("CVD=0" in log or "CVD=1" in log), log
+
+
 async def test_third_gpu_job_waits_for_a_free_gpu(api, ready_project, tmp_path):
     await ready_project("raygpus", {"train.py": WAITER})
     gates = [tmp_path / f"gate{i}" for i in range(3)]

@@ -87,6 +87,10 @@ class Executor(LoggingConfigurable):
     def log_path(self, run: dict) -> Path:
         return self.home / "projects" / run["project"] / "runs" / run["id"] / "output.log"
 
+    def default_gpus(self, pool: list[int]) -> int:
+        """How many GPUs a run gets when it does not say: one when there are GPUs to give."""
+        return 1 if pool and self.assigns_gpus else 0
+
     async def check(self) -> dict:
         """For GET /executors: is this executor usable right now, and why not."""
         return {"name": self.name, "reachable": True, "detail": None}

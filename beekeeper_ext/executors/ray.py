@@ -115,6 +115,8 @@ class RayExecutor(Executor):
         self._unreachable_since: dict[str, float] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
         self._ended: dict[str, float] = {}  # when Ray first reported the job ended, while its log drains
+        self._cluster_gpus_total: float | None = None  # last known; decides a run's default GPU count
+        self._learning: asyncio.Task | None = None
 
     @property
     def mode(self) -> str:
@@ -434,7 +436,23 @@ class RayExecutor(Executor):
             info["gpus"] = await asyncio.wait_for(self._cluster_gpus(), 2.5)
         except (RayUnreachable, asyncio.TimeoutError, ValueError, KeyError, TypeError):
             pass
+        if info["gpus"]:
+            self._cluster_gpus_total = info["gpus"]["total"]
         return info
+
+    async def start(self) -> None:
+        """Learn the cluster's GPUs in the background, so runs get the right default GPU count."""
+        async def learn():
+            try:
+                await self.check()
+            except Exception as exc:  # unreachable now: the next GET /executors tries again
+                self.log.debug("Ray GPU check at start failed: %s", exc)
+
+        self._learning = asyncio.get_running_loop().create_task(learn())
+
+    def default_gpus(self, pool: list[int]) -> int:
+        """Like a local host: one GPU when the cluster has any (as last seen), else none."""
+        return 1 if self._cluster_gpus_total else 0
 
     async def _cluster_gpus(self) -> dict | None:
         code, body = await self._call("GET", "/api/v0/nodes?detail=1", timeout=2)
@@ -451,6 +469,9 @@ class RayExecutor(Executor):
 
     async def close(self) -> None:
         """Jupyter stops; the Ray jobs go on and are found again by their submission ids."""
+        if self._learning is not None:
+            self._learning.cancel()
+            await asyncio.gather(self._learning, return_exceptions=True)
         for task in list(self._refreshing.values()):
             task.cancel()
         await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
