@@ -333,9 +333,17 @@ class RunService:
                     raise BeekeeperError(409, f"project {name!r} is not ready (setup is {state})")
                 creds = project["credentials"]
                 secrets_ = (creds["token"],) if creds else ()
-                self._log_line(row, f"syncing {redact(project['git_url'])} ({project['branch']})")
-                sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"], paths.src,
-                                                            creds, logf)
+                busy = [r["id"] for r in self.store.list_runs(name, ("running",)) if r["id"] != run_id]
+                sha = await self.projects.git.head(paths.src) if busy else None
+                if sha:
+                    # A parallel run (allow_parallel) shares src/ with a running one: checking out
+                    # another commit would change the code under it, so this run uses the same one.
+                    self._log_line(row, f"not syncing: run {busy[0]} is running from this checkout; "
+                                        f"using its commit {sha[:12]}")
+                else:
+                    self._log_line(row, f"syncing {redact(project['git_url'])} ({project['branch']})")
+                    sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"],
+                                                                paths.src, creds, logf)
             argv = [str(paths.venv / "bin" / "python"), "-u", project["train_file"], *row["args"]]
             # A script can name its outputs after its run (the example does): BEEKEEPER_RUN_ID.
             env = {**(project["env"] or {}), **(row["env"] or {}), "BEEKEEPER_RUN_ID": run_id,

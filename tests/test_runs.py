@@ -267,3 +267,26 @@ async def test_project_edits_and_deletes_are_announced(api, ready_project, jp_ws
         assert await next_project_event() == {"name": "told", "deleted": True}
     finally:
         ws.close()
+
+
+async def test_a_parallel_run_does_not_check_out_code_under_a_running_one(api, ready_project):
+    """src/ is shared: while a run is running, a parallel run uses the same commit instead of
+    syncing (which would change files under the running one); once nothing runs, runs sync again."""
+    project = await ready_project("sweep", {"train.py": "import sys, time\nprint('v1', flush=True)\n"
+                                                        "time.sleep(600 if '--hold' in sys.argv else 0)\n"})
+    repo = project["_repo"]
+    code, holder = await api.post("projects/sweep/runs", {"gpus": 0, "args": ["--hold"]})
+    await wait_log(api, holder["id"], "v1")
+    newer = repo.commit({"train.py": "print('v2', flush=True)\n"})
+    repo.push()
+    code, parallel = await api.post("projects/sweep/runs", {"gpus": 0, "allow_parallel": True})
+    assert code == 201, parallel
+    parallel = await wait_run(api, parallel["id"])
+    log = (await api.get(f"runs/{parallel['id']}/log", raw=True)).body.decode()
+    assert parallel["commit"] == project["setup"]["commit"] != newer, parallel
+    assert f"not syncing: run {holder['id']} is running" in log and "v1" in log
+    await api.post(f"runs/{holder['id']}/stop")
+    await wait_run(api, holder["id"])
+    code, after = await api.post("projects/sweep/runs", {"gpus": 0})
+    after = await wait_run(api, after["id"])
+    assert after["commit"] == newer and b"v2" in (await api.get(f"runs/{after['id']}/log", raw=True)).body
