@@ -447,10 +447,12 @@ class RunService:
             state = status.state
             message = status.message
             if fresh["message"] == STOP_REQUESTED and state != "succeeded":
-                state, message = "stopped", "stopped on request"
+                # The executor may know more (e.g. Ray held the job back); else the plain reason.
+                message = status.message if state == "stopped" and status.message else "stopped on request"
+                state = "stopped"
             self._log_line(fresh, f"{state}" + (f" (exit code {status.exit_code})"
                                                   if status.exit_code is not None else "")
-                           + (f": {message}" if message and state != "stopped" else ""))
+                           + (f": {message}" if message and message != "stopped on request" else ""))
             self._finish(fresh, state, exit_code=status.exit_code, message=message, **extra)
         elif status.state == "pending" and fresh["state"] == "running":
             self._set(row["id"], state="starting", **extra)  # e.g. Ray holds the job until GPUs free up

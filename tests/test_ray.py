@@ -8,8 +8,10 @@ flag files in the test's tmp folder (the "shared filesystem" here is simply this
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -120,7 +122,22 @@ async def test_ray_run_defaults_to_one_gpu_when_the_cluster_has_gpus(api, ready_
     assert done["state"] == "succeeded" and ("CVD=0" in log or "CVD=1" in log), log
 
 
-async def test_third_gpu_job_waits_for_a_free_gpu(api, ready_project, tmp_path):
+async def ray_job_status(ray_head, submission_id: str, wanted: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    status = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{ray_head.address}/api/jobs/{submission_id}", timeout=10) as response:
+                status = json.loads(response.read())["status"]
+        except OSError:
+            status = None
+        if status == wanted:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"Ray job {submission_id} is {status}, never {wanted}")
+
+
+async def test_third_gpu_job_waits_for_a_free_gpu(api, ready_project, tmp_path, ray_head):
     await ready_project("raygpus", {"train.py": WAITER})
     gates = [tmp_path / f"gate{i}" for i in range(3)]
     runs = []
@@ -142,9 +159,11 @@ async def test_third_gpu_job_waits_for_a_free_gpu(api, ready_project, tmp_path):
                                                            "args": [str(gates[2])]})
     assert code == 201, extra
     await wait_run(api, extra["id"], ("starting",), timeout=60)
+    await ray_job_status(ray_head, extra["id"], "PENDING")  # submitted, and Ray holds it back
     code, body = await api.post(f"runs/{extra['id']}/stop")
     assert code == 202, body
-    assert (await wait_run(api, extra["id"], timeout=60))["state"] == "stopped"
+    stopped = await wait_run(api, extra["id"], timeout=30)  # at once, not when Ray would place it
+    assert stopped["state"] == "stopped" and "held it back" in stopped["message"], stopped
     gates[0].touch()
     assert (await wait_run(api, runs[0]["id"], timeout=120))["state"] == "succeeded"
     body = await wait_log(api, runs[2]["id"], "started", timeout=120)

@@ -52,6 +52,7 @@ from . import Executor, Handle, LaunchSpec, Status
 STATE_FILE = "ray.json"
 BOOTSTRAP_NAME = "_beekeeper_bootstrap.py"
 TERMINAL = {"SUCCEEDED": "succeeded", "FAILED": "failed", "STOPPED": "stopped"}
+HELD_BACK_STOPPED = "stopped while Ray held it back for resources (Ray ends the job when it is placed)"
 
 
 class RayUnreachable(Exception):
@@ -115,6 +116,9 @@ class RayExecutor(Executor):
         self._unreachable_since: dict[str, float] = {}
         self._refreshing: dict[str, asyncio.Task] = {}
         self._ended: dict[str, float] = {}  # when Ray first reported the job ended, while its log drains
+        # Runs stopped while Ray held them back: Ray keeps such a job PENDING until it is placed,
+        # then ends it at once, so Beekeeper reports them stopped without waiting for that.
+        self._stopped_pending: set[str] = set()
         self._cluster_gpus_total: float | None = None  # last known; decides a run's default GPU count
         self._learning: asyncio.Task | None = None
 
@@ -346,6 +350,7 @@ class RayExecutor(Executor):
         if status.state in TERMINAL.values() or status.state == "lost":
             for table in (self._last, self._unreachable_since, self._log_start):
                 table.pop(run_id, None)
+            self._stopped_pending.discard(run_id)
         return status
 
     async def _refresh(self, run: dict) -> None:
@@ -354,6 +359,8 @@ class RayExecutor(Executor):
 
     async def _status(self, run: dict, submission_id: str) -> Status:
         run_id = run["id"]
+        if run_id in self._stopped_pending:
+            return Status("stopped", message=HELD_BACK_STOPPED)
         try:
             job = await self._job(submission_id)
         except RayUnreachable as exc:
@@ -414,6 +421,13 @@ class RayExecutor(Executor):
             except RayUnreachable:
                 job = {}
             if job is None or job.get("status") in TERMINAL:
+                return
+            if job.get("status") == "PENDING":
+                # Ray accepted the stop but ends a held-back job only once it is placed (it then
+                # runs for a moment and stops): this run is over now, and its log stays as it is.
+                self._stopped_pending.add(run["id"])
+                self._last.pop(run["id"], None)
+                await self._stop_mirror(run["id"])
                 return
             await asyncio.sleep(0.5)
 
