@@ -333,11 +333,26 @@ class Project:
         """Upload a local file to `path` (under src/), streamed from disk."""
         local = Path(local)
         size = local.stat().st_size
-        with open(local, "rb") as f:
-            _, _, body = self.client._request(
-                "PUT", self._file_url(path), params={"overwrite": 1} if overwrite else None,
-                data=f, headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"})
+        try:
+            with open(local, "rb") as f:
+                _, _, body = self.client._request(
+                    "PUT", self._file_url(path), params={"overwrite": 1} if overwrite else None,
+                    data=f, headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"})
+        except BeekeeperAPIError as exc:
+            # A large upload the server refuses up front ends in a closed connection while we are
+            # still sending; the likely reason is a file already there.
+            if exc.status == 0 and not overwrite and self._exists(path):
+                raise BeekeeperAPIError(409, f"{path!r} already exists; pass overwrite=True to replace it",
+                                        "path") from None
+            raise
         return FileEntry(**{k: json.loads(body).get(k) for k in FileEntry.__dataclass_fields__})
+
+    def _exists(self, path: str) -> bool:
+        try:
+            self.client._request("GET", self._file_url(path), headers={"Range": "bytes=0-0"})
+            return True
+        except BeekeeperAPIError:
+            return False
 
     def delete_file(self, path: str, recursive: bool = False) -> None:
         self.client._request("DELETE", self._file_url(path), params={"recursive": 1} if recursive else None)

@@ -86,6 +86,14 @@ def test_project_lifecycle_files_and_errors(bk, repo, server, tmp_path):
     with pytest.raises(BeekeeperAPIError) as info:
         project.upload(local, "src/inputs/weights.bin")
     assert info.value.status == 409 and info.value.field == "path"
+    # Above the size the server drains, it refuses before the body and closes the connection: the
+    # client still reports the 409, not a broken pipe.
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(20 * 1024 * 1024))
+    assert project.upload(big, "src/inputs/big.bin").size == 20 * 1024 * 1024
+    with pytest.raises(BeekeeperAPIError) as info:
+        project.upload(big, "src/inputs/big.bin")
+    assert info.value.status == 409 and info.value.field == "path" and "already exists" in info.value.message
     local.write_bytes(b"new")
     assert project.upload(local, "src/inputs/weights.bin", overwrite=True).size == 3
     saved = project.download("src/inputs/weights.bin", tmp_path / "out.bin")

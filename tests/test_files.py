@@ -3,6 +3,7 @@ and every path trick one by one."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -178,6 +179,25 @@ async def test_upload_overwrite_and_limits(ready_project, raw, bk_home):
         assert body_json(response)["field"] == "path"
     leftovers = [p for p in (project / "src").rglob("*.upload")]
     assert leftovers == []
+
+
+async def test_a_refused_upload_is_answered_after_its_body(ready_project, raw, bk_home):
+    """A client that is still sending when the server decides must get the 409, not a broken pipe:
+    up to DRAIN_LIMIT, a refused upload's body is read and dropped before the answer."""
+    project = await demo(ready_project, bk_home)
+    (project / "src/taken.bin").write_bytes(b"mine")
+    body = os.urandom(UPLOAD_LIMIT - 1)
+
+    async def late(write):
+        await asyncio.sleep(0.5)  # the headers arrived long ago: the server has already decided
+        for start in range(0, len(body), 64 * 1024):
+            await write(body[start:start + 64 * 1024])
+
+    response = await raw("demo/files/src/taken.bin", "PUT", body_producer=late,
+                         headers={"Content-Length": str(len(body))})
+    assert response.code == 409 and body_json(response)["field"] == "path", response
+    assert (project / "src/taken.bin").read_bytes() == b"mine"
+    assert [p for p in (project / "src").rglob("*.upload")] == []
 
 
 async def test_chunked_upload_over_the_limit_is_cut_off(ready_project, raw, bk_home):

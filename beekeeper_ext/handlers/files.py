@@ -17,6 +17,9 @@ from ..openapi import op
 from .base import BeekeeperHandler, endpoint
 
 NAME = r"(?P<name>[^/]+)"
+#: A refused upload up to this size is read (and dropped) before the error is sent; a larger one
+#: is refused at once, and the connection closed.
+DRAIN_LIMIT = 16 * 1024 * 1024
 RAW_TAIL_RE = re.compile(r"/beekeeper/api/projects/[^/]+/files/?(.*)$")
 
 ENTRY = {"type": "object", "properties": {
@@ -58,6 +61,7 @@ class FilesHandler(BeekeeperHandler):
     _upload = None
     _upload_temp = None
     _upload_size = 0
+    _refusal: BeekeeperError | None = None  # an upload refused up front, answered once its body is read
 
     def _raw_tail(self) -> str:
         match = RAW_TAIL_RE.search(self.request.path)
@@ -90,13 +94,18 @@ class FilesHandler(BeekeeperHandler):
             self._upload, self._upload_temp = self.bk.files.begin_upload(
                 loc, self._overwrite, int(length) if length and length.isdigit() else None)
         except BeekeeperError as exc:
+            if length and length.isdigit() and int(length) <= DRAIN_LIMIT:
+                # Answer after reading the (small) body: a client still sending it when the
+                # connection closes sees a broken pipe instead of this error.
+                self._refusal = exc
+                return
             self._fail(exc)
             return
         # Slack above the limit so data_received answers with a JSON 413 before tornado cuts in.
         self.request.connection.set_max_body_size(self.bk.upload_max_bytes + 1024 * 1024)
 
     def data_received(self, chunk: bytes) -> None:
-        if self._upload is None:
+        if self._upload is None:  # refused: the body is read and dropped
             return
         self._upload_size += len(chunk)
         if self._upload_size > self.bk.upload_max_bytes:
@@ -123,6 +132,8 @@ class FilesHandler(BeekeeperHandler):
 
     @endpoint
     async def put(self, name, path=None):
+        if self._refusal is not None:
+            raise self._refusal
         if self._upload is None:  # refused in prepare, or the body was too large
             return
         self._upload.close()
