@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
-from .errors import BeekeeperError, bad_request, conflict, not_found
+from .errors import BeekeeperError, conflict, not_found
 from .projects import ProjectPaths, ProjectService
 from .store import Store
 
