@@ -1,8 +1,9 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Notification } from '@jupyterlab/apputils';
 import { api, apiUrl, encodePath, IFileEntry } from '../api';
 import { formatBytes, formatTime } from '../format';
+import { confirmDanger } from '../components/confirm';
 
 /** Browse a project's `src/` and `runs/`; download files or folders (zip), upload, open in JupyterLab. */
 export function Files(props: { name: string; openInLab: (path: string) => void }): JSX.Element {
@@ -36,12 +37,7 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
       // The server refuses to replace a file unless asked: ask the user first.
       const exists = (entries || []).some(entry => entry.name === file.name);
       if (exists) {
-        const answer = await showDialog({
-          title: `Replace ${file.name}?`,
-          body: `${path}/${file.name} already exists in ${name}.`,
-          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Replace' })]
-        });
-        if (!answer.button.accept) {
+        if (!(await confirmDanger(`Replace ${file.name}?`, `${path}/${file.name} already exists in ${name}.`, 'Replace'))) {
           continue;
         }
       }

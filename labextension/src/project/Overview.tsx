@@ -1,10 +1,11 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Notification } from '@jupyterlab/apputils';
 import { api, IProject, LogFollower } from '../api';
 import { formatTime, isSettingUp, SETUP_STEPS, stateLabel } from '../format';
 import { LogView, useLogBuffer } from '../components/LogView';
 import { ProjectForm } from '../components/ProjectForm';
+import { confirmDanger } from '../components/confirm';
 
 function SetupSteps({ state }: { state: string }): JSX.Element {
   const current = SETUP_STEPS.indexOf(state);
@@ -51,12 +52,12 @@ export function Overview(props: {
     }
   };
   const remove = async () => {
-    const result = await showDialog({
-      title: `Delete ${project.name}?`,
-      body: 'This deletes its checkout, its environment and all its runs and logs. It cannot be undone.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
-    });
-    if (!result.button.accept) {
+    const agreed = await confirmDanger(
+      `Delete ${project.name}?`,
+      'This deletes its checkout, its environment and all its runs and logs. It cannot be undone.',
+      'Delete'
+    );
+    if (!agreed) {
       return;
     }
     try {

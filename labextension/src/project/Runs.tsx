@@ -1,10 +1,11 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Notification } from '@jupyterlab/apputils';
 import { ApiError, api, IProject, IRun } from '../api';
 import {
   describePlacement, executorLabel, formatDuration, formatGpus, formatTime, isActiveRun, parseEnv, splitArgs
 } from '../format';
+import { confirmDanger } from '../components/confirm';
 import { useExecutors } from '../components/useExecutors';
 
 function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): JSX.Element {
@@ -112,12 +113,12 @@ export function Runs(props: {
     }
   };
   const remove = async (run: IRun) => {
-    const answer = await showDialog({
-      title: `Delete run ${run.id}?`,
-      body: 'Its log, run record and run folder are removed. Files it wrote under src/ stay.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
-    });
-    if (!answer.button.accept) {
+    const agreed = await confirmDanger(
+      `Delete run ${run.id}?`,
+      'Its log, run record and run folder are removed. Files it wrote under src/ stay.',
+      'Delete'
+    );
+    if (!agreed) {
       return;
     }
     try {
