@@ -18,7 +18,7 @@ from typing import Iterable
 
 from .errors import bad_request
 
-VERSION_RE = re.compile(r"^\d+\.\d+(\.\d+)?$")
+VERSION_RE = re.compile(r"\d+\.\d+(\.\d+)?")  # used with fullmatch
 PROBE = "import sys, platform; print(platform.python_version()); print(sys.implementation.name)"
 MIN_VERSION = (3, 8)
 
@@ -159,7 +159,7 @@ class Interpreters:
                 raise
             return None
         lines = out.decode(errors="replace").split()
-        if proc.returncode != 0 or len(lines) < 2 or not VERSION_RE.match(lines[0]):
+        if proc.returncode != 0 or len(lines) < 2 or not VERSION_RE.fullmatch(lines[0]):
             return None
         return lines[0], lines[1]
 
@@ -200,7 +200,7 @@ class Interpreters:
 
     async def resolve(self, requested: str | None, field: str = "python_version") -> dict:
         """`None` → newest; `3.12` → newest 3.12.x; `3.12.1` → exactly that; else a 400."""
-        if requested is not None and (not isinstance(requested, str) or not VERSION_RE.match(requested)):
+        if requested is not None and (not isinstance(requested, str) or not VERSION_RE.fullmatch(requested)):
             raise bad_request(field, f"{field} must look like 3.12 or 3.12.1")
         # Resolving uses the last scan even when it is old (probing every interpreter costs
         # seconds); only a miss, or no scan yet, pays for a fresh one.

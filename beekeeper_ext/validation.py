@@ -10,19 +10,22 @@ from urllib.parse import urlsplit
 
 from .errors import bad_request
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-ENV_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Patterns are used with fullmatch (or anchor with \Z): `$` also matches before a trailing "\n".
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # as JSON Schema (ECMA-262) reads it
+NAME_RE = re.compile(NAME_PATTERN[1:-1])
+ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 # scp-like `user@host:path` needs the `user@`, so `javascript:x` or `c:path` never pass as one.
-SCP_LIKE_RE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[^\s]+$")
+SCP_LIKE_RE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[^\s]+")
 URL_SCHEMES = {"https", "http", "ssh", "git", "file"}
-BRANCH_BAD_RE = re.compile(r"[\x00-\x20~^:?*\[\\\x7f]|@\{|//|\.lock$|^/|/$|\.$")
+BRANCH_BAD_RE = re.compile(r"[\x00-\x20~^:?*\[\\\x7f]|@\{|//|\.lock\Z|\A/|/\Z|\.\Z")
+WINDOWS_DRIVE_RE = re.compile(r"[A-Za-z]:")
 
 
 def name(value, field: str = "name") -> str:
     """A project name: a letter or digit first, then letters, digits, `_ . -`; never `..`."""
     if not isinstance(value, str) or not value:
         raise bad_request(field, f"{field} is required")
-    if not NAME_RE.match(value) or ".." in value:
+    if not NAME_RE.fullmatch(value) or ".." in value:
         raise bad_request(
             field,
             f"{field} must start with a letter or digit and use only letters, digits, '_', '.', '-' "
@@ -49,7 +52,7 @@ def git_url(value, field: str = "git_url") -> str:
         if parts.scheme.lower() == "file" and not parts.path:
             raise bad_request(field, f"{field} has no path")
         return value
-    if SCP_LIKE_RE.match(value):
+    if SCP_LIKE_RE.fullmatch(value):
         return value
     raise bad_request(field, f"{field} must be an https, http, ssh, git or file URL, or user@host:path")
 
@@ -67,7 +70,7 @@ def relative_path(value, field: str) -> str:
     """A path inside the project: relative, no `..`, no leading `-`, no NUL."""
     if not isinstance(value, str) or not value.strip():
         raise bad_request(field, f"{field} is required")
-    if "\x00" in value or value.startswith(("/", "-", "\\")) or re.match(r"^[A-Za-z]:", value):
+    if "\x00" in value or value.startswith(("/", "-", "\\")) or WINDOWS_DRIVE_RE.match(value):
         raise bad_request(field, f"{field} must be a relative path inside the project")
     parts = value.replace("\\", "/").split("/")
     if any(p == ".." for p in parts):
@@ -83,7 +86,7 @@ def env(value, field: str = "env") -> dict[str, str]:
         raise bad_request(field, f"{field} must be an object of NAME: value strings")
     out = {}
     for key, val in value.items():
-        if not isinstance(key, str) or not ENV_KEY_RE.match(key):
+        if not isinstance(key, str) or not ENV_KEY_RE.fullmatch(key):
             raise bad_request(field, f"{field} key {key!r} is not a valid variable name")
         if isinstance(val, (int, float)) and not isinstance(val, bool):
             val = str(val)

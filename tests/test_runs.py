@@ -177,6 +177,7 @@ async def test_run_requests_are_validated(api, ready_project, make_repo):
         ({"colour": "red"}, "colour"),
         ({"args": "not-a-list"}, "args"),
         ({"env": {"1BAD": "x"}}, "env"),
+        ({"env": {"FOO\n": "x"}}, "env"),
         ({"gpus": [0]}, "gpus"),  # the test server's pool is empty
         ({"gpus": 2}, "gpus"),
         ({"gpus": -1}, "gpus"),

@@ -25,6 +25,7 @@ BAD_FIELDS = [
     ({"name": "a/b"}, "name"),
     ({"name": ""}, "name"),
     ({"name": 7}, "name"),
+    ({"name": "abc\n"}, "name"),  # `$` alone would let a trailing newline through
     ({"git_url": "ext::sh -c touch% /tmp/pwned"}, "git_url"),
     ({"git_url": "fd::3"}, "git_url"),
     ({"git_url": "-uhttps://example.com/x.git"}, "git_url"),
@@ -41,6 +42,7 @@ BAD_FIELDS = [
     ({"branch": "a/../b"}, "branch"),
     ({"branch": "a..b"}, "branch"),
     ({"branch": "has space"}, "branch"),
+    ({"branch": "main\n"}, "branch"),
     ({"branch": ""}, "branch"),
     ({"train_file": "/etc/passwd"}, "train_file"),
     ({"train_file": "../outside.py"}, "train_file"),
@@ -55,8 +57,10 @@ BAD_FIELDS = [
     ({"python_version": "2.0"}, "python_version"),
     ({"python_version": "3.99"}, "python_version"),
     ({"python_version": "latest"}, "python_version"),
+    ({"python_version": "3.12\n"}, "python_version"),
     ({"python_version": "3.12; rm -rf /"}, "python_version"),
     ({"env": {"1BAD": "x"}}, "env"),
+    ({"env": {"FOO\n": "x"}}, "env"),
     ({"env": ["A=1"]}, "env"),
     ({"env": {"A": {"nested": 1}}}, "env"),
     ({"credentials": "user:token"}, "credentials"),
@@ -143,3 +147,11 @@ def test_name_length_boundary():
         v.name("a" * 65)
     for ok in ("a", "A1", "my_proj.v2-x"):
         assert v.name(ok) == ok
+
+
+@pytest.mark.parametrize("check,value", [(v.name, "abc\n"),
+                                         (v.branch, "main.lock\n"), (lambda x: v.env({x: "1"}), "FOO\n")])
+def test_patterns_match_the_whole_string(check, value):
+    with pytest.raises(BeekeeperError) as err:
+        check(value)
+    assert err.value.status == 400

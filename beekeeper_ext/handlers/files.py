@@ -20,7 +20,7 @@ NAME = r"(?P<name>[^/]+)"
 #: A refused upload up to this size is read (and dropped) before the error is sent; a larger one
 #: is refused at once, and the connection closed.
 DRAIN_LIMIT = 16 * 1024 * 1024
-RAW_TAIL_RE = re.compile(r"/beekeeper/api/projects/[^/]+/files/?(.*)$")
+RAW_TAIL_RE = re.compile(r"/beekeeper/api/projects/[^/]+/files/?(.*)\Z")
 
 ENTRY = {"type": "object", "properties": {
     "name": {"type": "string"}, "path": {"type": "string"}, "size": {"type": "integer"},
