@@ -27,6 +27,8 @@ CREATE_FIELDS = {"name", "git_url", "branch", "python_version", "train_file", "t
 EDITABLE_FIELDS = CREATE_FIELDS - {"name"}
 # Changing one of these means the checkout or venv no longer matches: setup runs again.
 RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
+# Paths inside the checkout: each must stay inside src/ once symbolic links are followed.
+CONFINED_FIELDS = {"train_file", "tensorboard_log_dir", "requirements_file"}
 
 log = logging.getLogger("beekeeper")
 
@@ -43,6 +45,15 @@ class ProjectPaths:
 
     def run_dir(self, run_id: str) -> Path:
         return self.runs / run_id
+
+    def in_src(self, relative: str) -> Path | None:
+        """`src/relative` with every symbolic link followed, or None when that leads out of src/:
+        a checkout (or a training script) may hold a link like `train.py -> /etc/hostname`."""
+        try:
+            real = (self.src / relative).resolve()
+            return real if real.is_relative_to(self.src.resolve()) else None
+        except (OSError, RuntimeError):  # a symlink loop
+            return None
 
 
 class ProjectService:
@@ -216,6 +227,12 @@ class ProjectService:
         changed = {k: val for k, val in fields.items() if row.get(k) != val}
         if not changed:
             return self.get(name)
+        paths = self.paths(name)
+        for field in CONFINED_FIELDS & changed.keys():
+            # Checkable once there is a checkout; runs and setup check again when they use it.
+            if paths.src.is_dir() and paths.in_src(changed[field]) is None:
+                raise bad_request(field, f"{field} {changed[field]!r} leads outside the checkout "
+                                         "through a symbolic link")
         resetup = bool(RESETUP_FIELDS & changed.keys())
         if resetup and row["setup_state"] in SETUP_ACTIVE:
             raise conflict("setup is in progress; try again when it ends", "setup")
@@ -292,7 +309,7 @@ class ProjectService:
 
                 requirements = paths.src / row["requirements_file"]
                 warning = None
-                if requirements.is_file() and requirements.resolve().is_relative_to(paths.src.resolve()):
+                if requirements.is_file() and paths.in_src(row["requirements_file"]):
                     self._step(name, "installing", logf, row["requirements_file"])
                     await self.environments.install(paths.venv, requirements, paths.src, logf)
                 else:

@@ -344,6 +344,9 @@ class RunService:
                     self._log_line(row, f"syncing {redact(project['git_url'])} ({project['branch']})")
                     sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"],
                                                                 paths.src, creds, logf)
+            if paths.in_src(project["train_file"]) is None:
+                raise BeekeeperError(409, f"train_file {project['train_file']!r} leads outside the checkout "
+                                          "through a symbolic link", "train_file")
             argv = [str(paths.venv / "bin" / "python"), "-u", project["train_file"], *row["args"]]
             # A script can name its outputs after its run (the example does): BEEKEEPER_RUN_ID.
             env = {**(project["env"] or {}), **(row["env"] or {}), "BEEKEEPER_RUN_ID": run_id,

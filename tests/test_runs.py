@@ -291,3 +291,64 @@ async def test_a_parallel_run_does_not_check_out_code_under_a_running_one(api, r
     code, after = await api.post("projects/sweep/runs", {"gpus": 0})
     after = await wait_run(api, after["id"])
     assert after["commit"] == newer and b"v2" in (await api.get(f"runs/{after['id']}/log", raw=True)).body
+
+
+async def test_a_runs_env_reaches_only_its_command_not_the_launcher(api, ready_project):
+    """The launcher runs isolated (`python -I`, Beekeeper's own environment, the run's env on
+    stdin): a run's PYTHONHOME=/nonexistent breaks only the run, whose log then shows Python's own
+    error, and a `json.py` in the checkout cannot shadow the launcher's imports."""
+    await ready_project("iso", {"train.py": "print('trained', flush=True)\n",
+                                "json.py": "raise SystemExit('the checkout shadowed json')\n"})
+    code, run = await api.post("projects/iso/runs", {"env": {"PYTHONHOME": "/nonexistent"}})
+    assert code == 201, run
+    run = await wait_run(api, run["id"])
+    log = (await api.get(f"runs/{run['id']}/log", raw=True)).body.decode()
+    assert run["state"] == "failed" and run["exit_code"] == 1, (run, log)
+    assert "exit record" not in (run["message"] or ""), run
+    assert "encodings" in log and "trained" not in log, log  # Python's fatal error, from the run itself
+    code, run = await api.post("projects/iso/runs")
+    run = await wait_run(api, run["id"])
+    log = (await api.get(f"runs/{run['id']}/log", raw=True)).body.decode()
+    assert run["state"] == "succeeded" and "trained" in log and "shadowed" not in log, (run, log)
+
+
+async def test_a_command_that_cannot_start_says_why(api, ready_project):
+    project = await ready_project("noexec")
+    os.unlink(os.path.join(project["paths"]["venv"], "bin", "python"))
+    code, run = await api.post("projects/noexec/runs")
+    run = await wait_run(api, run["id"])
+    log = (await api.get(f"runs/{run['id']}/log", raw=True)).body.decode()
+    assert run["state"] == "failed" and run["exit_code"] == 127, run
+    assert "could not start" in run["message"] and "No such file or directory" in run["message"], run
+    assert run["message"] in log
+
+
+async def test_train_file_cannot_lead_out_of_the_checkout(api, ready_project, tmp_path):
+    """`train.py -> /etc/hostname` (or any file outside src/) is refused like every other path:
+    at PATCH when there is a checkout to check, and when a run starts."""
+    from conftest import git
+
+    outside = tmp_path / "outside.py"
+    outside.write_text("print('escaped the checkout', flush=True)\n")
+    project = await ready_project("link", {"real.py": "print('inside', flush=True)\n"})
+    repo = project["_repo"]
+    os.symlink(outside, repo.work / "train.py")
+    os.symlink("/etc/hostname", repo.work / "host.py")
+    os.symlink("real.py", repo.work / "alias.py")  # a link that stays inside is fine
+    git("add", "-A", cwd=repo.work)
+    git("commit", "-q", "-m", "links", cwd=repo.work)
+    repo.push()
+    code, run = await api.post("projects/link/runs")
+    assert code == 201, run
+    run = await wait_run(api, run["id"])
+    log = (await api.get(f"runs/{run['id']}/log", raw=True)).body.decode()
+    assert run["state"] == "failed" and "train_file 'train.py' leads outside the checkout" in run["message"], run
+    assert "escaped" not in log and run["pid"] is None
+    code, body = await api.patch("projects/link", {"train_file": "host.py"})
+    assert (code, body["field"]) == (400, "train_file"), body
+    assert (await api.get("projects/link"))[1]["train_file"] == "train.py"
+    code, body = await api.patch("projects/link", {"train_file": "alias.py"})
+    assert code == 200, body
+    run = await wait_run(api, (await api.post("projects/link/runs"))[1]["id"])
+    assert run["state"] == "succeeded", run
+    assert b"inside" in (await api.get(f"runs/{run['id']}/log", raw=True)).body

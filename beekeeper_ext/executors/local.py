@@ -19,8 +19,19 @@ from pathlib import Path
 
 import psutil
 
-from ..childenv import run_env
+from ..childenv import inherited_env, run_env
 from . import Executor, Handle, LaunchSpec, Status
+
+LAUNCHER = str(Path(__file__).with_name("launcher.py"))
+
+
+def _send(proc: subprocess.Popen, payload: bytes) -> None:
+    """Hand the launch spec over; a launcher that died first is reported by poll()."""
+    try:
+        proc.stdin.write(payload)
+        proc.stdin.close()
+    except (BrokenPipeError, OSError):
+        pass
 
 
 def _read_exit(run_dir: Path) -> dict | None:
@@ -58,16 +69,20 @@ class LocalExecutor(Executor):
         env = {**run_env(spec.venv), "CUDA_DEVICE_ORDER": "PCI_BUS_ID", **spec.env, "PYTHONUNBUFFERED": "1",
                "CUDA_VISIBLE_DEVICES": ",".join(str(g) for g in spec.gpus),
                "BEEKEEPER_RUN_DIR": str(spec.run_dir)}
-        argv = [sys.executable, "-m", "beekeeper_ext.executors.launcher", str(spec.run_dir),
-                str(spec.log_path), "--", *spec.argv]
-        proc = subprocess.Popen(argv, cwd=spec.cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True, close_fds=True)
+        # The run's command and env go to the launcher on stdin, never into its own environment:
+        # `-I` and Beekeeper's environment keep the run's PYTHONHOME (or a json.py in src/) away
+        # from it. Its own errors (stderr) land in the run's log.
+        argv = [sys.executable, "-I", LAUNCHER, str(spec.run_dir), str(spec.log_path)]
+        payload = json.dumps({"argv": spec.argv, "env": env}).encode()
+        with open(spec.log_path, "ab") as log:
+            proc = subprocess.Popen(argv, cwd=spec.cwd, env=inherited_env(), stdin=subprocess.PIPE,
+                                    stdout=log, stderr=log, start_new_session=True, close_fds=True)
         self._children[proc.pid] = proc
         try:
             started = psutil.Process(proc.pid).create_time()
         except psutil.NoSuchProcess:  # ended already; poll() reads exit.json
             started = None
+        await asyncio.to_thread(_send, proc, payload)
         return Handle(pid=proc.pid, pid_start_time=started, host=socket.gethostname(), mode="local")
 
     def _process(self, run: dict) -> psutil.Process | None:
@@ -98,7 +113,7 @@ class LocalExecutor(Executor):
             return _status_from_exit(info)
         if child is not None and child.returncode is not None:
             code = child.returncode
-            return Status("failed", exit_code=code, message=f"the launcher ended ({code}) without an exit record")
+            return Status("failed", exit_code=code, message=f"the launcher ended ({code}) without an exit record; see the run's log")
         return Status("lost", message="the process is gone and left no exit record")
 
     async def stop(self, run: dict, grace: float) -> None:
