@@ -24,10 +24,12 @@ from .examples import Examples
 from .files import FileService
 from .logs import LogHub
 from .metrics import MetricsService
+from .notifications import NotificationService, latest_metrics, tail_lines
 from .projects import ProjectService
 from .runs import RunService
 from .store import Store
 from .tensorboard import TensorBoardService
+from .watchdog import StallWatchdog, scalar_steps
 
 
 class BeekeeperApp(ExtensionApp):
@@ -93,6 +95,22 @@ class BeekeeperApp(ExtensionApp):
         config=True
     )
 
+    # -- unattended training ------------------------------------------------------------------
+    public_url = Unicode(
+        "", help="The URL people open JupyterLab at, for links in notifications. Default: the local server URL."
+    ).tag(config=True)
+    notification_sinks = List(
+        Dict(), help="Notification sinks from configuration (read-only over the API), each like the body of "
+        "POST /beekeeper/api/notifications/sinks, e.g. {'kind': 'ntfy', 'url': 'https://ntfy.sh/TOPIC'}.",
+    ).tag(config=True)
+    notification_backoff = Float(2.0, help="Seconds before the 2nd delivery try; doubled before the 3rd.").tag(
+        config=True
+    )
+
+    watchdog_interval = Float(30.0, help="Seconds between stall-watchdog checks of the running runs.").tag(
+        config=True
+    )
+
     # -- files --------------------------------------------------------------------------------
     upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes.").tag(config=True)
 
@@ -136,6 +154,16 @@ class BeekeeperApp(ExtensionApp):
         self.projects.delete_hooks.append(self.tensorboards.forget_project)
         self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
         self.example_projects = Examples(home, self.projects)
+        self.notifications = NotificationService(
+            self.store, lambda: self.notification_sinks, self._public_url, lambda: self.notification_backoff,
+            log_tail=lambda run: tail_lines(self.runs.log_path(run)),
+            metrics=lambda run: latest_metrics(self.tensorboards, run))
+        self.runs.listeners.append(self.notifications.on_run)
+        self.projects.listeners.append(self.notifications.on_project)
+        self.watchdog = StallWatchdog(self.store, self.runs, lambda: self.watchdog_interval,
+                                      gpus=lambda: self.metrics.nvml.read()[0],
+                                      steps=lambda name: scalar_steps(self.tensorboards, name),
+                                      emit=self.notifications.emit, home=home)
         self.settings["beekeeper"] = self
         self.log.info("Beekeeper home: %s", home)
         # Under pytest-jupyter the loop already runs and the start hook is not called.
@@ -143,6 +171,12 @@ class BeekeeperApp(ExtensionApp):
             asyncio.get_running_loop().create_task(self.start_services())
         except RuntimeError:
             pass
+
+    def _public_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        serverapp = getattr(self, "serverapp", None)
+        return getattr(serverapp, "connection_url", "") or "http://localhost:8888/"
 
     def routes(self) -> list[tuple]:
         return handlers.routes()
@@ -158,6 +192,7 @@ class BeekeeperApp(ExtensionApp):
         for executor in self.executors.values():
             await executor.start()
         await self.runs.start()  # re-attach to runs that outlived the last server, then supervise
+        self.watchdog.start()
 
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
@@ -174,6 +209,8 @@ class BeekeeperApp(ExtensionApp):
 
     async def stop_extension(self):
         await self.runs.stop_supervisor()  # the runs themselves keep going
+        await self.watchdog.stop()
+        await self.notifications.close()
         await self.logs.close()
         await self.metrics.stop()
         await self.tensorboards.close()

@@ -134,6 +134,8 @@ class Nvml:
             "memory_used": int(memory.used),
             "memory_total": int(memory.total),
             "temperature": _optional(lib.nvmlDeviceGetTemperature, handle, getattr(lib, "NVML_TEMPERATURE_GPU", 0)),
+            "temperature_slowdown": _optional(getattr(lib, "nvmlDeviceGetTemperatureThreshold", None), handle,
+                                              getattr(lib, "NVML_TEMPERATURE_THRESHOLD_SLOWDOWN", 1)),
             "power_watts": power / 1000 if power is not None else None,
             "power_limit_watts": limit / 1000 if limit is not None else None,
             "processes": [{"pid": pid, "gpu_memory_bytes": used} for pid, used in sorted(processes.items())],

@@ -48,6 +48,10 @@ SCHEMAS: dict[str, Any] = {
                                                              "token": {"type": "string"}},
                             "writeOnly": True},
             "default_executor": {"type": "string"},
+            "stall_timeout": {"type": "integer", "minimum": 0, "default": 1800,
+                              "description": "seconds without log output, scalar step or GPU use before a "
+                                             "running run is flagged stalled; 0 = never"},
+            "stall_action": {"type": "string", "enum": ["notify", "stop"], "default": "notify"},
         },
     },
     "Project": {
@@ -61,6 +65,8 @@ SCHEMAS: dict[str, Any] = {
             "tensorboard_log_dir": {"type": "string"}, "requirements_file": {"type": "string"},
             "env": {"type": "object"}, "has_credentials": {"type": "boolean"},
             "default_executor": {"type": "string", "nullable": True},
+            "stall_timeout": {"type": "integer"},
+            "stall_action": {"type": "string", "enum": ["notify", "stop"]},
             "setup": {
                 "type": "object",
                 "properties": {
@@ -96,6 +102,8 @@ SCHEMAS: dict[str, Any] = {
             "started": {"type": "string", "format": "date-time", "nullable": True},
             "ended": {"type": "string", "format": "date-time", "nullable": True},
             "exit_code": {"type": "integer", "nullable": True},
+            "stalled_since": {"type": "string", "format": "date-time", "nullable": True,
+                              "description": "set while the stall watchdog finds the run making no progress"},
         },
     },
 }

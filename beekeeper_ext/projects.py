@@ -23,7 +23,7 @@ from .store import Store, now
 SETUP_ACTIVE = ("queued", "cloning", "creating_env", "installing")
 SETUP_STATES = SETUP_ACTIVE + ("ready", "failed")
 CREATE_FIELDS = {"name", "git_url", "branch", "python_version", "train_file", "tensorboard_log_dir",
-                 "requirements_file", "env", "credentials", "default_executor"}
+                 "requirements_file", "env", "credentials", "default_executor", "stall_timeout", "stall_action"}
 EDITABLE_FIELDS = CREATE_FIELDS - {"name"}
 # Changing one of these means the checkout or venv no longer matches: setup runs again.
 RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
@@ -128,6 +128,8 @@ class ProjectService:
             "env": row["env"],
             "has_credentials": bool(row["credentials"]),
             "default_executor": row["default_executor"],
+            "stall_timeout": 1800 if row.get("stall_timeout") is None else row["stall_timeout"],
+            "stall_action": row.get("stall_action") or "notify",
             "created": row["created"],
             "updated": row["updated"],
             "setup": {
@@ -200,6 +202,13 @@ class ProjectService:
                 raise bad_request("default_executor",
                                   f"default_executor must be one of {', '.join(self.executor_names())}")
             out["default_executor"] = executor
+        if "stall_timeout" in body:  # the stall watchdog's settings (watchdog.py); None = the default
+            timeout = body["stall_timeout"]
+            out["stall_timeout"] = None if timeout is None else v.integer(timeout, "stall_timeout", minimum=0)
+        if "stall_action" in body:
+            if body["stall_action"] not in ("notify", "stop"):
+                raise bad_request("stall_action", "stall_action must be 'notify' or 'stop'")
+            out["stall_action"] = body["stall_action"]
         return out
 
     # -- writes -------------------------------------------------------------------------------

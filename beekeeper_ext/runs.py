@@ -138,6 +138,7 @@ class RunService:
             "host": row["host"], "pid": row["pid"], "exit_code": row["exit_code"], "message": row["message"],
             "created": row["created"], "started": row["started"], "ended": row["ended"],
             "duration": duration, "log_size": log_size, "queue_position": position, "usage": usage,
+            "stalled_since": row.get("stalled_since") if row["state"] == "running" else None,
         }
 
     def is_active(self, run_id: str) -> bool:
@@ -169,6 +170,10 @@ class RunService:
         if "state" in fields:
             self._wake.set()
         return row
+
+    def mark_stalled(self, run_id: str, quiet_seconds: int | None) -> None:
+        """The stall watchdog's flag (not a state): set when a run went quiet, None once it resumes."""
+        self._set(run_id, stalled_since=now() if quiet_seconds is not None else None)
 
     def _write_record(self, row: dict) -> None:
         """run.json makes a run folder self-describing (env values left out)."""

@@ -71,10 +71,72 @@ MIGRATIONS: list[str] = [
     CREATE INDEX runs_project ON runs(project, seq DESC);
     CREATE INDEX runs_state ON runs(state, seq);
     """,
+    # Unattended training (notifications, stall watchdog, schedules, energy per run).
+    """
+    CREATE TABLE notification_sinks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        config TEXT NOT NULL DEFAULT '{}',
+        events TEXT NOT NULL DEFAULT '[]',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE notification_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        sink_id TEXT NOT NULL,
+        sink_name TEXT,
+        kind TEXT,
+        event TEXT NOT NULL,
+        project TEXT,
+        run_id TEXT,
+        attempt INTEGER NOT NULL,
+        ok INTEGER NOT NULL,
+        status INTEGER,
+        error TEXT,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        cron TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        run_spec TEXT NOT NULL DEFAULT '{}',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        last_due TEXT,
+        last_run_id TEXT,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE TABLE schedule_fires (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        schedule_id TEXT NOT NULL,
+        due TEXT NOT NULL,
+        fired TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        run_id TEXT,
+        message TEXT
+    );
+    CREATE INDEX schedule_fires_schedule ON schedule_fires(schedule_id, id DESC);
+    CREATE TABLE run_energy (
+        run_id TEXT PRIMARY KEY,
+        gpu_wh REAL,
+        cpu_wh REAL,
+        gpu_reason TEXT,
+        cpu_reason TEXT,
+        samples INTEGER NOT NULL DEFAULT 0,
+        updated TEXT NOT NULL
+    );
+    ALTER TABLE runs ADD COLUMN stalled_since TEXT;
+    ALTER TABLE projects ADD COLUMN stall_timeout INTEGER;
+    ALTER TABLE projects ADD COLUMN stall_action TEXT
+    """,
 ]
 
 # Columns stored as JSON text, decoded on read.
-JSON_COLUMNS = {"env", "credentials", "packages", "command", "args", "gpus", "gpus_requested", "resources"}
+JSON_COLUMNS = {"env", "credentials", "packages", "command", "args", "gpus", "gpus_requested", "resources",
+                "config", "events", "run_spec"}
 
 
 def now() -> str:
@@ -167,6 +229,10 @@ class Store:
 
     def delete_project(self, name: str) -> None:
         self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM run_energy WHERE run_id IN (SELECT id FROM runs WHERE project = ?)", (name,))
+        self.db.execute("DELETE FROM schedule_fires WHERE schedule_id IN "
+                        "(SELECT id FROM schedules WHERE project = ?)", (name,))
+        self.db.execute("DELETE FROM schedules WHERE project = ?", (name,))
         self.db.execute("DELETE FROM runs WHERE project = ?", (name,))
         self.db.execute("DELETE FROM projects WHERE name = ?", (name,))
         self.db.execute("COMMIT")
@@ -219,3 +285,83 @@ class Store:
 
     def delete_run(self, run_id: str) -> None:
         self.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        self.db.execute("DELETE FROM run_energy WHERE run_id = ?", (run_id,))
+
+    # -- notifications ----------------------------------------------------------------------
+    def insert_sink(self, fields: dict[str, Any]) -> None:
+        self._insert("notification_sinks", fields)
+
+    def update_sink(self, sink_id: str, **fields: Any) -> None:
+        fields.setdefault("updated", now())
+        self._update("notification_sinks", "id", sink_id, fields)
+
+    def get_sink(self, sink_id: str) -> dict | None:
+        row = self.db.execute("SELECT * FROM notification_sinks WHERE id = ?", (sink_id,)).fetchone()
+        return self._decode(row)
+
+    def list_sinks(self) -> list[dict]:
+        return [self._decode(r) for r in self.db.execute("SELECT * FROM notification_sinks ORDER BY created")]
+
+    def delete_sink(self, sink_id: str) -> None:
+        self.db.execute("DELETE FROM notification_sinks WHERE id = ?", (sink_id,))
+
+    def insert_delivery(self, fields: dict[str, Any], keep: int = 5000) -> int:
+        """One delivery attempt; only the newest `keep` attempts are kept."""
+        self._insert("notification_deliveries", fields)
+        last = self.db.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if last % 100 == 0:
+            self.db.execute("DELETE FROM notification_deliveries WHERE id <= ?", (last - keep,))
+        return last
+
+    def list_deliveries(self, sink_id: str | None = None, limit: int = 100) -> list[dict]:
+        sql, params = "SELECT * FROM notification_deliveries WHERE 1=1", []
+        if sink_id is not None:
+            sql += " AND sink_id = ?"
+            params.append(sink_id)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return [self._decode(r) for r in self.db.execute(sql, params)]
+
+    # -- schedules --------------------------------------------------------------------------
+    def insert_schedule(self, fields: dict[str, Any]) -> None:
+        self._insert("schedules", fields)
+
+    def update_schedule(self, schedule_id: str, **fields: Any) -> None:
+        fields.setdefault("updated", now())
+        self._update("schedules", "id", schedule_id, fields)
+
+    def get_schedule(self, schedule_id: str) -> dict | None:
+        return self._decode(self.db.execute("SELECT * FROM schedules WHERE id = ?", (schedule_id,)).fetchone())
+
+    def list_schedules(self, project: str | None = None) -> list[dict]:
+        if project is None:
+            rows = self.db.execute("SELECT * FROM schedules ORDER BY created")
+        else:
+            rows = self.db.execute("SELECT * FROM schedules WHERE project = ? ORDER BY created", (project,))
+        return [self._decode(r) for r in rows]
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM schedule_fires WHERE schedule_id = ?", (schedule_id,))
+        self.db.execute("DELETE FROM schedules WHERE id = ?", (schedule_id,))
+        self.db.execute("COMMIT")
+
+    def insert_fire(self, fields: dict[str, Any]) -> None:
+        self._insert("schedule_fires", fields)
+
+    def list_fires(self, schedule_id: str, limit: int = 20) -> list[dict]:
+        rows = self.db.execute("SELECT * FROM schedule_fires WHERE schedule_id = ? ORDER BY id DESC LIMIT ?",
+                               (schedule_id, limit))
+        return [self._decode(r) for r in rows]
+
+    # -- energy -----------------------------------------------------------------------------
+    def get_energy(self, run_id: str) -> dict | None:
+        return self._decode(self.db.execute("SELECT * FROM run_energy WHERE run_id = ?", (run_id,)).fetchone())
+
+    def put_energy(self, run_id: str, **fields: Any) -> None:
+        fields = {"run_id": run_id, **fields, "updated": now()}
+        cols = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        sets = ", ".join(f"{k} = excluded.{k}" for k in fields if k != "run_id")
+        self.db.execute(f"INSERT INTO run_energy ({cols}) VALUES ({marks}) "
+                        f"ON CONFLICT(run_id) DO UPDATE SET {sets}", list(fields.values()))

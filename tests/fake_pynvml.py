@@ -27,6 +27,7 @@ class FakeGpu:
     memory_used: int = 3 * 1024**3
     memory_total: int = 80 * 1024**3
     temperature: int = 54
+    temperature_slowdown: int | None = 87
     power_mw: int | None = 123_456
     power_limit_mw: int = 700_000
     processes: list[tuple[int, int]] = field(default_factory=list)  # (pid, used bytes)
@@ -78,6 +79,14 @@ def make_module(gpus: list[FakeGpu], init_error: str | None = None) -> types.Mod
     mod.nvmlDeviceGetUtilizationRates = lambda gpu: SimpleNamespace(gpu=gpu.utilization,
                                                                     memory=gpu.memory_utilization)
     mod.nvmlDeviceGetTemperature = lambda gpu, sensor: gpu.temperature
+    mod.NVML_TEMPERATURE_THRESHOLD_SLOWDOWN = 1
+
+    def threshold(gpu, kind):
+        if gpu.temperature_slowdown is None:
+            raise NVMLError("Not Supported")
+        return gpu.temperature_slowdown
+
+    mod.nvmlDeviceGetTemperatureThreshold = threshold
     mod.nvmlDeviceGetPowerUsage = power
     mod.nvmlDeviceGetEnforcedPowerLimit = lambda gpu: gpu.power_limit_mw
     mod.nvmlDeviceGetComputeRunningProcesses = lambda gpu: [

@@ -1,0 +1,490 @@
+"""Notifications: tell someone who walked away that a run finished, failed or hung.
+
+Sinks live in SQLite (made over the API) or in configuration (`c.BeekeeperApp.notification_sinks`,
+read-only over the API). Each sink picks its events. Run and project listeners turn transitions
+into events; `emit` builds the message once and delivers it to every interested sink in a
+background task: HTTP through tornado's non-blocking client, SMTP through smtplib in a worker
+thread, so the event loop never waits on a slow receiver. Each sink gets `TRIES` attempts with a
+doubling backoff, and every attempt is recorded (GET /notifications/deliveries).
+
+Secrets: a webhook or ntfy URL usually *is* the credential (Slack's /services/T…/B…/token, an
+unguessable ntfy topic), and SMTP has a password. The API shows URLs masked to scheme, host and
+the last 4 characters, never a password; errors are redacted before they are stored; log lines
+name sinks by id and kind only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets as pysecrets
+import smtplib
+import ssl
+from collections import OrderedDict
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from . import validation as v
+from .errors import bad_request, conflict, not_found
+from .git import redact
+from .store import Store, now
+
+log = logging.getLogger("beekeeper")
+
+KINDS = ("webhook", "slack", "discord", "ntfy", "email")
+RUN_EVENTS = ("succeeded", "failed", "stopped", "lost", "stalled")
+EVENTS = RUN_EVENTS + ("setup_failed", "disk_full", "gpu_hot")
+SECURITY = ("starttls", "ssl", "none")
+URL_FIELDS = {"url"}
+EMAIL_FIELDS = {"host", "port", "security", "username", "password", "sender", "to"}
+SINK_FIELDS = {"name", "kind", "events", "enabled"} | URL_FIELDS | EMAIL_FIELDS
+TRIES = 3
+LOG_TAIL_LINES = 20
+MASK = "…"
+
+
+def mask_url(url: str) -> str:
+    """`https://hooks.slack.com/…wxyz`: enough to recognise a sink, never enough to use it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    rest = parts.path + (f"?{parts.query}" if parts.query else "")
+    hint = rest[-4:] if len(rest) > 12 else ""
+    return f"{parts.scheme}://{host}/{MASK}{hint}"
+
+
+def _secrets(sink: dict) -> list[str]:
+    """Strings that must never leave the server: the URL and its parts, the SMTP password."""
+    cfg = sink["config"]
+    out = []
+    if cfg.get("url"):
+        parts = urlsplit(cfg["url"])
+        out += [cfg["url"], parts.path, parts.query, parts.password or ""]
+        out += [seg for seg in parts.path.split("/") if len(seg) >= 6]
+    if cfg.get("password"):
+        out.append(cfg["password"])
+    return sorted({s for s in out if s and len(s) > 1}, key=len, reverse=True)  # longest first
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+class NotificationService:
+    """Sinks (stored and configured), event listeners, delivery with retries, the attempt record."""
+
+    def __init__(self, store: Store, configured: Callable[[], list[dict]], public_url: Callable[[], str],
+                 backoff: Callable[[], float], log_tail: Callable[[dict], list[str]] | None = None,
+                 metrics: Callable[[dict], Any] | None = None, timeout: float = 20.0):
+        self.store = store
+        self.configured = configured
+        self.public_url = public_url
+        self.backoff = backoff
+        self.log_tail = log_tail  # run → last log lines (blocking: called in a thread)
+        self.metrics = metrics  # run → awaitable {tag: {"step", "value"}}
+        self.timeout = timeout
+        self._tasks: set[asyncio.Task] = set()
+        self._runs: dict[str, tuple[str, str | None]] = {}  # run id → (state, stalled_since) last seen
+        self._done: OrderedDict[str, str] = OrderedDict()  # run id → the finished state already told
+        self._setup: dict[str, str] = {}
+
+    # -- sinks --------------------------------------------------------------------------------
+    def _config_sinks(self) -> list[dict]:
+        out = []
+        for index, raw in enumerate(self.configured() or []):
+            try:
+                fields = self._validate(dict(raw), None)
+            except Exception as exc:
+                log.error("Beekeeper: notification_sinks[%d] is invalid: %s", index,
+                          getattr(exc, "message", type(exc).__name__))
+                continue
+            out.append({"id": f"config-{index}", "source": "config", "created": None, "updated": None,
+                        **fields, "enabled": int(fields["enabled"])})
+        return out
+
+    def _all(self) -> list[dict]:
+        return [{**r, "source": "api"} for r in self.store.list_sinks()] + self._config_sinks()
+
+    def _row(self, sink_id: str) -> dict:
+        for row in self._all():
+            if row["id"] == sink_id:
+                return row
+        raise not_found(f"sink {sink_id!r}")
+
+    def list(self) -> dict:
+        return {"sinks": [self.render(r) for r in self._all()], "events": list(EVENTS), "kinds": list(KINDS)}
+
+    def get(self, sink_id: str) -> dict:
+        return self.render(self._row(sink_id))
+
+    @staticmethod
+    def render(row: dict) -> dict:
+        cfg = row["config"]
+        out = {"id": row["id"], "name": row["name"], "kind": row["kind"], "events": row["events"],
+               "enabled": bool(row["enabled"]), "source": row["source"], "created": row["created"],
+               "updated": row["updated"]}
+        if row["kind"] == "email":
+            out.update(host=cfg["host"], port=cfg["port"], security=cfg["security"],
+                       username=cfg.get("username") or None, password_set=bool(cfg.get("password")),
+                       sender=cfg["sender"], to=cfg["to"])
+        else:
+            out["url"] = mask_url(cfg["url"])
+        return out
+
+    def _validate(self, body: dict, current: dict | None) -> dict:
+        """Body → {name, kind, events, enabled, config}; a PATCH (current given) keeps what it omits."""
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        v.reject_unknown(body, SINK_FIELDS)
+        if current is None:
+            kind = body.get("kind")
+            if kind not in KINDS:
+                raise bad_request("kind", f"kind must be one of {', '.join(KINDS)}")
+        else:
+            kind = current["kind"]
+            if "kind" in body and body["kind"] != kind:
+                raise bad_request("kind", "a sink's kind cannot change; make a new sink")
+        allowed = SINK_FIELDS - (URL_FIELDS if kind == "email" else EMAIL_FIELDS)
+        for key in body:
+            if key not in allowed:
+                raise bad_request(key, f"{key} does not apply to a {kind} sink")
+        cfg = dict(current["config"]) if current else {}
+        out: dict[str, Any] = {"kind": kind}
+        name = body.get("name", current["name"] if current else kind)
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise bad_request("name", "name must be a non-empty string of at most 100 characters")
+        out["name"] = name.strip()
+        events = body.get("events", current["events"] if current else list(EVENTS))
+        if not isinstance(events, list) or not events or not all(e in EVENTS for e in events):
+            raise bad_request("events", f"events must be a non-empty list of: {', '.join(EVENTS)}")
+        out["events"] = [e for e in EVENTS if e in events]
+        enabled = body.get("enabled", bool(current["enabled"]) if current else True)
+        if not isinstance(enabled, bool):
+            raise bad_request("enabled", "enabled must be true or false")
+        out["enabled"] = enabled
+        if kind == "email":
+            self._email_config(body, cfg, current is None)
+        elif "url" in body or current is None:
+            url = body.get("url")
+            if current is not None and url == mask_url(cfg["url"]):
+                url = cfg["url"]  # the masked form sent back unchanged keeps the stored URL
+            if not isinstance(url, str) or any(c in url for c in "\x00\r\n \t"):
+                raise bad_request("url", "url must be an http or https URL")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise bad_request("url", "url must be an http or https URL")
+            cfg["url"] = url
+        out["config"] = cfg
+        return out
+
+    @staticmethod
+    def _email_config(body: dict, cfg: dict, creating: bool) -> None:
+        if creating or "host" in body:
+            host = body.get("host")
+            if not isinstance(host, str) or not host.strip() or any(c in host for c in "\x00\r\n /"):
+                raise bad_request("host", "host must be the SMTP server's name or address")
+            cfg["host"] = host.strip()
+        if creating or "security" in body:
+            security = body.get("security", "starttls")
+            if security not in SECURITY:
+                raise bad_request("security", f"security must be one of {', '.join(SECURITY)}")
+            cfg["security"] = security
+        if creating or "port" in body:
+            default = {"starttls": 587, "ssl": 465, "none": 25}[cfg["security"]]
+            cfg["port"] = v.integer(body.get("port", default), "port", minimum=1, maximum=65535)
+        for field in ("username", "password"):
+            if field in body:
+                value = body[field]
+                if value is not None and (not isinstance(value, str) or any(c in value for c in "\x00\r\n")):
+                    raise bad_request(field, f"{field} must be a string")
+                cfg[field] = value or None
+        if creating or "sender" in body:
+            sender = body.get("sender")
+            if not isinstance(sender, str) or "@" not in sender or any(c in sender for c in "\r\n"):
+                raise bad_request("sender", "sender must be an e-mail address")
+            cfg["sender"] = sender
+        if creating or "to" in body:
+            to = body.get("to")
+            to = [to] if isinstance(to, str) else to
+            if (not isinstance(to, list) or not to
+                    or not all(isinstance(a, str) and "@" in a and not any(c in a for c in "\r\n,") for a in to)):
+                raise bad_request("to", "to must be an e-mail address or a list of them")
+            cfg["to"] = to
+
+    def create(self, body: dict) -> dict:
+        fields = self._validate(body, None)
+        sink_id = pysecrets.token_hex(4)
+        stamp = now()
+        self.store.insert_sink({"id": sink_id, **fields, "enabled": int(fields["enabled"]),
+                                "created": stamp, "updated": stamp})
+        return self.get(sink_id)
+
+    def update(self, sink_id: str, body: dict) -> dict:
+        row = self._row(sink_id)
+        if row["source"] == "config":
+            raise conflict(f"sink {sink_id} comes from the server configuration; edit it there", "id")
+        fields = self._validate(body, row)
+        self.store.update_sink(sink_id, **{**fields, "enabled": int(fields["enabled"])})
+        return self.get(sink_id)
+
+    def delete(self, sink_id: str) -> None:
+        row = self._row(sink_id)
+        if row["source"] == "config":
+            raise conflict(f"sink {sink_id} comes from the server configuration; remove it there", "id")
+        self.store.delete_sink(sink_id)
+
+    def deliveries(self, sink_id: str | None = None, limit: int = 100) -> dict:
+        rows = self.store.list_deliveries(sink_id, limit)
+        for row in rows:
+            row["ok"] = bool(row["ok"])
+        return {"deliveries": rows}
+
+    # -- events -------------------------------------------------------------------------------
+    def on_run(self, run: dict) -> None:
+        """A RunService listener: finished states and a newly set stalled flag become events."""
+        run_id, state, stalled = run["id"], run["state"], run.get("stalled_since")
+        previous = self._runs.get(run_id)
+        if state in RUN_EVENTS:  # a finished state
+            self._runs.pop(run_id, None)
+            if self._done.get(run_id) == state:
+                return
+            self._done[run_id] = state
+            while len(self._done) > 1000:
+                self._done.popitem(last=False)
+            self.emit(state, run=run)
+            return
+        self._runs[run_id] = (state, stalled)
+        if stalled and (previous is None or not previous[1]):
+            self.emit("stalled", run=run)
+
+    def on_project(self, project: dict) -> None:
+        """A ProjectService listener: a setup that was under way and failed becomes `setup_failed`."""
+        if project.get("deleted"):
+            self._setup.pop(project["name"], None)
+            return
+        state = project["setup"]["state"]
+        previous = self._setup.get(project["name"])
+        self._setup[project["name"]] = state
+        if state == "failed" and previous not in (None, "failed", "ready"):
+            self.emit("setup_failed", project=project)
+
+    def emit(self, event: str, run: dict | None = None, project: dict | None = None,
+             detail: str | None = None) -> None:
+        """Deliver `event` to every enabled sink that wants it, in the background."""
+        sinks = [s for s in self._all() if s["enabled"] and event in s["events"]]
+        if not sinks:
+            return
+        self._spawn(self._deliver_all(sinks, event, run, project, detail))
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self) -> None:
+        """Wait for deliveries in flight (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def test(self, body: dict) -> dict:
+        """POST /notifications/test: send a test message to one sink now and report every attempt."""
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        v.reject_unknown(body, {"sink"})
+        sink_id = body.get("sink")
+        if not isinstance(sink_id, str) or not sink_id:
+            raise bad_request("sink", "sink (a sink id) is required")
+        sink = self._row(sink_id)
+        message = {"event": "test", "title": "Beekeeper test message",
+                   "text": f"This is a test message from Beekeeper at {self._public()}.\n"
+                           f"Sink {sink['name']} ({sink['kind']}) works.",
+                   "link": self._public(), "project": None, "run_id": None}
+        attempts = await self._deliver(sink, message)
+        return {"delivered": any(a["ok"] for a in attempts), "attempts": attempts}
+
+    # -- messages -----------------------------------------------------------------------------
+    def _public(self) -> str:
+        url = self.public_url() or ""
+        return url if url.endswith("/") else url + "/"
+
+    async def _message(self, event: str, run: dict | None, project: dict | None, detail: str | None) -> dict:
+        base = self._public()
+        if run is not None:
+            tail: list[str] = []
+            if self.log_tail is not None:
+                try:
+                    tail = await asyncio.to_thread(self.log_tail, run)
+                except Exception:
+                    log.exception("reading the log tail of run %s", run["id"])
+            metrics: dict = {}
+            if self.metrics is not None:
+                try:
+                    metrics = await self.metrics(run) or {}
+                except Exception:
+                    log.exception("reading the metrics of run %s", run["id"])
+            if event == "stalled":
+                title = f"{run['project']}: run {run['id']} is stalled"
+            else:
+                title = f"{run['project']}: run {run['id']} {run['state']}"
+            link = f"{base}lab?beekeeper-run={run['id']}"
+            lines = [title, "", f"Project: {run['project']}", f"Run: {run['id']}", f"State: {run['state']}"
+                     + (" (stalled)" if event == "stalled" else ""),
+                     f"Duration: {_duration(run.get('duration'))}",
+                     f"Exit code: {run['exit_code'] if run.get('exit_code') is not None else '-'}"]
+            if detail:
+                lines.append(detail)
+            if run.get("message"):
+                lines.append(f"Message: {run['message']}")
+            if metrics:
+                lines.append("Metrics: " + ", ".join(
+                    f"{tag} {point['value']:.4g} (step {point['step']})" for tag, point in sorted(metrics.items())))
+            if tail:
+                lines += ["", f"Last {len(tail)} log lines:", *tail]
+            lines += ["", f"Open in JupyterLab: {link}"]
+            return {"event": event, "title": title, "text": "\n".join(lines), "link": link,
+                    "project": run["project"], "run_id": run["id"], "state": run["state"],
+                    "duration": run.get("duration"), "exit_code": run.get("exit_code"),
+                    "metrics": metrics, "log_tail": tail}
+        if project is not None:
+            title = f"{project['name']}: setup failed"
+            text = f"{title}\n\n{project['setup'].get('message') or ''}\n\nOpen in JupyterLab: {base}lab"
+            return {"event": event, "title": title, "text": text, "link": f"{base}lab",
+                    "project": project["name"], "run_id": None}
+        title = {"disk_full": "Beekeeper: disk almost full", "gpu_hot": "Beekeeper: GPU too hot"}.get(
+            event, f"Beekeeper: {event}")
+        return {"event": event, "title": title, "text": f"{title}\n\n{detail or ''}\n\n{base}lab",
+                "link": f"{base}lab", "project": None, "run_id": None}
+
+    # -- delivery -----------------------------------------------------------------------------
+    async def _deliver_all(self, sinks, event, run, project, detail) -> None:
+        message = await self._message(event, run, project, detail)
+        await asyncio.gather(*(self._deliver(sink, message) for sink in sinks), return_exceptions=True)
+
+    async def _deliver(self, sink: dict, message: dict) -> list[dict]:
+        attempts = []
+        hidden = _secrets(sink)
+        for attempt in range(1, TRIES + 1):
+            status, error = None, None
+            try:
+                if sink["kind"] == "email":
+                    await asyncio.to_thread(self._send_mail, sink["config"], message, self.timeout)
+                else:
+                    status = await self._post(sink, message)
+                    if not 200 <= status < 300:
+                        error = f"HTTP {status}"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = redact(f"{type(exc).__name__}: {exc}", tuple(hidden))[:500]
+            record = {"sink_id": sink["id"], "sink_name": sink["name"], "kind": sink["kind"],
+                      "event": message["event"], "project": message.get("project"),
+                      "run_id": message.get("run_id"), "attempt": attempt, "ok": int(error is None),
+                      "status": status, "error": error, "created": now()}
+            record["id"] = self.store.insert_delivery(record)
+            record["ok"] = error is None
+            attempts.append(record)
+            if error is None:
+                break
+            log.warning("Beekeeper: notification to sink %s (%s) failed, attempt %d of %d: %s",
+                        sink["id"], sink["kind"], attempt, TRIES, error)
+            if attempt < TRIES:
+                await asyncio.sleep(self.backoff() * 2 ** (attempt - 1))
+        return attempts
+
+    def _payload(self, kind: str, message: dict) -> tuple[bytes, dict[str, str]]:
+        """The body each kind of receiver understands."""
+        if kind == "slack":
+            return json.dumps({"text": message["text"]}).encode(), {"Content-Type": "application/json"}
+        if kind == "discord":
+            text = message["text"]
+            return (json.dumps({"content": text[:1990] + ("…" if len(text) > 1990 else "")}).encode(),
+                    {"Content-Type": "application/json"})
+        if kind == "ntfy":
+            headers = {"Title": message["title"].encode("ascii", "replace").decode(), "Click": message["link"],
+                       "Tags": "warning" if message["event"] in ("failed", "lost", "stalled", "setup_failed")
+                       else "white_check_mark" if message["event"] == "succeeded" else "bee",
+                       "Content-Type": "text/plain; charset=utf-8"}
+            if message["event"] in ("failed", "lost", "stalled"):
+                headers["Priority"] = "high"
+            return message["text"].encode(), headers
+        body = {k: message.get(k) for k in ("event", "title", "text", "link", "project", "run_id", "state",
+                                            "duration", "exit_code", "metrics", "log_tail")}
+        body["time"] = datetime.now(timezone.utc).isoformat()
+        return json.dumps(body).encode(), {"Content-Type": "application/json"}
+
+    async def _post(self, sink: dict, message: dict) -> int:
+        body, headers = self._payload(sink["kind"], message)
+        request = HTTPRequest(sink["config"]["url"], method="POST", body=body, headers=headers,
+                              request_timeout=self.timeout, connect_timeout=self.timeout, follow_redirects=False)
+        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        if response.code == 599:  # no HTTP answer: the connection failed or timed out
+            raise ConnectionError(str(response.error) if response.error else "no response")
+        return response.code
+
+    @staticmethod
+    def _send_mail(cfg: dict, message: dict, timeout: float) -> None:
+        """Blocking SMTP: runs in a worker thread."""
+        mail = EmailMessage()
+        mail["Subject"] = message["title"]
+        mail["From"] = cfg["sender"]
+        mail["To"] = ", ".join(cfg["to"])
+        mail.set_content(message["text"])
+        context = ssl.create_default_context()
+        if cfg["security"] == "ssl":
+            client = smtplib.SMTP_SSL(cfg["host"], cfg["port"], timeout=timeout, context=context)
+        else:
+            client = smtplib.SMTP(cfg["host"], cfg["port"], timeout=timeout)
+        with client:
+            if cfg["security"] == "starttls":
+                client.starttls(context=context)
+            if cfg.get("username"):
+                client.login(cfg["username"], cfg.get("password") or "")
+            client.send_message(mail)
+
+
+def tail_lines(path, count: int = LOG_TAIL_LINES, max_bytes: int = 64 * 1024) -> list[str]:
+    """The last `count` lines of a log file (blocking: call in a thread)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            size = f.tell()
+            f.seek(max(0, size - max_bytes))
+            data = f.read()
+    except OSError:
+        return []
+    lines = data.decode("utf-8", "replace").replace("\r", "\n").splitlines()
+    return [line[:500] for line in lines if line.strip()][-count:]
+
+
+async def latest_metrics(tensorboards, run: dict) -> dict:
+    """The last value of each scalar the run wrote: TensorBoard runs named after the run id, else
+    any scalar point written since the run started (the project's log dir is shared by its runs)."""
+    scalars = (await tensorboards.latest_scalars(run["project"]))["runs"]
+    own = {name: tags for name, tags in scalars.items() if run["id"] in name}
+    started = run.get("started")
+    since = datetime.fromisoformat(started.replace("Z", "+00:00")).timestamp() if started else None
+    out: dict[str, dict] = {}
+    for tags in (own or scalars).values():
+        for tag, point in tags.items():
+            if not own and (since is None or point["wall_time"] < since):
+                continue
+            if tag not in out or point["wall_time"] >= out[tag]["wall_time"]:
+                out[tag] = point
+    return {tag: {"step": p["step"], "value": p["value"]} for tag, p in out.items()}
