@@ -23,6 +23,7 @@ from .git import GitOps
 from .examples import Examples
 from .files import FileService
 from .logs import LogHub
+from .logmask import TokenMask, beekeeper_loggers, install
 from .metrics import MetricsService
 from .notifications import NotificationService, latest_metrics, tail_lines
 from .projects import ProjectService
@@ -114,6 +115,11 @@ class BeekeeperApp(ExtensionApp):
     # -- files --------------------------------------------------------------------------------
     upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes.").tag(config=True)
 
+    # -- requests -----------------------------------------------------------------------------
+    max_json_body_bytes = Int(
+        1024 * 1024, help="Largest JSON request body, in bytes: a larger one is refused (413) before it is read."
+    ).tag(config=True)
+
     extra_settings = Dict(help="Reserved for tests and embedding.").tag(config=False)
     _started = Bool(False)
 
@@ -123,6 +129,7 @@ class BeekeeperApp(ExtensionApp):
         return Path(self.home)
 
     def initialize_settings(self):
+        self._mask_tokens()
         home = self.home_path
         home.mkdir(parents=True, exist_ok=True)
         os.chmod(home, 0o700)
@@ -165,6 +172,7 @@ class BeekeeperApp(ExtensionApp):
                                       steps=lambda name: scalar_steps(self.tensorboards, name),
                                       emit=self.notifications.emit, home=home)
         self.settings["beekeeper"] = self
+        self.settings["beekeeper_max_json_body_bytes"] = self.max_json_body_bytes
         self.log.info("Beekeeper home: %s", home)
         # Under pytest-jupyter the loop already runs and the start hook is not called.
         try:
@@ -177,6 +185,13 @@ class BeekeeperApp(ExtensionApp):
             return self.public_url
         serverapp = getattr(self, "serverapp", None)
         return getattr(serverapp, "connection_url", "") or "http://localhost:8888/"
+
+    def _mask_tokens(self) -> None:
+        """No log line Beekeeper writes shows the server's token (or any ?token= / Authorization)."""
+        server = self.serverapp
+        token = getattr(getattr(server, "identity_provider", None), "token", "") or getattr(server, "token", "")
+        mask = TokenMask([token, os.environ.get("JUPYTERHUB_API_TOKEN", "")])
+        install(mask, beekeeper_loggers(server.log if server is not None else self.log))
 
     def routes(self) -> list[tuple]:
         return handlers.routes()

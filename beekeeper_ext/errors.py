@@ -1,16 +1,28 @@
-"""The one error type services raise; handlers turn it into a JSON body."""
+"""The one error type services raise. It is a tornado `HTTPError`, so it travels as Jupyter's own
+API errors do: raised anywhere in a request (prepare, a handler method, a service below), tornado
+sends its status and the handler base's `write_error` renders `{"message", "field"}` once."""
 
 from __future__ import annotations
 
+from tornado.web import HTTPError
 
-class BeekeeperError(Exception):
+
+class BeekeeperError(HTTPError):
     """A failure the client can act on: an HTTP status, a message and, for bad input, the field."""
 
-    def __init__(self, status: int, message: str, field: str | None = None):
-        super().__init__(message)
+    def __init__(self, status: int, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None):
+        # No log_message: tornado would log it with the request URI, which may carry ?token=.
+        super().__init__(status)
+        self.args = (message,)
         self.status = status
         self.message = message
         self.field = field
+        #: Response headers that belong with the error (e.g. Content-Range on a 416).
+        self.headers = dict(headers or {})
+
+    def __str__(self) -> str:
+        return self.message
 
     def to_json(self) -> dict:
         body = {"message": self.message}

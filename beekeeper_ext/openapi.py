@@ -11,8 +11,7 @@ import re
 from typing import Any
 
 from . import __version__
-
-API_PREFIX = "/beekeeper/api"
+from .urls import API_PREFIX, absolute
 PARAM_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -140,7 +139,8 @@ def api_path(pattern: str) -> str | None:
     return PARAM_RE.sub(lambda m: "{" + m.group(1) + "}", pattern[len(API_PREFIX):]).rstrip("$")
 
 
-def document(routes: list[tuple]) -> dict:
+def document(routes: list[tuple], base_url: str = "/") -> dict:
+    """The document for a server mounted at `base_url`: `servers` carries that prefix."""
     paths: dict[str, dict] = {}
     for route in routes:
         pattern, handler = route[0], route[1]
@@ -161,7 +161,7 @@ def document(routes: list[tuple]) -> dict:
         "info": {"title": "Beekeeper", "version": __version__,
                  "description": "Training projects, runs, logs, metrics and TensorBoard inside Jupyter. "
                                 "Authenticate as with any Jupyter Server API: `Authorization: token ...`."},
-        "servers": [{"url": API_PREFIX}],
+        "servers": [{"url": absolute(base_url, API_PREFIX)}],
         "paths": paths,
         "components": {
             "schemas": SCHEMAS,

@@ -107,6 +107,11 @@ class ProjectService:
             raise not_found(f"project {name!r}")
         return row
 
+    def setup_state(self, name: str) -> str:
+        """The setup state as of now, `deleted` once the project is gone (a log follower asks)."""
+        row = self.store.get_project(name)
+        return row["setup_state"] if row else "deleted"
+
     def get(self, name: str, detail: bool = True) -> dict:
         return self.render(self.row(name), detail)
 

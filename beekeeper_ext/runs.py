@@ -90,6 +90,12 @@ class RunService:
     def get(self, run_id: str) -> dict:
         return self.render(self.row(run_id))
 
+    def outcome(self, run_id: str) -> dict:
+        """`{"state", "exit_code"}` as of now, `deleted` once the run is gone (a log follower asks)."""
+        row = self.store.get_run(run_id)
+        return {"state": row["state"], "exit_code": row["exit_code"]} if row else {"state": "deleted",
+                                                                                    "exit_code": None}
+
     def list(self, project: str | None = None, states: list[str] | None = None, limit: int = 100,
              offset: int = 0) -> dict:
         if project is not None:

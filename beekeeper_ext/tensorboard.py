@@ -28,6 +28,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from .childenv import inherited_env
 from .errors import BeekeeperError, conflict
 from .scalars import LatestScalars
+from .urls import tensorboard as tensorboard_path
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class TensorBoardService:
     def status(self, name: str) -> dict:
         self.projects.row(name)
         board = self.boards.get(name)
-        base = {"project": name, "url": f"/beekeeper/tensorboard/{name}/"}
+        base = {"project": name, "url": tensorboard_path(name)}
         if board is None:
             return {**base, "state": "stopped", "pid": None, "started": None, "last_request": None,
                     "message": None}
@@ -203,6 +204,11 @@ class TensorBoardService:
                                       + (f": {board.message}" if board.message else ""))
         return board.port
 
+    def running(self, name: str) -> bool:
+        """Whether the project's TensorBoard is up (or coming up): a request then starts nothing."""
+        board = self.boards.get(name)
+        return board is not None and board.alive
+
     def touch(self, name: str) -> None:
         board = self.boards.get(name)
         if board is not None:
@@ -215,7 +221,7 @@ class TensorBoardService:
             if board is not None and (only is None or board is only):
                 await self._stop_board(board)
                 del self.boards[name]
-        return {"project": name, "url": f"/beekeeper/tensorboard/{name}/", "state": "stopped", "pid": None,
+        return {"project": name, "url": tensorboard_path(name), "state": "stopped", "pid": None,
                 "started": None, "last_request": None, "message": None}
 
     async def _stop_board(self, board: Board) -> None:

@@ -93,7 +93,7 @@ def gone(pid: int) -> bool:
         return True
 
 
-async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, monkeypatch):
+async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, monkeypatch, jp_base_url):
     # pytest-jupyter exports this interpreter's sys.path as PYTHONPATH; the run's venv must not get it.
     monkeypatch.delenv("PYTHONPATH", raising=False)
     await ready_project("live", {"train.py": TRAIN, "tbevents.py": TBEVENTS})
@@ -103,7 +103,7 @@ async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, 
         await wait_log(api, run["id"], "step 2\n")
         code, status = await api.post("projects/live/tensorboard")
         assert code == 202 and status["state"] in ("starting", "ready"), status
-        assert status["url"] == "/beekeeper/tensorboard/live/"
+        assert status["url"] == jp_base_url.rstrip("/") + "/beekeeper/tensorboard/live/"  # base_url included
         pid = status["pid"]
         code, again = await api.post("projects/live/tensorboard")  # reuse, not a second one
         assert again["pid"] == pid and bk_app.tensorboards.starts == 1

@@ -9,31 +9,31 @@ queue; one that falls that far behind is disconnected (it reconnects and re-list
 from __future__ import annotations
 
 import asyncio
-import json
-
-from tornado.websocket import WebSocketClosedError
 
 from ..openapi import op
-from .base import BeekeeperWebSocket
+from ..urls import api
+from .base import StreamSocket
 
 BACKLOG = 1000
 
 
-class EventsHandler(BeekeeperWebSocket):
+class EventsHandler(StreamSocket):
     openapi = {"get": op("WebSocket: run and project change events", status=101)}
 
-    _task: asyncio.Task | None = None
-
-    def open(self, *args, **kwargs):
-        super().open(*args, **kwargs)
+    def subscribe(self) -> None:
         self._queue: asyncio.Queue = asyncio.Queue(BACKLOG)
-        self.bk.runs.listeners.append(self._on_run)
-        self.bk.projects.listeners.append(self._on_project)
-        self._task = asyncio.get_running_loop().create_task(self._pump())
+        self.runs.listeners.append(self._on_run)
+        self.projects.listeners.append(self._on_project)
+
+    def unsubscribe(self) -> None:
+        for listeners, callback in ((self.runs.listeners, self._on_run),
+                                    (self.projects.listeners, self._on_project)):
+            if callback in listeners:
+                listeners.remove(callback)
 
     def _put(self, message: dict) -> None:
         try:
-            self._queue.put_nowait(json.dumps(message))
+            self._queue.put_nowait(message)
         except asyncio.QueueFull:
             self.close(1013, "too far behind")
 
@@ -43,23 +43,9 @@ class EventsHandler(BeekeeperWebSocket):
     def _on_project(self, project: dict) -> None:
         self._put({"type": "project", "project": project})
 
-    async def _pump(self) -> None:
-        try:
-            while True:
-                await self.write_message(await self._queue.get())
-        except (WebSocketClosedError, asyncio.CancelledError):
-            pass
-
-    def on_message(self, message):
-        """Clients only listen."""
-
-    def on_close(self):
-        for listeners, callback in ((self.bk.runs.listeners, self._on_run),
-                                    (self.bk.projects.listeners, self._on_project)):
-            if callback in listeners:
-                listeners.remove(callback)
-        if self._task is not None:
-            self._task.cancel()
+    async def messages(self):
+        while True:
+            yield await self._queue.get()
 
 
-ROUTES = [(r"/beekeeper/api/events", EventsHandler)]
+ROUTES = [(api("events"), EventsHandler)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..openapi import op
+from ..urls import EXAMPLE, api
 from .base import BeekeeperHandler, endpoint
 
 
@@ -14,7 +15,7 @@ class ExamplesHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send({"examples": self.bk.example_projects.list()})
+        self.send({"examples": self.example_projects.list()})
 
 
 class ExampleHandler(BeekeeperHandler):
@@ -24,12 +25,11 @@ class ExampleHandler(BeekeeperHandler):
 
     @endpoint
     async def post(self, example):
-        project = await self.bk.example_projects.create_project(example, self.json_body())
-        self.set_header("Location", self.base_url.rstrip("/") + f"/beekeeper/api/projects/{project['name']}")
-        self.send(project, 201)
+        project = await self.example_projects.create_project(example, self.json_body())
+        self.created(api("projects", project["name"]), project)
 
 
 ROUTES = [
-    (r"/beekeeper/api/examples", ExamplesHandler),
-    (r"/beekeeper/api/examples/(?P<example>[^/]+)", ExampleHandler),
+    (api("examples"), ExamplesHandler),
+    (api("examples", EXAMPLE), ExampleHandler),
 ]

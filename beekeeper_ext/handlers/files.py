@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
 from email.utils import formatdate
 from urllib.parse import quote
 
-from jupyter_core.utils import ensure_async
 from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..errors import BeekeeperError
 from ..files import ZipStream, content_type, entry, etag, jupyter_path_finder, parse_range, read_chunks
 from ..openapi import op
+from ..urls import API_PREFIX, NAME, PATH, api
 from .base import BeekeeperHandler, endpoint
 
-NAME = r"(?P<name>[^/]+)"
 #: A refused upload up to this size is read (and dropped) before the error is sent; a larger one
 #: is refused at once, and the connection closed.
 DRAIN_LIMIT = 16 * 1024 * 1024
-RAW_TAIL_RE = re.compile(r"/beekeeper/api/projects/[^/]+/files/?(.*)\Z")
+RAW_TAIL_RE = re.compile(re.escape(API_PREFIX) + r"/projects/[^/]+/files/?(.*)\Z")
 
 ENTRY = {"type": "object", "properties": {
     "name": {"type": "string"}, "path": {"type": "string"}, "size": {"type": "integer"},
@@ -58,6 +56,7 @@ class FilesHandler(BeekeeperHandler):
                      "finished run's folder", status=204, query={"recursive": "1 to delete a whole folder"}),
     }
 
+    streams_body = True  # uploads stream to disk here, not into a JSON body
     _upload = None
     _upload_temp = None
     _upload_size = 0
@@ -68,30 +67,23 @@ class FilesHandler(BeekeeperHandler):
         return match.group(1) if match else ""
 
     def _locate(self, name: str, path: str | None):
-        return self.bk.files.locate(name, path, self._raw_tail())
-
-    def _fail(self, exc: BeekeeperError) -> None:
-        self.set_status(exc.status)
-        self.finish(json.dumps(exc.to_json()))
+        return self.files.locate(name, path, self._raw_tail())
 
     # -- upload: checked and opened before the body arrives, then written chunk by chunk ---------
     async def prepare(self):
         await super().prepare()
-        if self.request.method != "PUT" or self._finished:
-            return
-        if not self.current_user:
-            raise web.HTTPError(403)
-        allowed = await ensure_async(
-            self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource))
-        if not allowed:
-            raise web.HTTPError(403)
+        if self.request.method == "PUT" and not self._finished:
+            await self._begin_upload()
+
+    @endpoint  # before the body arrives, the same guard as the PUT method itself
+    async def _begin_upload(self):
         name, path = self.path_kwargs.get("name"), self.path_kwargs.get("path")
         length = self.request.headers.get("Content-Length")
         try:
             loc = self._locate(name, path)
             self._upload_loc = loc
             self._overwrite = flag(self, "overwrite")
-            self._upload, self._upload_temp = self.bk.files.begin_upload(
+            self._upload, self._upload_temp = self.files.begin_upload(
                 loc, self._overwrite, int(length) if length and length.isdigit() else None)
         except BeekeeperError as exc:
             if length and length.isdigit() and int(length) <= DRAIN_LIMIT:
@@ -99,19 +91,18 @@ class FilesHandler(BeekeeperHandler):
                 # connection closes sees a broken pipe instead of this error.
                 self._refusal = exc
                 return
-            self._fail(exc)
-            return
+            raise
         # Slack above the limit so data_received answers with a JSON 413 before tornado cuts in.
-        self.request.connection.set_max_body_size(self.bk.upload_max_bytes + 1024 * 1024)
+        self.request.connection.set_max_body_size(self.files.upload_max_bytes() + 1024 * 1024)
 
     def data_received(self, chunk: bytes) -> None:
         if self._upload is None:  # refused: the body is read and dropped
             return
         self._upload_size += len(chunk)
-        if self._upload_size > self.bk.upload_max_bytes:
+        limit = self.files.upload_max_bytes()
+        if self._upload_size > limit:
             self._discard()
-            self._fail(BeekeeperError(413, f"the upload is larger than the limit of "
-                                           f"{self.bk.upload_max_bytes} bytes", "body"))
+            self.refuse(BeekeeperError(413, f"the upload is larger than the limit of {limit} bytes", "body"))
             return
         self._upload.write(chunk)
 
@@ -140,7 +131,7 @@ class FilesHandler(BeekeeperHandler):
         self._upload = None
         temp, self._upload_temp = self._upload_temp, None
         try:
-            replaced = self.bk.files.finish_upload(self._upload_loc, temp, self._overwrite)
+            replaced = self.files.finish_upload(self._upload_loc, temp, self._overwrite)
         finally:
             temp.unlink(missing_ok=True)
         loc = self._upload_loc
@@ -162,7 +153,7 @@ class FilesHandler(BeekeeperHandler):
                 if loc.root is None:
                     raise BeekeeperError(400, "choose src or a folder below it to download as zip", "path")
                 return await self._send_zip(name, loc)
-            return self.send(await self.bk.files.listing(name, loc, self._jupyter_path()))
+            return self.send(await self.files.listing(name, loc, self._jupyter_path()))
         await self._send_file(loc)
 
     async def _send_zip(self, name, loc):
@@ -182,7 +173,7 @@ class FilesHandler(BeekeeperHandler):
         self.finish(set_content_type="application/zip")
 
     async def _send_file(self, loc):
-        st = self.bk.files.stat(loc)
+        st = self.files.stat(loc)
         tag = etag(st)
         self.set_header("ETag", tag)
         self.set_header("Last-Modified", formatdate(st.st_mtime, usegmt=True))
@@ -197,8 +188,8 @@ class FilesHandler(BeekeeperHandler):
             range_header = None  # the file changed since the client's first part: send it all
         try:
             byte_range = parse_range(range_header, st.st_size)
-        except BeekeeperError:
-            self.set_header("Content-Range", f"bytes */{st.st_size}")
+        except BeekeeperError as exc:
+            exc.headers["Content-Range"] = f"bytes */{st.st_size}"
             raise
         start, length = 0, st.st_size
         if byte_range:
@@ -223,12 +214,12 @@ class FilesHandler(BeekeeperHandler):
     @endpoint
     async def delete(self, name, path=None):
         loc = self._locate(name, path)
-        await self.bk.files.delete(loc, flag(self, "recursive"))
+        await self.files.delete(loc, flag(self, "recursive"))
         self.set_status(204)
         self.finish()
 
 
 ROUTES = [
-    (rf"/beekeeper/api/projects/{NAME}/files", FilesHandler),
-    (rf"/beekeeper/api/projects/{NAME}/files/(?P<path>.*)", FilesHandler),
+    (api("projects", NAME, "files"), FilesHandler),
+    (api("projects", NAME, "files", PATH), FilesHandler),
 ]

@@ -9,22 +9,17 @@ saw gets exactly the bytes after it. Stream messages (text frames, JSON):
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from tornado.websocket import WebSocketClosedError
-
-from ..errors import bad_request
 from ..logs import read_range, tail_offset
 from ..openapi import op
 from ..projects import SETUP_ACTIVE
 from ..runs import ACTIVE
-from .base import BeekeeperHandler, BeekeeperWebSocket, endpoint
+from ..urls import NAME, RUN, api
+from .base import BeekeeperHandler, StreamSocket, endpoint, int_query
 
-NAME = r"(?P<name>[^/]+)"
-RUN = r"(?P<run_id>[^/]+)"
 MAX_LIMIT = 16 * 1024 * 1024
 LOG_QUERY = {"offset": "first byte to return (default 0)",
              "limit": f"most bytes to return (default 1 MiB, at most {MAX_LIMIT})",
@@ -41,26 +36,17 @@ class LogSource:
     final: Callable[[], dict]
 
 
-def run_source(bk, run_id: str) -> LogSource:
-    row = bk.runs.row(run_id)
-
-    def current() -> dict:
-        return bk.store.get_run(run_id) or {"state": "deleted", "exit_code": None}
-
-    return LogSource(bk.runs.log_path(row), f"{row['project']}-{run_id}.log",
-                     lambda: current()["state"] in ACTIVE,
-                     lambda: {"state": current()["state"], "exit_code": current()["exit_code"]})
+def run_source(runs, run_id: str) -> LogSource:
+    row = runs.row(run_id)
+    return LogSource(runs.log_path(row), f"{row['project']}-{run_id}.log",
+                     lambda: runs.outcome(run_id)["state"] in ACTIVE, lambda: runs.outcome(run_id))
 
 
-def setup_source(bk, name: str) -> LogSource:
-    bk.projects.row(name)
-
-    def state() -> str:
-        row = bk.store.get_project(name)
-        return row["setup_state"] if row else "deleted"
-
-    return LogSource(bk.projects.paths(name).setup_log, f"{name}-setup.log",
-                     lambda: state() in SETUP_ACTIVE, lambda: {"state": state(), "exit_code": None})
+def setup_source(projects, name: str) -> LogSource:
+    projects.row(name)
+    return LogSource(projects.paths(name).setup_log, f"{name}-setup.log",
+                     lambda: projects.setup_state(name) in SETUP_ACTIVE,
+                     lambda: {"state": projects.setup_state(name), "exit_code": None})
 
 
 class LogHandler(BeekeeperHandler):
@@ -94,7 +80,7 @@ class RunLogHandler(LogHandler):
                          query=LOG_QUERY, binary=True)}
 
     def source(self, key):
-        return run_source(self.bk, key)
+        return run_source(self.runs, key)
 
 
 class SetupLogHandler(LogHandler):
@@ -102,49 +88,26 @@ class SetupLogHandler(LogHandler):
                          {"type": "string", "format": "binary"}, query=LOG_QUERY, binary=True)}
 
     def source(self, key):
-        return setup_source(self.bk, key)
+        return setup_source(self.projects, key)
 
 
-class LogStreamHandler(BeekeeperWebSocket):
+class LogStreamHandler(StreamSocket):
     """WebSocket: everything from ?offset=N, then each new write, then an end message."""
-
-    _task: asyncio.Task | None = None
 
     def source(self, key: str) -> LogSource:
         raise NotImplementedError
 
-    async def prepare_stream(self, *args):
+    async def prepare_stream(self):
         # Routes name their group (run_id or name); tornado hands it over as a keyword.
         self.log_source = self.source(next(iter(self.path_kwargs.values())))
-        raw = self.get_query_argument("offset", "0") or "0"
-        if not raw.isdigit():
-            raise bad_request("offset", "offset must be a non-negative integer")
-        self.start_offset = int(raw)
+        self.start_offset = int_query(self, "offset", 0)
 
-    def open(self, *args, **kwargs):
-        super().open(*args, **kwargs)
-        self._task = asyncio.get_running_loop().create_task(self._pump())
-
-    async def _pump(self) -> None:
+    async def messages(self):
         source, offset = self.log_source, self.start_offset
-        try:
-            async for at, data in self.bk.logs.follow(source.path, offset, source.writing):
-                offset = at + len(data)
-                # Awaiting the write is the backpressure: a slow client is read for no faster.
-                await self.write_message(json.dumps({
-                    "type": "data", "offset": at, "next_offset": offset,
-                    "data": data.decode("utf-8", "replace")}))
-            await self.write_message(json.dumps({"type": "end", **source.final(), "offset": offset}))
-            self.close(1000)
-        except (WebSocketClosedError, asyncio.CancelledError):
-            pass
-
-    def on_message(self, message):
-        """Clients only listen."""
-
-    def on_close(self):
-        if self._task is not None:
-            self._task.cancel()
+        async for at, data in self.logs.follow(source.path, offset, source.writing):
+            offset = at + len(data)
+            yield {"type": "data", "offset": at, "next_offset": offset, "data": data.decode("utf-8", "replace")}
+        yield {"type": "end", **source.final(), "offset": offset}
 
 
 class RunLogStreamHandler(LogStreamHandler):
@@ -152,7 +115,7 @@ class RunLogStreamHandler(LogStreamHandler):
                          "message with the run's final state)", status=101, query={"offset": "byte offset"})}
 
     def source(self, key):
-        return run_source(self.bk, key)
+        return run_source(self.runs, key)
 
 
 class SetupLogStreamHandler(LogStreamHandler):
@@ -160,12 +123,12 @@ class SetupLogStreamHandler(LogStreamHandler):
                          query={"offset": "byte offset"})}
 
     def source(self, key):
-        return setup_source(self.bk, key)
+        return setup_source(self.projects, key)
 
 
 ROUTES = [
-    (rf"/beekeeper/api/runs/{RUN}/log", RunLogHandler),
-    (rf"/beekeeper/api/runs/{RUN}/log/stream", RunLogStreamHandler),
-    (rf"/beekeeper/api/projects/{NAME}/setup/log", SetupLogHandler),
-    (rf"/beekeeper/api/projects/{NAME}/setup/log/stream", SetupLogStreamHandler),
+    (api("runs", RUN, "log"), RunLogHandler),
+    (api("runs", RUN, "log", "stream"), RunLogStreamHandler),
+    (api("projects", NAME, "setup", "log"), SetupLogHandler),
+    (api("projects", NAME, "setup", "log", "stream"), SetupLogStreamHandler),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..openapi import document, op
+from ..urls import api
 from .base import BeekeeperHandler, endpoint
 
 
@@ -15,7 +16,7 @@ class PythonsHandler(BeekeeperHandler):
     @endpoint
     async def get(self):
         refresh = self.get_query_argument("refresh", "") in ("1", "true")
-        self.send({"pythons": await self.bk.interpreters.list(refresh=refresh)})
+        self.send({"pythons": await self.interpreters.list(refresh=refresh)})
 
 
 class ExecutorsHandler(BeekeeperHandler):
@@ -23,7 +24,7 @@ class ExecutorsHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send({"default": self.bk.default_executor, "executors": await self.bk.executor_status()})
+        self.send({"default": self.services.default_executor, "executors": await self.services.executor_status()})
 
 
 class InfoHandler(BeekeeperHandler):
@@ -31,7 +32,7 @@ class InfoHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send({"version": __version__, "home": str(self.bk.home_path)})
+        self.send({"version": __version__, "home": str(self.services.home_path)})
 
 
 class OpenAPIHandler(BeekeeperHandler):
@@ -39,12 +40,14 @@ class OpenAPIHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send(document(self.bk.routes()))
+        from . import routes
+
+        self.send(document(routes(), self.base_url))
 
 
 ROUTES = [
-    (r"/beekeeper/api/pythons", PythonsHandler),
-    (r"/beekeeper/api/executors", ExecutorsHandler),
-    (r"/beekeeper/api/info", InfoHandler),
-    (r"/beekeeper/api/openapi.json", OpenAPIHandler),
+    (api("pythons"), PythonsHandler),
+    (api("executors"), ExecutorsHandler),
+    (api("info"), InfoHandler),
+    (api("openapi.json"), OpenAPIHandler),
 ]

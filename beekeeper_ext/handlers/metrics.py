@@ -7,13 +7,9 @@ A client that reads slowly skips samples rather than queueing them without bound
 
 from __future__ import annotations
 
-import asyncio
-import json
-
-from tornado.websocket import WebSocketClosedError
-
 from ..openapi import op
-from .base import BeekeeperHandler, BeekeeperWebSocket, endpoint
+from ..urls import api
+from .base import BeekeeperHandler, StreamSocket, endpoint
 
 SAMPLE = {"type": "object", "properties": {
     "time": {"type": "number"},
@@ -31,44 +27,26 @@ class MetricsHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send(await self.bk.metrics.current())
+        self.send(await self.metrics.current())
 
 
-class MetricsStreamHandler(BeekeeperWebSocket):
+class MetricsStreamHandler(StreamSocket):
     openapi = {"get": op("WebSocket: a history message, then one sample per metrics_interval", status=101)}
 
-    _task: asyncio.Task | None = None
-    _sub = None
+    def subscribe(self) -> None:
+        self._sub = self.metrics.subscribe()
 
-    def open(self, *args, **kwargs):
-        super().open(*args, **kwargs)
-        self._sub = self.bk.metrics.subscribe()
-        self._task = asyncio.get_running_loop().create_task(self._pump())
+    def unsubscribe(self) -> None:
+        self.metrics.unsubscribe(self._sub)
 
-    async def _pump(self) -> None:
-        metrics = self.bk.metrics
-        try:
-            await self.write_message(json.dumps({"type": "history", "interval": self.bk.metrics_interval,
-                                                 "samples": metrics.history()}))
-            while True:
-                sample = await self._sub.next()
-                # Awaiting the write paces this client; meanwhile its bounded mailbox drops old samples.
-                await self.write_message(json.dumps({"type": "sample", **sample}))
-        except (WebSocketClosedError, asyncio.CancelledError):
-            pass
-
-    def on_message(self, message):
-        """Clients only listen."""
-
-    def on_close(self):
-        if self._sub is not None:
-            self.bk.metrics.unsubscribe(self._sub)
-            self._sub = None
-        if self._task is not None:
-            self._task.cancel()
+    async def messages(self):
+        yield {"type": "history", "interval": self.metrics.interval(), "samples": self.metrics.history()}
+        while True:
+            # Each write paces this client; meanwhile its bounded mailbox drops old samples.
+            yield {"type": "sample", **await self._sub.next()}
 
 
 ROUTES = [
-    (r"/beekeeper/api/metrics", MetricsHandler),
-    (r"/beekeeper/api/metrics/stream", MetricsStreamHandler),
+    (api("metrics"), MetricsHandler),
+    (api("metrics", "stream"), MetricsStreamHandler),
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..notifications import EVENTS, KINDS, SECURITY
 from ..openapi import op
+from ..urls import SINK, api
 from .base import BeekeeperHandler, endpoint
 
-SINK = r"(?P<sink_id>[^/]+)"
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
 SINK_SCHEMA = {"type": "object", "properties": {
@@ -47,11 +47,11 @@ class SinksHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send(self.bk.notifications.list())
+        self.send(self.notifications.list())
 
     @endpoint
     async def post(self):
-        self.send(self.bk.notifications.create(self.json_body()), 201)
+        self.send(self.notifications.create(self.json_body()), 201)
 
 
 class SinkHandler(BeekeeperHandler):
@@ -64,15 +64,15 @@ class SinkHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self, sink_id):
-        self.send(self.bk.notifications.get(sink_id))
+        self.send(self.notifications.get(sink_id))
 
     @endpoint
     async def patch(self, sink_id):
-        self.send(self.bk.notifications.update(sink_id, self.json_body()))
+        self.send(self.notifications.update(sink_id, self.json_body()))
 
     @endpoint
     async def delete(self, sink_id):
-        self.bk.notifications.delete(sink_id)
+        self.notifications.delete(sink_id)
         self.set_status(204)
         self.finish()
 
@@ -84,7 +84,7 @@ class DeliveriesHandler(BeekeeperHandler):
     @endpoint
     async def get(self):
         limit = self.int_arg("limit", 100, minimum=1, maximum=1000)
-        self.send(self.bk.notifications.deliveries(self.get_query_argument("sink", None) or None, limit))
+        self.send(self.notifications.deliveries(self.get_query_argument("sink", None) or None, limit))
 
 
 class TestHandler(BeekeeperHandler):
@@ -94,12 +94,12 @@ class TestHandler(BeekeeperHandler):
 
     @endpoint
     async def post(self):
-        self.send(await self.bk.notifications.test(self.json_body()))
+        self.send(await self.notifications.test(self.json_body()))
 
 
 ROUTES = [
-    (r"/beekeeper/api/notifications/sinks", SinksHandler),
-    (rf"/beekeeper/api/notifications/sinks/{SINK}", SinkHandler),
-    (r"/beekeeper/api/notifications/deliveries", DeliveriesHandler),
-    (r"/beekeeper/api/notifications/test", TestHandler),
+    (api("notifications", "sinks"), SinksHandler),
+    (api("notifications", "sinks", SINK), SinkHandler),
+    (api("notifications", "deliveries"), DeliveriesHandler),
+    (api("notifications", "test"), TestHandler),
 ]

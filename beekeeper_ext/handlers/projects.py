@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ..openapi import op
+from ..urls import NAME, api
 from .base import BeekeeperHandler, endpoint
-
-NAME = r"(?P<name>[^/]+)"
 
 
 class ProjectsHandler(BeekeeperHandler):
@@ -18,13 +17,12 @@ class ProjectsHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send({"projects": self.bk.projects.list()})
+        self.send({"projects": self.projects.list()})
 
     @endpoint
     async def post(self):
-        project = await self.bk.projects.create(self.json_body())
-        self.set_header("Location", self.base_url.rstrip("/") + f"/beekeeper/api/projects/{project['name']}")
-        self.send(project, 201)
+        project = await self.projects.create(self.json_body())
+        self.created(api("projects", project["name"]), project)
 
 
 class ProjectHandler(BeekeeperHandler):
@@ -37,15 +35,15 @@ class ProjectHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self, name):
-        self.send(self.bk.projects.get(name))
+        self.send(self.projects.get(name))
 
     @endpoint
     async def patch(self, name):
-        self.send(await self.bk.projects.update(name, self.json_body()))
+        self.send(await self.projects.update(name, self.json_body()))
 
     @endpoint
     async def delete(self, name):
-        await self.bk.projects.delete(name)
+        await self.projects.delete(name)
         self.set_status(204)
         self.finish()
 
@@ -55,11 +53,11 @@ class SetupHandler(BeekeeperHandler):
 
     @endpoint
     async def post(self, name):
-        self.send(await self.bk.projects.resync(name), 202)
+        self.send(await self.projects.resync(name), 202)
 
 
 ROUTES = [
-    (r"/beekeeper/api/projects", ProjectsHandler),
-    (rf"/beekeeper/api/projects/{NAME}", ProjectHandler),
-    (rf"/beekeeper/api/projects/{NAME}/setup", SetupHandler),
+    (api("projects"), ProjectsHandler),
+    (api("projects", NAME), ProjectHandler),
+    (api("projects", NAME, "setup"), SetupHandler),
 ]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ..openapi import op
+from ..urls import NAME, RUN, api
 from .base import BeekeeperHandler, endpoint
 
-NAME = r"(?P<name>[^/]+)"
-RUN = r"(?P<run_id>[^/]+)"
 RUN_LIST = {"type": "object", "properties": {
     "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
     "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
@@ -27,7 +26,7 @@ class ListMixin:
         states = [s for s in self.get_query_argument("state", "").split(",") if s] or None
         limit = self.int_arg("limit", 100, minimum=1, maximum=1000)
         offset = self.int_arg("offset", 0)
-        return self.bk.runs.list(project, states, limit, offset)
+        return self.runs.list(project, states, limit, offset)
 
 
 class ProjectRunsHandler(ListMixin, BeekeeperHandler):
@@ -43,9 +42,8 @@ class ProjectRunsHandler(ListMixin, BeekeeperHandler):
 
     @endpoint
     async def post(self, name):
-        run = await self.bk.runs.create(name, self.json_body())
-        self.set_header("Location", self.base_url.rstrip("/") + f"/beekeeper/api/runs/{run['id']}")
-        self.send(run, 201)
+        run = await self.runs.create(name, self.json_body())
+        self.created(api("runs", run["id"]), run)
 
 
 class RunsHandler(ListMixin, BeekeeperHandler):
@@ -65,11 +63,11 @@ class RunHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self, run_id):
-        self.send(self.bk.runs.get(run_id))
+        self.send(self.runs.get(run_id))
 
     @endpoint
     async def delete(self, run_id):
-        await self.bk.runs.delete(run_id)
+        await self.runs.delete(run_id)
         self.set_status(204)
         self.finish()
 
@@ -79,12 +77,12 @@ class StopHandler(BeekeeperHandler):
 
     @endpoint
     async def post(self, run_id):
-        self.send(await self.bk.runs.stop(run_id), 202)
+        self.send(await self.runs.stop(run_id), 202)
 
 
 ROUTES = [
-    (rf"/beekeeper/api/projects/{NAME}/runs", ProjectRunsHandler),
-    (r"/beekeeper/api/runs", RunsHandler),
-    (rf"/beekeeper/api/runs/{RUN}", RunHandler),
-    (rf"/beekeeper/api/runs/{RUN}/stop", StopHandler),
+    (api("projects", NAME, "runs"), ProjectRunsHandler),
+    (api("runs"), RunsHandler),
+    (api("runs", RUN), RunHandler),
+    (api("runs", RUN, "stop"), StopHandler),
 ]

@@ -1,32 +1,38 @@
 """TensorBoard: start/stop/status and latest scalars over REST, and the authenticated proxy.
 
 The proxy at /beekeeper/tensorboard/NAME/... is jupyter-server-proxy's LocalProxyHandler with
-three restrictions: it answers an anonymous request with 403 (no login redirect), it reaches
-only the port of the TensorBoard Beekeeper started for NAME (started lazily, restarted after a
-crash), and it forwards no Jupyter credentials (Cookie, Authorization, ?token=).
+these restrictions: it answers an anonymous request with 403 (no login redirect); writes must
+pass Jupyter's XSRF check (TensorBoard's UI is switched to GET only); it reaches only the port of
+the TensorBoard Beekeeper started for NAME (started lazily, restarted after a crash — but not by
+a cross-site request); and it forwards no Jupyter credentials (Cookie, Authorization, ?token=,
+Referer).
 """
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl, urlencode
 
-from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized, ws_authenticated
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
 from jupyter_server_proxy.handlers import LocalProxyHandler, ProxyHandler
 from tornado import web
 
 from ..errors import BeekeeperError
 from ..openapi import op
-from .base import AUTH_RESOURCE, BeekeeperHandler, endpoint
+from ..urls import NAME, PROXIED_PATH, TENSORBOARD_PREFIX, absolute, api
+from .base import BeekeeperHandler, BeekeeperMixin, endpoint
 
-NAME = r"(?P<name>[^/]+)"
-STRIPPED_HEADERS = ("Cookie", "Authorization", "X-XSRFToken")
+STRIPPED_HEADERS = ("Cookie", "Authorization", "X-XSRFToken", "Referer")
 STRIPPED_QUERY = ("token", "_xsrf")
+#: TensorBoard's own flag for hosts whose proxy passes GET only (Colab): its UI then sends no POST,
+#: so every write through the proxy can be held to Jupyter's XSRF rule.
+GET_ONLY_FLAG = "tensorboardColab"
 
 STATUS = {"type": "object", "properties": {
     "project": {"type": "string"},
     "state": {"type": "string", "enum": ["stopped", "starting", "ready", "failed", "crashed"]},
-    "url": {"type": "string", "description": "path below the server's base URL"},
+    "url": {"type": "string", "description": "path from the server root, its base_url included"},
     "pid": {"type": "integer", "nullable": True}, "started": {"type": "string", "nullable": True},
     "last_request": {"type": "string", "nullable": True}, "message": {"type": "string", "nullable": True},
 }}
@@ -43,18 +49,21 @@ class TensorBoardHandler(BeekeeperHandler):
         "delete": op("Stop the project's TensorBoard", STATUS),
     }
 
+    def render(self, status: dict) -> dict:
+        return {**status, "url": absolute(self.base_url, status["url"])}
+
     @endpoint
     async def get(self, name):
-        self.send(self.bk.tensorboards.status(name))
+        self.send(self.render(self.tensorboards.status(name)))
 
     @endpoint
     async def post(self, name):
-        self.send(await self.bk.tensorboards.start(name), 202)
+        self.send(self.render(await self.tensorboards.start(name)), 202)
 
     @endpoint
     async def delete(self, name):
-        self.bk.projects.row(name)
-        self.send(await self.bk.tensorboards.stop(name))
+        self.projects.row(name)
+        self.send(self.render(await self.tensorboards.stop(name)))
 
 
 class ScalarsHandler(BeekeeperHandler):
@@ -63,81 +72,93 @@ class ScalarsHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self, name):
-        self.send(await self.bk.tensorboards.latest_scalars(name))
+        self.send(await self.tensorboards.latest_scalars(name))
 
 
-class TensorBoardProxyHandler(LocalProxyHandler):
-    """Proxies HTTP (and WebSockets) to the project's own TensorBoard and nowhere else."""
+class TensorBoardProxyHandler(BeekeeperMixin, LocalProxyHandler):
+    """Proxies HTTP (and WebSockets) to the project's own TensorBoard and nowhere else.
 
-    auth_resource = AUTH_RESOURCE
-
-    @property
-    def bk(self):
-        return self.settings["beekeeper"]
+    Every method carries Jupyter's guards; writes also pass Jupyter's XSRF check (the proxy
+    library defers XSRF to the proxied app, and TensorBoard has none). A request may start a
+    stopped TensorBoard only when it is token-authenticated or passes Jupyter's XSRF rule for GET
+    (an XSRF token, or a same-host Referer: the panel's frame); a cross-site link cannot.
+    """
 
     async def prepare(self, *args, **kwargs):
-        prepared = super(ProxyHandler, self).prepare(*args, **kwargs)  # JupyterHandler's, not the redirecting one
-        if prepared is not None:
-            await prepared
+        # JupyterHandler's, not the proxy library's: an API-style 403, never a login redirect.
+        await JupyterHandler.prepare(self, _redirect_to_login=False)
         if not self.current_user:
-            raise web.HTTPError(403)  # an API-style refusal, never a login redirect
-        action = "read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "write"
-        if not await ensure_async(self.authorizer.is_authorized(self, self.current_user, action,
-                                                                self.auth_resource)):
             raise web.HTTPError(403)
 
-    async def _port(self, name: str) -> int | None:
-        self.proxy_base = f"beekeeper/tensorboard/{name}"  # X-Forwarded-Prefix and redirect rewriting
+    check_xsrf_cookie = JupyterHandler.check_xsrf_cookie
+
+    def _start_allowed(self, name: str) -> None:
+        if self.tensorboards.running(name) or self.token_authenticated:
+            return
         try:
-            return await self.bk.tensorboards.port_for(name)
-        except BeekeeperError as exc:
-            self.set_status(exc.status)
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps(exc.to_json()))
-            return None
+            JupyterHandler.check_xsrf_cookie(self)
+        except web.HTTPError:
+            raise BeekeeperError(403, f"TensorBoard for {name} is not running: start it from the Beekeeper "
+                                      "panel (a request from another site cannot start it)") from None
 
     async def _forward(self, name: str, proxied_path: str):
-        port = await self._port(name)
-        if port is not None:
-            # 127.0.0.1, not "localhost" (which may try ::1 first): TensorBoard listens on IPv4 loopback.
-            return await ProxyHandler.proxy(self, "127.0.0.1", port, proxied_path)
+        self.proxy_base = url_path_join(TENSORBOARD_PREFIX, name)  # X-Forwarded-Prefix, redirect rewriting
+        self._start_allowed(name)
+        port = await self.tensorboards.port_for(name)
+        # 127.0.0.1, not "localhost" (which may try ::1 first): TensorBoard listens on IPv4 loopback.
+        return await ProxyHandler.proxy(self, "127.0.0.1", port, proxied_path)
+
+    @ws_authenticated  # HTTP GET and WebSocket upgrade alike: a 403 for anonymous callers
+    @authorized
+    async def get(self, *args, **kwargs):
+        return await super().get(*args, **kwargs)
 
     async def http_get(self, name, proxied_path):
+        if proxied_path == "" and GET_ONLY_FLAG not in self.request.query_arguments:
+            query = parse_qsl(self.request.query, keep_blank_values=True)
+            return self.redirect(self.request.path + "?" + urlencode([*query, (GET_ONLY_FLAG, "true")]))
         return await self._forward(name, proxied_path)
 
+    @endpoint
     async def post(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
+    @endpoint
     async def put(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
+    @endpoint
     async def delete(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
+    @endpoint
     async def head(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
+    @endpoint
     async def patch(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
+    @endpoint
     async def options(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
     async def open(self, name, proxied_path):
-        self.proxy_base = f"beekeeper/tensorboard/{name}"
+        self.proxy_base = url_path_join(TENSORBOARD_PREFIX, name)
         try:
-            port = await self.bk.tensorboards.port_for(name)
+            self._start_allowed(name)
+            port = await self.tensorboards.port_for(name)
         except BeekeeperError as exc:
             self.close(1011, exc.message[:120])
             return
         return await self.proxy_open("127.0.0.1", port, proxied_path)
 
     def on_message(self, message):
-        self.bk.tensorboards.touch(self.path_kwargs.get("name", ""))
+        self.tensorboards.touch(self.path_kwargs.get("name", ""))
         return super().on_message(message)
 
     def proxy_request_headers(self):
-        """Jupyter's credentials are for Jupyter: TensorBoard never sees them."""
+        """Jupyter's credentials are for Jupyter, and a Referer may hold ?token=: TensorBoard sees none."""
         headers = super().proxy_request_headers()
         for name in STRIPPED_HEADERS:
             if name in headers:
@@ -162,8 +183,8 @@ class TensorBoardSlashHandler(BeekeeperHandler):
 
 
 ROUTES = [
-    (rf"/beekeeper/api/projects/{NAME}/tensorboard", TensorBoardHandler),
-    (rf"/beekeeper/api/projects/{NAME}/scalars", ScalarsHandler),
-    (rf"/beekeeper/tensorboard/{NAME}", TensorBoardSlashHandler),
-    (rf"/beekeeper/tensorboard/{NAME}/(?P<proxied_path>.*)", TensorBoardProxyHandler),
+    (api("projects", NAME, "tensorboard"), TensorBoardHandler),
+    (api("projects", NAME, "scalars"), ScalarsHandler),
+    (url_path_join(TENSORBOARD_PREFIX, NAME), TensorBoardSlashHandler),
+    (url_path_join(TENSORBOARD_PREFIX, NAME, PROXIED_PATH), TensorBoardProxyHandler),
 ]

@@ -44,7 +44,8 @@ export function TensorBoard(props: { name: string }): JSX.Element {
     };
   }, [name, attempt]);
 
-  const src = baseUrl(status?.url || `beekeeper/tensorboard/${encodeURIComponent(name)}/`);
+  // The server's `url` already carries its base_url (e.g. /user/alice/).
+  const src = status?.url || baseUrl(`beekeeper/tensorboard/${encodeURIComponent(name)}/`);
   const retry = (
     <Button small onClick={() => setAttempt(a => a + 1)}>
       Retry
