@@ -28,6 +28,7 @@ from .metrics import MetricsService
 from .notifications import NotificationService, latest_metrics, tail_lines
 from .projects import ProjectService
 from .runs import RunService
+from .schedules import ScheduleService
 from .store import Store
 from .tensorboard import TensorBoardService
 from .watchdog import StallWatchdog, scalar_steps
@@ -112,6 +113,12 @@ class BeekeeperApp(ExtensionApp):
         config=True
     )
 
+    schedule_grace = Float(
+        3600.0, help="A scheduled fire missed while the server was down still runs at start-up if it is at "
+        "most this many seconds old; older ones are recorded as missed.",
+    ).tag(config=True)
+    schedule_interval = Float(10.0, help="Seconds between checks for schedules that came due.").tag(config=True)
+
     # -- files --------------------------------------------------------------------------------
     upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes.").tag(config=True)
 
@@ -167,6 +174,8 @@ class BeekeeperApp(ExtensionApp):
             metrics=lambda run: latest_metrics(self.tensorboards, run))
         self.runs.listeners.append(self.notifications.on_run)
         self.projects.listeners.append(self.notifications.on_project)
+        self.schedules = ScheduleService(self.store, self.runs, self.projects, lambda: self.schedule_grace,
+                                         lambda: self.schedule_interval)
         self.watchdog = StallWatchdog(self.store, self.runs, lambda: self.watchdog_interval,
                                       gpus=lambda: self.metrics.nvml.read()[0],
                                       steps=lambda name: scalar_steps(self.tensorboards, name),
@@ -208,6 +217,7 @@ class BeekeeperApp(ExtensionApp):
             await executor.start()
         await self.runs.start()  # re-attach to runs that outlived the last server, then supervise
         self.watchdog.start()
+        await self.schedules.start()  # after the runs: a missed fire's run joins a recovered queue
 
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
@@ -225,6 +235,7 @@ class BeekeeperApp(ExtensionApp):
     async def stop_extension(self):
         await self.runs.stop_supervisor()  # the runs themselves keep going
         await self.watchdog.stop()
+        await self.schedules.stop()
         await self.notifications.close()
         await self.logs.close()
         await self.metrics.stop()

@@ -3,6 +3,7 @@
     beekeeper login --url http://host:8888/ --token TOKEN
     beekeeper create demo https://github.com/me/repo.git --wait
     beekeeper run demo --wait --follow -- --lr 0.01
+    beekeeper schedule add demo --cron "0 2 * * *" --timezone Europe/Berlin -- --epochs 50
 
 Human tables by default, `--json` for scripts. Exit codes: 0 success; with `--wait`, 1 when the
 run (or a project's setup) did not succeed; 2 when the server (or the connection) reported an error.
@@ -291,6 +292,57 @@ def cmd_delete(args) -> int:
     return EXIT_OK
 
 
+SCHEDULE_COLUMNS = ["id", "project", "cron", "timezone", "enabled", "next", "last"]
+
+
+def schedule_row(s: dict) -> dict:
+    last = s["fires"][0] if s.get("fires") else None
+    return {"id": s["id"], "project": s["project"], "cron": s["cron"], "timezone": s["timezone"],
+            "enabled": "yes" if s["enabled"] else "no", "next": (s["next"] or [None])[0],
+            "last": f"{last['outcome']} {last['run_id'] or ''}".strip() if last else None}
+
+
+def cmd_schedule(args) -> int:
+    bk = connect(args)
+    action = args.schedule_action
+    if action == "list":
+        items = bk.schedules(args.project)
+        emit(args, items, [schedule_row(s) for s in items], SCHEDULE_COLUMNS)
+        return EXIT_OK
+    if action == "add":
+        run: dict[str, Any] = {"args": args.args}
+        if args.env:
+            run["env"] = env_pairs(args.env)
+        if args.gpus is not None:
+            run["gpus"] = args.gpus
+        if args.executor:
+            run["executor"] = args.executor
+        schedule = bk.create_schedule(args.project, args.cron, timezone=args.timezone, run=run,
+                                      enabled=not args.disabled)
+    elif action == "show":
+        schedule = bk.schedule(args.schedule_id)
+    elif action in ("enable", "disable"):
+        schedule = bk.update_schedule(args.schedule_id, enabled=action == "enable")
+    elif action == "edit":
+        fields: dict[str, Any] = {}
+        if args.cron:
+            fields["cron"] = args.cron
+        if args.timezone:
+            fields["timezone"] = args.timezone
+        schedule = bk.update_schedule(args.schedule_id, **fields)
+    else:  # rm
+        bk.delete_schedule(args.schedule_id)
+        emit(args, {"deleted": args.schedule_id})
+        return EXIT_OK
+    if args.json:
+        emit(args, schedule)
+    else:
+        print(table([schedule_row(schedule)], SCHEDULE_COLUMNS))
+        for moment in schedule["next"][1:]:
+            print(f"  then {moment}")
+    return EXIT_OK
+
+
 # -- parser -------------------------------------------------------------------------------------
 def parser() -> argparse.ArgumentParser:
     # The options work before or after the command; the command's copy must not reset them.
@@ -367,6 +419,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="destination, e.g. src/data/train.csv")
     p.add_argument("--overwrite", action="store_true")
     add("metrics", cmd_metrics, "host CPU, memory and GPU metrics")
+    p = add("schedule", cmd_schedule, "scheduled runs: list, add, show, edit, enable, disable, rm")
+    actions = p.add_subparsers(dest="schedule_action", required=True, metavar="ACTION")
+    s = actions.add_parser("list", help="list schedules", parents=[common])
+    s.add_argument("project", nargs="?")
+    s = actions.add_parser("add", help="beekeeper schedule add PROJECT --cron '0 2 * * *' [-- ARGS...]",
+                           parents=[common])
+    s.add_argument("project")
+    s.add_argument("--cron", required=True, help="5 fields: minute hour day month weekday")
+    s.add_argument("--timezone", default="UTC", help="IANA name, e.g. Europe/Berlin (default UTC)")
+    s.add_argument("--gpus", type=gpus_arg)
+    s.add_argument("--env", action="append", metavar="KEY=VALUE")
+    s.add_argument("--executor")
+    s.add_argument("--disabled", action="store_true", help="create it paused")
+    for name, text in (("show", "one schedule, its next fire times and recent outcomes"),
+                       ("enable", "resume a schedule (counts from now)"), ("disable", "pause a schedule"),
+                       ("rm", "delete a schedule (its runs stay)")):
+        s = actions.add_parser(name, help=text, parents=[common])
+        s.add_argument("schedule_id")
+    s = actions.add_parser("edit", help="change a schedule's cron or time zone", parents=[common])
+    s.add_argument("schedule_id")
+    s.add_argument("--cron")
+    s.add_argument("--timezone")
     p = add("delete", cmd_delete, "delete a project, its checkout, venv and runs")
     p.add_argument("project")
     return top

@@ -466,3 +466,23 @@ class Beekeeper:
 
     def executors(self) -> dict:
         return self._json("GET", "executors")
+
+    # -- schedules ------------------------------------------------------------------------------
+    def schedules(self, project: str | None = None) -> list[dict]:
+        params = {"project": project} if project else None
+        return self._json("GET", "schedules", params=params)["schedules"]
+
+    def schedule(self, schedule_id: str) -> dict:
+        return self._json("GET", f"schedules/{urllib.parse.quote(schedule_id, safe='')}")
+
+    def create_schedule(self, project: str, cron: str, *, timezone: str = "UTC", run: dict | None = None,
+                        enabled: bool = True) -> dict:
+        """Run `project` on `cron` ("0 2 * * *") in `timezone`; `run` is a run body (args, env, gpus, ...)."""
+        body = {"cron": cron, "timezone": timezone, "run": run or {}, "enabled": enabled}
+        return self._json("POST", f"projects/{urllib.parse.quote(project, safe='')}/schedules", body)
+
+    def update_schedule(self, schedule_id: str, **fields) -> dict:
+        return self._json("PATCH", f"schedules/{urllib.parse.quote(schedule_id, safe='')}", fields)
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self._request("DELETE", f"schedules/{urllib.parse.quote(schedule_id, safe='')}")

@@ -252,6 +252,10 @@ class RunService:
         return {"executor": executor_name, "args": args, "env": env, "allow_parallel": allow_parallel,
                 "resources": resources, "gpus_requested": requested}
 
+    def validate_body(self, project: dict, body: dict) -> dict:
+        """POST /runs' input rules, for a caller that keeps a run body to start later (schedules)."""
+        return self._validate(project, body)
+
     async def create(self, name: str, body: dict) -> dict:
         project = self.projects.row(name)
         fields = self._validate(project, body)

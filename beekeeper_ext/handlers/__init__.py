@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from . import events, examples, files, logs, meta, metrics, notifications, projects, runs, tensorboard
+from . import events, examples, files, logs, meta, metrics, notifications, projects, runs, schedules, tensorboard
 
 
 def routes() -> list[tuple]:
     """Every (pattern, handler) pair Beekeeper serves, API and proxy alike."""
     table: list[tuple] = []
-    for module in (meta, projects, runs, logs, events, files, examples, metrics, tensorboard, notifications):
+    for module in (meta, projects, runs, logs, events, files, examples, metrics, tensorboard, notifications,
+                   schedules):
         table.extend(module.ROUTES)
     return table
