@@ -16,6 +16,7 @@ NAME = r"(?P<name>[^/]+)"
 RUN = r"(?P<run_id>[^/]+)"
 EXAMPLE = r"(?P<example>[^/]+)"
 SINK = r"(?P<sink_id>[^/]+)"
+SCHEDULE = r"(?P<schedule_id>[^/]+)"
 PATH = r"(?P<path>.*)"
 PROXIED_PATH = r"(?P<proxied_path>.*)"
 

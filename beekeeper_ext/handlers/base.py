@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ..notifications import NotificationService
     from ..projects import ProjectService
     from ..runs import RunService
+    from ..schedules import ScheduleService
     from ..tensorboard import TensorBoardService
 
 AUTH_RESOURCE = "beekeeper"
@@ -97,6 +98,10 @@ class BeekeeperMixin:
     @property
     def notifications(self) -> NotificationService:
         return self.services.notifications
+
+    @property
+    def schedules(self) -> ScheduleService:
+        return self.services.schedules
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """A BeekeeperError is `{"message", "field"}`; anything else is Jupyter's own error body."""

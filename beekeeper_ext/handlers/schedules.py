@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ..openapi import op
+from ..urls import NAME, SCHEDULE, api
 from .base import BeekeeperHandler, endpoint
 
-NAME = r"(?P<name>[^/]+)"
-SCHEDULE = r"(?P<schedule_id>[^/]+)"
 _STR = {"type": "string"}
 _NSTR = {"type": "string", "nullable": True}
 RUN_SPEC = {"type": "object", "description": "a run body, as for POST /projects/{name}/runs",
@@ -40,13 +39,12 @@ class ProjectSchedulesHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self, name):
-        self.send(self.bk.schedules.list(name))
+        self.send(self.schedules.list(name))
 
     @endpoint
     async def post(self, name):
-        schedule = self.bk.schedules.create(name, self.json_body())
-        self.set_header("Location", self.base_url.rstrip("/") + f"/beekeeper/api/schedules/{schedule['id']}")
-        self.send(schedule, 201)
+        schedule = self.schedules.create(name, self.json_body())
+        self.created(api("schedules", schedule["id"]), schedule)
 
 
 class SchedulesHandler(BeekeeperHandler):
@@ -54,7 +52,7 @@ class SchedulesHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self):
-        self.send(self.bk.schedules.list(self.get_query_argument("project", None) or None))
+        self.send(self.schedules.list(self.get_query_argument("project", None) or None))
 
 
 class ScheduleHandler(BeekeeperHandler):
@@ -67,21 +65,21 @@ class ScheduleHandler(BeekeeperHandler):
 
     @endpoint
     async def get(self, schedule_id):
-        self.send(self.bk.schedules.get(schedule_id))
+        self.send(self.schedules.get(schedule_id))
 
     @endpoint
     async def patch(self, schedule_id):
-        self.send(self.bk.schedules.update(schedule_id, self.json_body()))
+        self.send(self.schedules.update(schedule_id, self.json_body()))
 
     @endpoint
     async def delete(self, schedule_id):
-        self.bk.schedules.delete(schedule_id)
+        self.schedules.delete(schedule_id)
         self.set_status(204)
         self.finish()
 
 
 ROUTES = [
-    (rf"/beekeeper/api/projects/{NAME}/schedules", ProjectSchedulesHandler),
-    (r"/beekeeper/api/schedules", SchedulesHandler),
-    (rf"/beekeeper/api/schedules/{SCHEDULE}", ScheduleHandler),
+    (api("projects", NAME, "schedules"), ProjectSchedulesHandler),
+    (api("schedules"), SchedulesHandler),
+    (api("schedules", SCHEDULE), ScheduleHandler),
 ]
