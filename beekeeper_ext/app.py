@@ -20,6 +20,7 @@ from . import handlers
 from .environments import Environments, Interpreters, find_uv
 from .executors import Executor
 from .git import GitOps
+from .energy import EnergyMeter
 from .examples import Examples
 from .files import FileService
 from .logs import LogHub
@@ -119,6 +120,14 @@ class BeekeeperApp(ExtensionApp):
     ).tag(config=True)
     schedule_interval = Float(10.0, help="Seconds between checks for schedules that came due.").tag(config=True)
 
+    rapl_path = Unicode(
+        "/sys/class/powercap", help="The powercap folder holding the RAPL package counters (intel-rapl:N)."
+    ).tag(config=True)
+    price_per_kwh = Float(None, allow_none=True, help="Electricity price per kWh; set it to see each run's cost.").tag(
+        config=True
+    )
+    currency = Unicode("", help="The currency of price_per_kwh, e.g. EUR (shown next to costs).").tag(config=True)
+
     # -- files --------------------------------------------------------------------------------
     upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes.").tag(config=True)
 
@@ -174,6 +183,11 @@ class BeekeeperApp(ExtensionApp):
             metrics=lambda run: latest_metrics(self.tensorboards, run))
         self.runs.listeners.append(self.notifications.on_run)
         self.projects.listeners.append(self.notifications.on_project)
+        # Samples at the usage-history interval (usage_interval, when the usage history is there).
+        self.energy = EnergyMeter(self.store, self.projects, self.metrics.nvml,
+                                  lambda: getattr(self, "usage_interval", 5.0), lambda: self.rapl_path,
+                                  lambda: self.price_per_kwh, lambda: self.currency)
+        self.runs.energy_provider = self.energy.render
         self.schedules = ScheduleService(self.store, self.runs, self.projects, lambda: self.schedule_grace,
                                          lambda: self.schedule_interval)
         self.watchdog = StallWatchdog(self.store, self.runs, lambda: self.watchdog_interval,
@@ -217,6 +231,7 @@ class BeekeeperApp(ExtensionApp):
             await executor.start()
         await self.runs.start()  # re-attach to runs that outlived the last server, then supervise
         self.watchdog.start()
+        self.energy.start()
         await self.schedules.start()  # after the runs: a missed fire's run joins a recovered queue
 
     async def _start_jupyter_server_extension(self, serverapp):
@@ -235,6 +250,7 @@ class BeekeeperApp(ExtensionApp):
     async def stop_extension(self):
         await self.runs.stop_supervisor()  # the runs themselves keep going
         await self.watchdog.stop()
+        await self.energy.stop()
         await self.schedules.stop()
         await self.notifications.close()
         await self.logs.close()

@@ -101,6 +101,16 @@ SCHEMAS: dict[str, Any] = {
             "started": {"type": "string", "format": "date-time", "nullable": True},
             "ended": {"type": "string", "format": "date-time", "nullable": True},
             "exit_code": {"type": "integer", "nullable": True},
+            "energy": {"type": "object", "nullable": True, "description": "measured energy and cost; "
+                       "a null figure comes with its reason", "properties": {
+                           "gpu_wh": {"type": "number", "nullable": True},
+                           "cpu_wh": {"type": "number", "nullable": True},
+                           "cost": {"type": "number", "nullable": True},
+                           "currency": {"type": "string", "nullable": True},
+                           "gpu_reason": {"type": "string", "nullable": True},
+                           "cpu_reason": {"type": "string", "nullable": True},
+                           "cost_reason": {"type": "string", "nullable": True},
+                           "samples": {"type": "integer"}}},
             "stalled_since": {"type": "string", "format": "date-time", "nullable": True,
                               "description": "set while the stall watchdog finds the run making no progress"},
         },

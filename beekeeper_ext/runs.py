@@ -58,6 +58,8 @@ class RunService:
         self.listeners: list[Callable[[dict], None]] = []
         #: Optional hook (set by the metrics service): run row → resource usage dict, or None.
         self.usage_provider: Callable[[dict], dict | None] | None = None
+        #: Optional hook (set by the energy meter): run row → its `energy` view.
+        self.energy_provider: Callable[[dict], dict | None] | None = None
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task | None = None
         self._launches: dict[str, asyncio.Task] = {}
@@ -145,6 +147,7 @@ class RunService:
             "created": row["created"], "started": row["started"], "ended": row["ended"],
             "duration": duration, "log_size": log_size, "queue_position": position, "usage": usage,
             "stalled_since": row.get("stalled_since") if row["state"] == "running" else None,
+            "energy": self.energy_provider(row) if self.energy_provider is not None else None,
         }
 
     def is_active(self, run_id: str) -> bool:

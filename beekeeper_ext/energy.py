@@ -1,0 +1,251 @@
+"""Energy and cost per run: GPU watts from NVML and CPU package energy from Linux RAPL, integrated.
+
+Every `interval` seconds (the usage-history interval) one sample reads the power draw of every
+GPU through the shared NVML session and the package energy counters under `rapl_path`
+(`intel-rapl:N/energy_uj`, the kernel's powercap interface; wrap-around handled with
+`max_energy_range_uj`). A local running run is charged its own GPUs' watts × the seconds since
+the previous sample, and the package energy of that interval × its share of the host's busy CPU
+time (the run's process tree's user+system time over the host's). A gap longer than three
+intervals (the server was down) is not bridged: integrating across it would invent energy.
+
+What cannot be measured stays null with the reason — no NVML, a GPU that does not report power,
+no readable RAPL counter, a run on another host — never a made-up number. With `price_per_kwh`
+set, the run's cost is its measured kWh × that price, in `currency`.
+
+`clock` (monotonic seconds) is injectable, like the watchdog's, so a test integrates an hour of
+fake power in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import psutil
+
+log = logging.getLogger("beekeeper")
+
+NOT_LOCAL = "not measured: the run does not run on this host"
+NO_SAMPLE = "not measured: no energy sample was taken while the run ran"
+
+
+class Rapl:
+    """Package energy counters under a powercap folder (blocking reads)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._last: dict[Path, int] = {}
+
+    def domains(self) -> list[Path]:
+        # Top-level zones only (intel-rapl:0, intel-rapl:1): sub-zones (intel-rapl:0:0, core/dram) are
+        # already inside their package's figure.
+        return sorted(p for p in self.root.glob("intel-rapl:*") if p.name.count(":") == 1)
+
+    def delta_joules(self) -> tuple[float | None, str | None]:
+        """Joules used by all packages since the previous call; (None, reason) on the first call or failure."""
+        domains = self.domains()
+        if not domains:
+            self._last.clear()
+            return None, f"no RAPL package counter under {self.root}"
+        total, first = 0.0, False
+        for domain in domains:
+            try:
+                now = int((domain / "energy_uj").read_text().strip())
+            except PermissionError:
+                self._last.clear()
+                return None, f"{domain / 'energy_uj'} is not readable (RAPL counters are root-only on this kernel)"
+            except (OSError, ValueError) as exc:
+                self._last.clear()
+                return None, f"cannot read {domain / 'energy_uj'}: {exc}"
+            before = self._last.get(domain)
+            self._last[domain] = now
+            if before is None:
+                first = True
+                continue
+            if now < before:  # the counter wrapped
+                try:
+                    span = int((domain / "max_energy_range_uj").read_text().strip())
+                except (OSError, ValueError):
+                    span = before
+                now += span + 1
+            total += (now - before) / 1e6
+        return (None, None) if first else (total, None)
+
+
+class EnergyMeter:
+    def __init__(self, store, projects, nvml, interval: Callable[[], float], rapl_path: Callable[[], str],
+                 price_per_kwh: Callable[[], float | None], currency: Callable[[], str],
+                 clock: Callable[[], float] = time.monotonic):
+        self.store = store
+        self.projects = projects
+        self.nvml = nvml
+        self.interval = interval
+        self.rapl_path = rapl_path
+        self.price_per_kwh = price_per_kwh
+        self.currency = currency
+        self.clock = clock
+        self.hostname = socket.gethostname()
+        self._rapl: Rapl | None = None
+        self._lock = threading.Lock()
+        self._task: asyncio.Task | None = None
+        self._last_time: float | None = None
+        self._last_runs: set[str] = set()
+        self._proc_cpu: dict[tuple[int, float], float] = {}
+        self._host_busy: float | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            began = loop.time()
+            try:
+                await self.sample()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("energy sample failed")
+            await asyncio.sleep(max(0.05, self.interval() - (loop.time() - began)))
+
+    # -- sampling -----------------------------------------------------------------------------
+    def _local_running(self) -> list[dict]:
+        return [r for r in self.store.list_runs(states=["running"])
+                if r["pid"] and (r["mode"] in (None, "local") or r["host"] == self.hostname)]
+
+    async def sample(self) -> None:
+        """One sample: measure in a thread, then add each run's increments in the store (loop thread)."""
+        runs = self._local_running()
+        if not runs and not self._last_runs:
+            self._last_time = None  # nothing to charge: keep no baseline that would span idle hours
+            return
+        increments = await asyncio.to_thread(self._measure, runs, self.clock())
+        for run_id, inc in increments.items():
+            row = self.store.get_energy(run_id) or {}
+            fields: dict[str, Any] = {"samples": (row.get("samples") or 0) + 1}
+            for part in ("gpu", "cpu"):
+                if inc[f"{part}_wh"] is not None:
+                    fields[f"{part}_wh"] = (row.get(f"{part}_wh") or 0.0) + inc[f"{part}_wh"]
+                    fields[f"{part}_reason"] = None
+                else:
+                    fields[f"{part}_wh"] = row.get(f"{part}_wh")
+                    fields[f"{part}_reason"] = inc[f"{part}_reason"]
+            self.store.put_energy(run_id, **fields)
+
+    def _measure(self, runs: list[dict], now: float) -> dict[str, dict]:
+        with self._lock:
+            dt = None if self._last_time is None else now - self._last_time
+            if dt is not None and not 0 < dt <= 3 * max(self.interval(), 1.0):
+                dt = None
+            self._last_time = now
+            gpus, gpu_status = self.nvml.read()
+            by_index = {g["index"]: g for g in gpus}
+            root = Path(self.rapl_path())
+            if self._rapl is None or self._rapl.root != root:
+                self._rapl = Rapl(root)
+            package_j, rapl_reason = self._rapl.delta_joules()
+            host_busy, run_cpu = self._cpu_delta(runs)
+            out = {}
+            for run in runs:
+                if not dt or run["id"] not in self._last_runs:
+                    continue  # the run's first sample (or after a gap): a baseline only
+                inc: dict[str, Any] = {"gpu_wh": None, "gpu_reason": None, "cpu_wh": None, "cpu_reason": None}
+                indices = run["gpus"] or []
+                if not indices:
+                    inc["gpu_reason"] = "the run has no GPU"
+                elif gpu_status and not gpus:
+                    inc["gpu_reason"] = gpu_status
+                else:
+                    watts = [(by_index.get(i) or {}).get("power_watts") for i in indices]
+                    missing = [i for i, w in zip(indices, watts) if w is None]
+                    if missing:
+                        inc["gpu_reason"] = f"GPU {missing[0]} does not report its power draw"
+                    else:
+                        inc["gpu_wh"] = sum(watts) * dt / 3600
+                if package_j is None:
+                    inc["cpu_reason"] = rapl_reason or "the first RAPL reading is a baseline"
+                elif host_busy is None or host_busy <= 0:
+                    inc["cpu_wh"] = 0.0
+                else:
+                    share = min(1.0, max(0.0, run_cpu.get(run["id"], 0.0) / host_busy))
+                    inc["cpu_wh"] = package_j * share / 3600
+                out[run["id"]] = inc
+            self._last_runs = {r["id"] for r in runs}
+            return out
+
+    def _cpu_delta(self, runs: list[dict]) -> tuple[float | None, dict[str, float]]:
+        """(host busy CPU seconds, {run id: its tree's CPU seconds}) since the previous sample."""
+        times = psutil.cpu_times()
+        busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
+        host = None if self._host_busy is None else busy - self._host_busy
+        self._host_busy = busy
+        seen: dict[tuple[int, float], float] = {}
+        per_run: dict[str, float] = {}
+        for run in runs:
+            first = run["id"] not in self._last_runs
+            total = 0.0
+            for proc in _tree(run):
+                try:
+                    key = (proc.pid, proc.create_time())
+                    used = sum(proc.cpu_times()[:2])
+                except psutil.Error:
+                    continue
+                before = self._proc_cpu.get(key)
+                seen[key] = used
+                if before is not None:
+                    total += max(0.0, used - before)
+                elif not first:
+                    total += used  # a process born since the previous sample
+            per_run[run["id"]] = total
+        self._proc_cpu = seen
+        return host, per_run
+
+    # -- the API view -------------------------------------------------------------------------
+    def render(self, row: dict) -> dict:
+        """`energy` of GET /runs/{id}: Wh per source and cost, or null with the reason."""
+        price, currency = self.price_per_kwh(), self.currency() or None
+        stored = self.store.get_energy(row["id"])
+        if stored is None:
+            local = row.get("mode") in (None, "local") or row.get("host") == self.hostname
+            reason = NO_SAMPLE if local else NOT_LOCAL
+            if row["state"] in ("queued", "starting"):
+                reason = "not measured yet: the run has not started"
+            return {"gpu_wh": None, "cpu_wh": None, "cost": None, "currency": currency,
+                    "gpu_reason": reason, "cpu_reason": reason, "cost_reason": reason}
+        gpu, cpu = stored["gpu_wh"], stored["cpu_wh"]
+        known = [x for x in (gpu, cpu) if x is not None]
+        cost, cost_reason = None, None
+        if price is None:
+            cost_reason = "price_per_kwh is not set"
+        elif not known:
+            cost_reason = "no energy could be measured"
+        else:
+            cost = round(sum(known) / 1000 * price, 6)
+            if len(known) < 2:
+                cost_reason = "only the " + ("GPU" if gpu is not None else "CPU") + " part could be measured"
+        return {"gpu_wh": None if gpu is None else round(gpu, 4), "cpu_wh": None if cpu is None else round(cpu, 4),
+                "cost": cost, "currency": currency, "gpu_reason": stored["gpu_reason"],
+                "cpu_reason": stored["cpu_reason"], "cost_reason": cost_reason, "samples": stored["samples"]}
+
+
+def _tree(run: dict) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(run["pid"])
+        if run.get("pid_start_time") is not None and abs(root.create_time() - run["pid_start_time"]) > 0.05:
+            return []
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
