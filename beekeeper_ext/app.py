@@ -120,6 +120,10 @@ class BeekeeperApp(ExtensionApp):
     ).tag(config=True)
     schedule_interval = Float(10.0, help="Seconds between checks for schedules that came due.").tag(config=True)
 
+    energy_interval = Float(
+        None, allow_none=True, help="Seconds between energy samples. Default: usage_interval (the usage "
+        "history's), else 5.",
+    ).tag(config=True)
     rapl_path = Unicode(
         "/sys/class/powercap", help="The powercap folder holding the RAPL package counters (intel-rapl:N)."
     ).tag(config=True)
@@ -185,7 +189,8 @@ class BeekeeperApp(ExtensionApp):
         self.projects.listeners.append(self.notifications.on_project)
         # Samples at the usage-history interval (usage_interval, when the usage history is there).
         self.energy = EnergyMeter(self.store, self.projects, self.metrics.nvml,
-                                  lambda: getattr(self, "usage_interval", 5.0), lambda: self.rapl_path,
+                                  lambda: self.energy_interval or getattr(self, "usage_interval", 5.0),
+                                  lambda: self.rapl_path,
                                   lambda: self.price_per_kwh, lambda: self.currency)
         self.runs.energy_provider = self.energy.render
         self.schedules = ScheduleService(self.store, self.runs, self.projects, lambda: self.schedule_grace,

@@ -1,0 +1,141 @@
+"""Server CPU of unattended-training sampling: a real `jupyter server` with Beekeeper and 20 active
+local runs, with the stall watchdog, the usage history and the energy meter off, at their
+defaults, and at a stress setting.
+
+The runs are launched once and outlive each server (as runs do): the server is restarted over
+the same BEEKEEPER_HOME with each configuration, re-attaches, settles, and its process's CPU time
+(user + system, children excluded) is read over SECONDS of wall time. "Off" (the watchdog and the
+usage/energy samplers stretched to once a day) is the baseline subtracted, so the rest of the
+server — run supervision, Jupyter itself — is not counted. Target from issue 15: < 0.5 % of one
+core at the defaults.
+
+    .venv/bin/python bench/watchdog_overhead.py --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import GitRepo  # noqa: E402
+from live_server import LiveServer  # noqa: E402
+
+TARGET = 0.5  # % of one core
+RUNS = 20
+TRAIN = """import time
+print("training quietly", flush=True)
+while True:
+    time.sleep(60)
+    print("still here", flush=True)
+"""
+OFF = {"watchdog_interval": 86400.0, "usage_interval": 86400.0, "energy_interval": 86400.0}
+PHASES = [
+    ("idle server, no runs", OFF, 0),
+    (f"{RUNS} runs, watchdog/usage/energy off", OFF, RUNS),
+    (f"{RUNS} runs, defaults (watchdog 30 s, usage+energy 5 s)", {}, RUNS),
+    (f"{RUNS} runs, stress (watchdog 5 s, usage+energy 1 s)",
+     {"watchdog_interval": 5.0, "usage_interval": 1.0, "energy_interval": 1.0}, RUNS),
+]
+
+
+def call(server: LiveServer, method: str, path: str, body=None):
+    request = urllib.request.Request(server.url + "beekeeper/api/" + path, method=method,
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {server.token}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        raw = response.read()
+        return json.loads(raw) if raw else None
+
+
+def wait(predicate, what: str, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def measure(server: LiveServer, seconds: float, settle: float) -> float:
+    proc = psutil.Process(server.proc.pid)
+    time.sleep(settle)
+    before, started = cpu_seconds(proc), time.monotonic()
+    time.sleep(seconds)
+    return 100 * (cpu_seconds(proc) - before) / (time.monotonic() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="wall time measured per phase")
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds after a (re)start before measuring")
+    args = parser.parse_args()
+    base = {"max_concurrent_runs": RUNS}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bk-bench-watchdog-") as tmp:
+        root = Path(tmp)
+        repo = GitRepo(root / "repo", {"train.py": TRAIN})
+        server = LiveServer(root / "server", {**base, **OFF})
+        run_ids: list[str] = []
+        try:
+            call(server, "POST", "projects", {"name": "quiet", "git_url": repo.url})
+            wait(lambda: call(server, "GET", "projects/quiet")["setup"]["state"] == "ready", "setup")
+            for label, config, runs in PHASES:
+                if runs and not run_ids:
+                    for _ in range(runs):
+                        run_ids.append(call(server, "POST", "projects/quiet/runs",
+                                            {"allow_parallel": True, "gpus": 0})["id"])
+                    wait(lambda: call(server, "GET", "runs?state=running&limit=1000")["total"] == runs,
+                         f"{runs} running runs")
+                if config != OFF or not results:
+                    if results:  # a restart with this phase's configuration; the runs carry on
+                        server.stop()
+                        server = LiveServer(root / "server", {**base, **config})
+                        wait(lambda: call(server, "GET", "runs?state=running&limit=1000")["total"] == runs,
+                             "re-attached runs")
+                results.append((label, measure(server, args.seconds, args.settle)))
+        finally:
+            for run_id in run_ids:
+                try:
+                    call(server, "POST", f"runs/{run_id}/stop")
+                except OSError:
+                    pass
+            try:
+                wait(lambda: call(server, "GET", "runs?state=running,starting&limit=1000")["total"] == 0,
+                     "runs to stop", timeout=120)
+            finally:
+                server.stop()
+
+    usage_history = (ROOT / "beekeeper_ext" / "usage_history.py").exists()
+    baseline = results[1][1]
+    print(f"\nunattended-training sampling, server CPU, {args.seconds:g} s per phase, {psutil.cpu_count()} cores, "
+          f"% of ONE core (usage history {'included' if usage_history else 'not in this tree: energy only'})\n")
+    header = f"{'phase':<58} | {'% core':>7} | {'over off':>8} | target"
+    print(header)
+    print("-" * len(header))
+    for index, (label, share) in enumerate(results):
+        if index < 2:
+            print(f"{label:<58} | {share:>6.2f}% | {'':>8} | {'baseline' if index == 1 else ''}")
+        else:
+            over = share - baseline
+            verdict = ("ok" if over < TARGET else "OVER") + f" (< {TARGET:g}%)" if index == 2 else "(stress)"
+            print(f"{label:<58} | {share:>6.2f}% | {over:>+7.2f}% | {verdict}")
+
+
+if __name__ == "__main__":
+    main()
