@@ -31,6 +31,7 @@ from .projects import ProjectService
 from .runs import RunService
 from .schedules import ScheduleService
 from .store import Store
+from .sweeps import SweepService, read_series
 from .tensorboard import TensorBoardService
 from .watchdog import StallWatchdog, scalar_steps
 
@@ -107,6 +108,10 @@ class BeekeeperApp(ExtensionApp):
         "POST /beekeeper/api/notifications/sinks, e.g. {'kind': 'ntfy', 'url': 'https://ntfy.sh/TOPIC'}.",
     ).tag(config=True)
     notification_backoff = Float(2.0, help="Seconds before the 2nd delivery try; doubled before the 3rd.").tag(
+        config=True
+    )
+
+    sweep_interval = Float(2.0, help="Seconds between looks at running sweeps (best trial, median rule).").tag(
         config=True
     )
 
@@ -199,6 +204,13 @@ class BeekeeperApp(ExtensionApp):
                                       gpus=lambda: self.metrics.nvml.read()[0],
                                       steps=lambda name: scalar_steps(self.tensorboards, name),
                                       emit=self.notifications.emit, home=home)
+        run_metrics = getattr(self, "run_metrics", None)
+        self.sweeps = SweepService(
+            self.store, self.projects, self.runs,
+            summaries=run_metrics.summaries if run_metrics else (lambda ids: {}),
+            series=lambda run, tag, count: read_series(self.projects.paths(run["project"]).run_dir(run["id"]),
+                                                       tag, count),
+            interval=lambda: self.sweep_interval)
         self.settings["beekeeper"] = self
         self.settings["beekeeper_max_json_body_bytes"] = self.max_json_body_bytes
         self.log.info("Beekeeper home: %s", home)
@@ -238,6 +250,7 @@ class BeekeeperApp(ExtensionApp):
         self.watchdog.start()
         self.energy.start()
         await self.schedules.start()  # after the runs: a missed fire's run joins a recovered queue
+        await self.sweeps.start()
 
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
@@ -257,6 +270,7 @@ class BeekeeperApp(ExtensionApp):
         await self.watchdog.stop()
         await self.energy.stop()
         await self.schedules.stop()
+        await self.sweeps.stop_loop()
         await self.notifications.close()
         await self.logs.close()
         await self.metrics.stop()

@@ -4,6 +4,7 @@
     beekeeper create demo https://github.com/me/repo.git --wait
     beekeeper run demo --wait --follow -- --lr 0.01
     beekeeper schedule add demo --cron "0 2 * * *" --timezone Europe/Berlin -- --epochs 50
+    beekeeper sweep demo --grid lr=0.1,0.01 --random dropout=0:0.5 --trials 8 --objective loss/test:min
 
 Human tables by default, `--json` for scripts. Exit codes: 0 success; with `--wait`, 1 when the
 run (or a project's setup) did not succeed; 2 when the server (or the connection) reported an error.
@@ -21,7 +22,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from .client import Beekeeper, BeekeeperAPIError, Project, Run
+from .client import Beekeeper, BeekeeperAPIError, Project, Run, Sweep, parse_objective
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_ERROR = 0, 1, 2
 GIT_TOKEN_ENV = "BEEKEEPER_GIT_TOKEN"
@@ -241,6 +242,100 @@ def cmd_stop(args) -> int:
     return EXIT_OK
 
 
+def _typed(text: str):
+    """CLI values as JSON would have them: 0.1 and 32 are numbers, true/false booleans, else text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, (int, float, bool)) or value is None else text
+
+
+def sweep_parameters(grid: list[str] | None, rand: list[str] | None) -> dict:
+    """--grid NAME=V1,V2 and --random NAME=MIN:MAX[:log][:int] (or NAME=A,B for a random choice)."""
+    out: dict[str, dict] = {}
+    for option, items in (("grid", grid or []), ("random", rand or [])):
+        for item in items:
+            name, sep, spec = item.partition("=")
+            if not sep or not name or not spec:
+                raise BeekeeperAPIError(400, f"--{option} expects NAME=..., got {item!r}", "parameters")
+            if option == "random" and ":" in spec and "," not in spec:
+                low, _, rest = spec.partition(":")
+                high, *flags = rest.split(":")
+                bad = [f for f in flags if f not in ("log", "int")]
+                if bad or not low or not high:
+                    raise BeekeeperAPIError(400, f"--random expects NAME=MIN:MAX[:log][:int], got {item!r}",
+                                            f"parameters.{name}")
+                out[name] = {"min": _typed(low), "max": _typed(high), "log": "log" in flags,
+                             "integer": "int" in flags}
+            else:
+                out[name] = {"values": [_typed(x) for x in spec.split(",")]}
+    return out
+
+
+def sweep_row(s: Sweep) -> dict:
+    trials = s.data.get("trials") or {}
+    best = s.data.get("best") or {}
+    return {"id": s.id, "project": s.project, "state": s.state, "trials": trials.get("total"),
+            "running": trials.get("running", 0) + trials.get("starting", 0), "queued": trials.get("queued", 0),
+            "done": sum(trials.get(k, 0) for k in ("succeeded", "failed", "stopped", "lost")),
+            "best_run": best.get("run"), "best_value": best.get("value"), "created": s.data.get("created")}
+
+
+SWEEP_COLUMNS = ["id", "project", "state", "trials", "running", "queued", "done", "best_run", "best_value",
+                 "created"]
+
+
+def cmd_sweep(args) -> int:
+    project = connect(args).project(args.project)
+    extra: dict[str, Any] = {}
+    method = "random" if args.random else "grid"
+    if args.trials is not None:
+        extra["trials"] = args.trials
+    if args.seed is not None:
+        extra["seed"] = args.seed
+    if args.env:
+        extra["env"] = env_pairs(args.env)
+    if args.gpus is not None:
+        extra["gpus"] = args.gpus
+    if args.args:
+        extra["args"] = args.args
+    if args.executor:
+        extra["executor"] = args.executor
+    if args.as_env:
+        extra["as"] = "env"
+    if args.median_stop is not None:
+        extra["early_stop"] = {"rule": "median", "min_steps": args.median_stop}
+    if args.confirm:
+        extra["confirm"] = True
+    sweep = project.sweep(parameters=sweep_parameters(args.grid, args.random), method=method,
+                          objective=parse_objective(args.objective) if args.objective else None,
+                          max_parallel=args.max_parallel, **extra)
+    if args.wait:
+        sweep.wait()
+    emit(args, sweep.data, None if args.json else [sweep_row(sweep)], SWEEP_COLUMNS)
+    if args.wait and not args.json:
+        trials = sweep.trials()
+        print(table([{"id": t["id"], "state": t["state"], "value": t["value"],
+                      "params": " ".join(f"{k}={v}" for k, v in t["params"].items())} for t in trials],
+                    ["id", "state", "value", "params"]))
+    if args.wait:
+        return EXIT_OK if sweep.data.get("trials", {}).get("succeeded") else EXIT_RUN_FAILED
+    return EXIT_OK
+
+
+def cmd_sweeps(args) -> int:
+    sweeps = connect(args).sweeps(project=args.project)
+    emit(args, [s.data for s in sweeps], [sweep_row(s) for s in sweeps], SWEEP_COLUMNS)
+    return EXIT_OK
+
+
+def cmd_sweep_stop(args) -> int:
+    sweep = connect(args).sweep(args.sweep_id).stop()
+    emit(args, sweep.data, None if args.json else [sweep_row(sweep)], SWEEP_COLUMNS)
+    return EXIT_OK
+
+
 def cmd_download(args) -> int:
     target = connect(args).project(args.project).download(args.path, args.output)
     emit(args, {"path": args.path, "saved": str(target), "size": target.stat().st_size})
@@ -395,6 +490,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", action="store_true", help="wait; exit 0 if the run succeeded, else 1")
     p.add_argument("--follow", action="store_true", help="print the log live (implies --wait)")
     p.epilog = "Everything after -- goes to the training script unchanged."
+    p = add("sweep", cmd_sweep, "queue a grid or random sweep: beekeeper sweep PROJECT --grid lr=0.1,0.01 "
+                               "[--random dropout=0:0.5 --trials 8] [-- SHARED ARGS...]")
+    p.add_argument("project")
+    p.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="a parameter's values (repeatable)")
+    p.add_argument("--random", action="append", metavar="NAME=MIN:MAX[:log][:int]",
+                   help="a random parameter (repeatable; NAME=A,B draws from a list); makes a random sweep")
+    p.add_argument("--trials", type=int, help="random sweeps: how many trials")
+    p.add_argument("--seed", type=int, help="random sweeps: the same seed draws the same trials")
+    p.add_argument("--max-parallel", type=int, help="trials active at once (default: as the queue allows)")
+    p.add_argument("--objective", metavar="METRIC[:min|max]", help="e.g. loss/test:min")
+    p.add_argument("--median-stop", type=int, metavar="MIN_STEPS",
+                   help="stop trials worse than the median of the others after MIN_STEPS steps")
+    p.add_argument("--gpus", type=gpus_arg, help="GPUs per trial")
+    p.add_argument("--env", action="append", metavar="KEY=VALUE")
+    p.add_argument("--executor")
+    p.add_argument("--as-env", action="store_true", help="pass params as env variables, not --name value")
+    p.add_argument("--confirm", action="store_true", help="needed for a grid over 1,000 trials")
+    p.add_argument("--wait", action="store_true", help="wait for every trial; exit 1 if none succeeded")
+    p = add("sweeps", cmd_sweeps, "list sweeps, newest first")
+    p.add_argument("project", nargs="?")
+    p = add("sweep-stop", cmd_sweep_stop, "stop a sweep: queued trials dropped, running ones stopped")
+    p.add_argument("sweep_id")
     p = add("runs", cmd_runs, "list runs, newest first")
     p.add_argument("project", nargs="?")
     p.add_argument("--state")

@@ -213,6 +213,80 @@ class Run:
             data, offset, writing = self.log(offset)
 
 
+@dataclass
+class Sweep:
+    """A grid or random search: its trials are ordinary runs of the project, queued at once."""
+
+    id: str
+    project: str
+    state: str
+    data: dict = field(default_factory=dict, repr=False)
+    client: "Beekeeper" = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, client: "Beekeeper", data: dict) -> "Sweep":
+        return cls(id=data["id"], project=data.get("project", ""), state=data.get("state", ""),
+                   data=data, client=client)
+
+    @property
+    def best_value(self) -> float | None:
+        """The best objective value so far (as of the last refresh)."""
+        return (self.data.get("best") or {}).get("value")
+
+    def _update(self, data: dict) -> "Sweep":
+        fresh = Sweep.from_json(self.client, data)
+        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "client"})
+        return self
+
+    @property
+    def _path(self) -> str:
+        return f"sweeps/{urllib.parse.quote(self.id, safe='')}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("finished", "stopped")
+
+    def refresh(self) -> "Sweep":
+        return self._update(self.client._json("GET", self._path))
+
+    def trials(self) -> list[dict]:
+        """Each trial in order: {id, state, params, value, early_stopped, ...} (value: its objective)."""
+        return self.refresh().data.get("runs", [])
+
+    def runs(self) -> list[Run]:
+        """The trials as Run objects (logs, stop, delete)."""
+        return [self.client.run(t["id"]) for t in self.trials()]
+
+    def wait(self, timeout: float | None = None, poll: float = 1.0) -> "Sweep":
+        """Block until every trial has ended (or the sweep was stopped and its trials ended)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            self.refresh()
+            active = sum(self.data.get("trials", {}).get(s, 0) for s in ACTIVE_STATES)
+            if self.finished and not active:
+                return self
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"sweep {self.id} still {self.state} after {timeout} s")
+            time.sleep(poll)
+
+    def best_trial(self) -> dict | None:
+        best = self.refresh().data.get("best")
+        if not best:
+            return None
+        return next((t for t in self.data.get("runs", []) if t["id"] == best["run"]), None)
+
+    def best(self) -> Run | None:
+        """The best trial so far as a Run (its params in `.data["sweep_params"]`), or None."""
+        trial = self.best_trial()
+        return self.client.run(trial["id"]) if trial else None
+
+    def stop(self) -> "Sweep":
+        return self._update(self.client._json("POST", f"{self._path}/stop"))
+
+    def delete(self, runs: bool = False) -> None:
+        self.client._json("DELETE", self._path, params={"runs": "1"} if runs else None)
+
+
 def _visible(line: bytes) -> str:
     text = line.decode("utf-8", errors="replace").rstrip("\r")
     return text.rsplit("\r", 1)[-1]
@@ -292,6 +366,27 @@ class Project:
     def runs(self, **params) -> list[Run]:
         return self.client._runs(f"{self._base}/runs", params)
 
+    def sweep(self, parameters: dict, method: str = "grid", objective: dict | str | None = None,
+              max_parallel: int | None = None, **fields) -> Sweep:
+        """Queue a sweep; `parameters` like {"lr": [0.1, 0.01]} (a list means values) or
+        {"lr": {"min": 1e-4, "max": 1e-1, "log": True}}; `objective` like "loss/test:min" or
+        {"metric": ..., "goal": ...}. Other fields (trials, seed, args, env, gpus, args_template,
+        as_="env", early_stop, ...) go to the server as given."""
+        params = {k: {"values": list(v)} if isinstance(v, (list, tuple)) else v for k, v in parameters.items()}
+        if isinstance(objective, str):
+            objective = parse_objective(objective)
+        if "as_" in fields:
+            fields["as"] = fields.pop("as_")
+        body = {"method": method, "parameters": params, **fields}
+        if objective is not None:
+            body["objective"] = objective
+        if max_parallel is not None:
+            body["max_parallel"] = max_parallel
+        return Sweep.from_json(self.client, self.client._json("POST", f"{self._base}/sweeps", body))
+
+    def sweeps(self) -> list[Sweep]:
+        return [Sweep.from_json(self.client, s) for s in self.client._json("GET", f"{self._base}/sweeps")["sweeps"]]
+
     # -- files --------------------------------------------------------------------------------
     def _file_url(self, path: str) -> str:
         return f"{self._base}/files/{urllib.parse.quote(path.strip('/'), safe='/')}"
@@ -360,6 +455,17 @@ class Project:
     # -- observing ----------------------------------------------------------------------------
     def scalars(self) -> dict:
         return self.client._json("GET", f"{self._base}/scalars")
+
+
+def parse_objective(text: str) -> dict:
+    """"loss/test:min" → {"metric": "loss/test", "goal": "min"}; a third part picks which of a
+    trial's values counts ("acc:max:max"); the goal defaults to min."""
+    parts = text.split(":")
+    if len(parts) >= 3 and parts[-2] in ("min", "max") and parts[-1] in ("last", "min", "max"):
+        return {"metric": ":".join(parts[:-2]), "goal": parts[-2], "summary": parts[-1]}
+    if len(parts) >= 2 and parts[-1] in ("min", "max"):
+        return {"metric": ":".join(parts[:-1]), "goal": parts[-1]}
+    return {"metric": text}
 
 
 # -- the client -----------------------------------------------------------------------------------
@@ -460,6 +566,13 @@ class Beekeeper:
 
     def metrics(self) -> dict:
         return self._json("GET", "metrics")
+
+    def sweep(self, sweep_id: str) -> Sweep:
+        return Sweep.from_json(self, self._json("GET", f"sweeps/{urllib.parse.quote(sweep_id, safe='')}"))
+
+    def sweeps(self, project: str | None = None, state: str | None = None) -> list[Sweep]:
+        params = {k: v for k, v in {"project": project, "state": state}.items() if v is not None}
+        return [Sweep.from_json(self, s) for s in self._json("GET", "sweeps", params=params)["sweeps"]]
 
     def pythons(self) -> list[dict]:
         return self._json("GET", "pythons")["pythons"]

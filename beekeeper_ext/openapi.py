@@ -113,6 +113,9 @@ SCHEMAS: dict[str, Any] = {
                            "samples": {"type": "integer"}}},
             "stalled_since": {"type": "string", "format": "date-time", "nullable": True,
                               "description": "set while the stall watchdog finds the run making no progress"},
+            "queue_position": {"type": "integer", "nullable": True, "description": "1 = next to start"},
+            "priority": {"type": "integer", "description": "higher starts first; FIFO within a priority"},
+            "sweep": {"type": "string", "nullable": True, "description": "the sweep this run is a trial of"},
         },
     },
 }

@@ -3,9 +3,10 @@
 `queued → starting → running → succeeded | failed | stopped | lost`. Every transition is
 written to the store (and to the run folder's `run.json`) before it is announced, so what a
 listener sees is always what a restarted server will find. The queue is the set of `queued`
-rows ordered by `seq`, so it survives restarts too. One supervisor task polls the active runs
-through their executors (which never write the store) and starts queued runs when their GPUs,
-or a CPU-only slot, free up.
+rows ordered by `priority` (higher first) then `queue_order` (FIFO unless moved), so it
+survives restarts too. One supervisor task polls the active runs through their executors
+(which never write the store) and starts queued runs when their GPUs, or a CPU-only slot,
+free up; it walks the queue only when something changed (a transition, a new run, a move).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from .store import Store, now
 
 ACTIVE = ("queued", "starting", "running")
 STATES = ACTIVE + FINISHED
-RUN_FIELDS = {"args", "env", "gpus", "allow_parallel", "executor", "resources"}
+RUN_FIELDS = {"args", "env", "gpus", "allow_parallel", "executor", "resources", "priority"}
+PRIORITY_LIMIT = 1_000_000
 STOP_REQUESTED = "stop requested"
 
 log = logging.getLogger("beekeeper")
@@ -60,10 +62,15 @@ class RunService:
         self.usage_provider: Callable[[dict], dict | None] | None = None
         #: Optional hook (set by the energy meter): run row → its `energy` view.
         self.energy_provider: Callable[[dict], dict | None] | None = None
+        #: Optional hook (set by the sweep service): sweep id → how many of its trials may be
+        #: active at once (None: as the queue allows). A trial over it is passed over, not blocking.
+        self.sweep_limit: Callable[[str], int | None] | None = None
+        self._dirty = True  # the queue needs a walk: set on transitions, new runs and moves
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task | None = None
         self._launches: dict[str, asyncio.Task] = {}
         self._stops: dict[str, asyncio.Task] = {}
+        self._stop_reasons: dict[str, str] = {}
         self.poll_interval = 0.25
 
     # -- configuration ------------------------------------------------------------------------
@@ -111,7 +118,7 @@ class RunService:
                 "total": self.store.count_runs(project, states), "limit": limit, "offset": offset}
 
     def _queue_ids(self) -> list[str]:
-        return [r["id"] for r in self.store.list_runs(states=["queued"], oldest_first=True)]
+        return [r["id"] for r in self.store.queued_runs()]
 
     def log_path(self, row: dict) -> Path:
         return self.projects.paths(row["project"]).run_dir(row["id"]) / "output.log"
@@ -148,6 +155,8 @@ class RunService:
             "duration": duration, "log_size": log_size, "queue_position": position, "usage": usage,
             "stalled_since": row.get("stalled_since") if row["state"] == "running" else None,
             "energy": self.energy_provider(row) if self.energy_provider is not None else None,
+            "priority": row.get("priority") or 0, "sweep": row.get("sweep"),
+            "sweep_params": row.get("sweep_params") if row.get("sweep") else None,
         }
 
     def is_active(self, run_id: str) -> bool:
@@ -177,8 +186,13 @@ class RunService:
                 except Exception:
                     log.exception("run listener failed")
         if "state" in fields:
-            self._wake.set()
+            self.kick()
         return row
+
+    def kick(self) -> None:
+        """Something the queue depends on changed: walk it on the supervisor's next turn."""
+        self._dirty = True
+        self._wake.set()
 
     def mark_stalled(self, run_id: str, quiet_seconds: int | None) -> None:
         """The stall watchdog's flag (not a state): set when a run went quiet, None once it resumes."""
@@ -234,6 +248,7 @@ class RunService:
             raise bad_request("resources", "resources must be an object like {cpus, memory_mb}")
         v.reject_unknown({f"resources.{k}": 1 for k in resources}, {"resources.cpus", "resources.memory_mb"})
         resources = {k: v.integer(val, f"resources.{k}", minimum=1) for k, val in resources.items()}
+        priority = v.integer(body.get("priority", 0), "priority", -PRIORITY_LIMIT, PRIORITY_LIMIT)
         pool = self.gpu_pool
         requested = body.get("gpus")
         if requested is None:
@@ -253,7 +268,7 @@ class RunService:
             if executor.assigns_gpus and requested > len(pool):
                 raise bad_request("gpus", f"asked for {requested} GPUs but the pool has {len(pool)}")
         return {"executor": executor_name, "args": args, "env": env, "allow_parallel": allow_parallel,
-                "resources": resources, "gpus_requested": requested}
+                "resources": resources, "gpus_requested": requested, "priority": priority}
 
     def validate_body(self, project: dict, body: dict) -> dict:
         """POST /runs' input rules, for a caller that keeps a run body to start later (schedules)."""
@@ -274,35 +289,155 @@ class RunService:
         folder = self.projects.paths(name).run_dir(run_id)
         folder.mkdir(parents=True)
         (folder / "output.log").touch()
+        seq = self.store.next_run_seq()
         self.store.insert_run({
-            "id": run_id, "seq": self.store.next_run_seq(), "project": name, "state": "queued",
-            "executor": fields["executor"], "command": [], "args": fields["args"], "env": fields["env"],
-            "gpus_requested": fields["gpus_requested"], "gpus": [],
+            "id": run_id, "seq": seq, "queue_order": seq, "priority": fields["priority"], "project": name,
+            "state": "queued", "executor": fields["executor"], "command": [], "args": fields["args"],
+            "env": fields["env"], "gpus_requested": fields["gpus_requested"], "gpus": [],
             "allow_parallel": int(fields["allow_parallel"]), "resources": fields["resources"],
             "host": None, "created": now(),
         })
         row = self._set(run_id)  # record + announce the queued run
+        self._dirty = True
         self._schedule()
         return self.render(self.store.get_run(run_id) or row)
 
+    async def create_batch(self, name: str, bodies: list[dict], run_ids: list[str], sweep: str,
+                           params: list[dict]) -> list[dict]:
+        """A sweep's trials: every body validated first, then all queued in one transaction, so a
+        bad one creates none and 200 trials take one commit (folders are made off the loop)."""
+        project = self.projects.row(name)
+        fields = [self._validate(project, body) for body in bodies]
+        if project["setup_state"] != "ready":
+            raise conflict(f"project {name!r} is not ready (setup is {project['setup_state']})", "project")
+        paths = self.projects.paths(name)
+
+        def folders():
+            for run_id in run_ids:
+                folder = paths.run_dir(run_id)
+                folder.mkdir(parents=True)
+                (folder / "output.log").touch()
+
+        await asyncio.to_thread(folders)
+        seq, created = self.store.next_run_seq(), now()
+        rows = [{
+            "id": run_id, "seq": seq + i, "queue_order": seq + i, "priority": f["priority"], "project": name,
+            "state": "queued", "executor": f["executor"], "command": [], "args": f["args"], "env": f["env"],
+            "gpus_requested": f["gpus_requested"], "gpus": [], "allow_parallel": 1,
+            "resources": f["resources"], "host": None, "created": created, "sweep": sweep,
+            "sweep_params": p,
+        } for i, (run_id, f, p) in enumerate(zip(run_ids, fields, params))]
+        try:
+            self.store.insert_runs(rows)
+        except BaseException:
+            await asyncio.to_thread(lambda: [shutil.rmtree(paths.run_dir(i), True) for i in run_ids])
+            raise
+        stored = [self.store.get_run(run_id) for run_id in run_ids]
+        await asyncio.to_thread(lambda: [self._write_record(r) for r in stored])
+        if self.listeners:
+            queue = self._queue_ids()
+            for row in stored:
+                run = self.render(row, queue)
+                for listener in list(self.listeners):
+                    try:
+                        listener(run)
+                    except Exception:
+                        log.exception("run listener failed")
+        self.kick()
+        return stored
+
+    async def drop_queued(self, run_ids: list[str], message: str) -> list[str]:
+        """Take queued runs off the queue for good (rows and folders): a stopped sweep's trials."""
+        rows = [r for r in (self.store.get_run(i) for i in run_ids)
+                if r is not None and r["state"] == "queued" and r["id"] not in self._launches]
+        self.store.delete_runs([r["id"] for r in rows])
+        for row in rows:
+            log.info("run %s dropped: %s", row["id"], message)
+        await asyncio.to_thread(lambda: [shutil.rmtree(self.projects.paths(r["project"]).run_dir(r["id"]), True)
+                                         for r in rows])
+        self.kick()
+        return [r["id"] for r in rows]
+
+    def move(self, run_id: str, body: dict) -> dict:
+        """Reorder the queue: `{"before": RUN_ID}`, `{"position": N}` (0 = next to start) and/or
+        `{"priority": N}`. A run moved next to another takes that run's priority, so the order
+        asked for is the order kept (the queue is sorted by priority first)."""
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        v.reject_unknown(body, {"before", "position", "priority"})
+        if not body:
+            raise bad_request("position", "give before, position or priority")
+        if "before" in body and "position" in body:
+            raise bad_request("position", "give before or position, not both")
+        row = self.row(run_id)
+        if row["state"] != "queued":
+            raise conflict(f"run {run_id} is {row['state']}; only queued runs can be moved", "state")
+        others = [r for r in self.store.queued_runs() if r["id"] != run_id]
+        queue = [(r["id"], r["priority"] or 0) for r in others]
+        priority = row["priority"] or 0
+        if "priority" in body:
+            priority = v.integer(body["priority"], "priority", -PRIORITY_LIMIT, PRIORITY_LIMIT)
+        if "before" in body:
+            ids = [r["id"] for r in others]
+            target = body["before"]
+            if not isinstance(target, str) or target not in ids:
+                raise bad_request("before", "before must be the id of another queued run")
+            index = ids.index(target)
+        elif "position" in body:
+            index = min(v.integer(body["position"], "position", minimum=0), len(queue))
+        else:
+            # A priority change alone: the run keeps its FIFO place within its new priority.
+            index = next((i for i, r in enumerate(others) if (r["priority"] or 0) < priority
+                          or ((r["priority"] or 0) == priority and r["seq"] > row["seq"])), len(others))
+        if "priority" not in body and queue:
+            # Take the priority of the run it now stands before (or after, at the end).
+            priority = queue[min(index, len(queue) - 1)][1]
+        queue.insert(index, (run_id, priority))
+        # The queue stays sorted by priority (an explicit priority may not match the neighbours);
+        # the sort is stable, so within a priority the order just made is kept.
+        queue.sort(key=lambda item: -item[1])
+        self.store.reorder_queue(queue)
+        self.kick()
+        return self.get(run_id)
+
     # -- queue --------------------------------------------------------------------------------
     def _schedule(self) -> None:
-        """Start every queued run whose resources are free, oldest first.
+        """Start every queued run whose resources are free, in queue order.
 
-        A run waiting for GPUs blocks later GPU runs (FIFO, no starvation); CPU-only runs wait
-        only for a CPU slot; runs on executors that place themselves (Ray) start at once.
+        A run waiting for GPUs blocks later GPU runs (head of line, whatever their priority, so
+        nothing starves); CPU-only runs wait only for a CPU slot; runs on executors that place
+        themselves (Ray) start at once. A sweep trial over its sweep's max_parallel is passed
+        over without blocking anything.
         """
+        self._dirty = False
         active = self.store.list_runs(states=("starting", "running"))
+        per_sweep: dict[str, int] = {}
+        for r in active:
+            if r.get("sweep"):
+                per_sweep[r["sweep"]] = per_sweep.get(r["sweep"], 0) + 1
         local = [r for r in active if self._assigns(r["executor"])]
         busy = {g for r in local for g in (r["gpus"] or [])}
         free = [g for g in self.gpu_pool if g not in busy]
         cpu_slots = self.config.max_concurrent_runs - sum(1 for r in local if not r["gpus"])
         gpu_blocked = cpu_blocked = False
-        for row in self.store.list_runs(states=["queued"], oldest_first=True):
+        limits: dict[str, int | None] = {}
+
+        def launch(row: dict, gpus: list[int]) -> None:
+            if row.get("sweep"):
+                per_sweep[row["sweep"]] = per_sweep.get(row["sweep"], 0) + 1
+            self._launch(row, gpus)
+
+        for row in self.store.queued_runs():
             if row["id"] in self._launches:
                 continue
+            sweep = row.get("sweep")
+            if sweep and self.sweep_limit is not None:
+                if sweep not in limits:
+                    limits[sweep] = self.sweep_limit(sweep)
+                if limits[sweep] is not None and per_sweep.get(sweep, 0) >= limits[sweep]:
+                    continue
             if not self._assigns(row["executor"]):
-                self._launch(row, [])
+                launch(row, [])
                 continue
             want = row["gpus_requested"]
             if isinstance(want, list) or want:
@@ -316,13 +451,13 @@ class RunService:
                     gpu_blocked = True
                     continue
                 free = [g for g in free if g not in take]
-                self._launch(row, take)
+                launch(row, take)
             else:
                 if cpu_blocked or cpu_slots <= 0:
                     cpu_blocked = True
                     continue
                 cpu_slots -= 1
-                self._launch(row, [])
+                launch(row, [])
 
     def _assigns(self, executor_name: str) -> bool:
         executor = self.executors.get(executor_name)
@@ -436,7 +571,8 @@ class RunService:
                 for row in self.store.list_runs(states=("starting", "running")):
                     if row["state"] == "running" or (row["external_id"] and row["id"] not in self._launches):
                         await self._check(row)  # a "starting" run polled here waits inside its engine
-                self._schedule()
+                if self._dirty:
+                    self._schedule()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -470,6 +606,7 @@ class RunService:
             if fresh["message"] == STOP_REQUESTED and state != "succeeded":
                 # The executor may know more (e.g. Ray held the job back); else the plain reason.
                 message = status.message if state == "stopped" and status.message else "stopped on request"
+                message = self._stop_reasons.pop(row["id"], None) or message
                 state = "stopped"
             self._log_line(fresh, f"{state}" + (f" (exit code {status.exit_code})"
                                                   if status.exit_code is not None else "")
@@ -488,11 +625,16 @@ class RunService:
             self._set(row["id"], **extra)
 
     # -- stop and delete ----------------------------------------------------------------------
-    async def stop(self, run_id: str) -> dict:
+    async def stop(self, run_id: str, reason: str | None = None) -> dict:
+        """Stop a run; `reason` (e.g. a sweep's median rule) becomes its message and a log line."""
         row = self.row(run_id)
+        if reason and row["state"] in ACTIVE:
+            self._log_line(row, reason)
         if row["state"] == "queued":
-            self._finish(row, "stopped", message="stopped while queued")
+            self._finish(row, "stopped", message=reason or "stopped while queued")
         elif row["state"] in ("starting", "running"):
+            if reason:
+                self._stop_reasons[run_id] = reason
             row = self._set(run_id, message=STOP_REQUESTED)
             if row["state"] == "running" or (row["external_id"] and run_id not in self._launches):
                 self._request_stop(row)
@@ -527,3 +669,4 @@ class RunService:
             row = self.store.get_run(run_id)
             if row is None or row["project"] == name:
                 task.cancel()
+        self.kick()

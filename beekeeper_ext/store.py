@@ -132,11 +132,40 @@ MIGRATIONS: list[str] = [
     ALTER TABLE projects ADD COLUMN stall_timeout INTEGER;
     ALTER TABLE projects ADD COLUMN stall_action TEXT
     """,
+    # The queue under control: a run's priority (higher first) and its place within a priority
+    # (`queue_order`, FIFO by default; POST /runs/{id}/move renumbers it).
+    """
+    ALTER TABLE runs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE runs ADD COLUMN queue_order INTEGER;
+    UPDATE runs SET queue_order = seq
+    """,
+    # Sweeps: the sweep record (its normalized spec, best trial so far, trials the median rule
+    # stopped) and, on each trial run, its sweep and the params the sweep gave it.
+    """
+    CREATE TABLE sweeps (
+        id TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        state TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        trial_count INTEGER NOT NULL,
+        best_run TEXT,
+        best_value REAL,
+        early_stopped TEXT NOT NULL DEFAULT '[]',
+        message TEXT,
+        created TEXT NOT NULL,
+        ended TEXT,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX sweeps_project ON sweeps(project, created);
+    ALTER TABLE runs ADD COLUMN sweep TEXT;
+    ALTER TABLE runs ADD COLUMN sweep_params TEXT;
+    CREATE INDEX runs_sweep ON runs(sweep, seq)
+    """,
 ]
 
 # Columns stored as JSON text, decoded on read.
 JSON_COLUMNS = {"env", "credentials", "packages", "command", "args", "gpus", "gpus_requested", "resources",
-                "config", "events", "run_spec"}
+                "config", "events", "run_spec", "spec", "early_stopped", "sweep_params"}
 
 
 def now() -> str:
@@ -233,6 +262,7 @@ class Store:
         self.db.execute("DELETE FROM schedule_fires WHERE schedule_id IN "
                         "(SELECT id FROM schedules WHERE project = ?)", (name,))
         self.db.execute("DELETE FROM schedules WHERE project = ?", (name,))
+        self.db.execute("DELETE FROM sweeps WHERE project = ?", (name,))
         self.db.execute("DELETE FROM runs WHERE project = ?", (name,))
         self.db.execute("DELETE FROM projects WHERE name = ?", (name,))
         self.db.execute("COMMIT")
@@ -243,6 +273,47 @@ class Store:
 
     def insert_run(self, fields: dict[str, Any]) -> None:
         self._insert("runs", fields)
+
+    def insert_runs(self, rows: list[dict[str, Any]]) -> None:
+        """Many runs in one transaction (a sweep's trials): all of them or none."""
+        if not rows:
+            return
+        encoded = [self._encode(r) for r in rows]
+        cols = list(encoded[0])
+        sql = f"INSERT INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(sql, [[r[c] for c in cols] for r in encoded])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def sweep_runs(self, sweep_id: str) -> list[dict]:
+        """A sweep's trials in trial order."""
+        rows = self.db.execute("SELECT * FROM runs WHERE sweep = ? ORDER BY seq", (sweep_id,))
+        return [self._decode(r) for r in rows]
+
+    def sweep_states(self, sweep_ids: list[str]) -> dict[str, dict[str, int]]:
+        """{sweep id: {run state: count}}."""
+        out: dict[str, dict[str, int]] = {s: {} for s in sweep_ids}
+        if not sweep_ids:
+            return out
+        marks = ", ".join("?" for _ in sweep_ids)
+        for row in self.db.execute(f"SELECT sweep, state, COUNT(*) AS n FROM runs WHERE sweep IN ({marks}) "
+                                   "GROUP BY sweep, state", sweep_ids):
+            out[row["sweep"]][row["state"]] = row["n"]
+        return out
+
+    def delete_runs(self, run_ids: list[str]) -> None:
+        """Rows only (a stopped sweep's queued trials); their folders are the caller's."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("DELETE FROM runs WHERE id = ?", [(i,) for i in run_ids])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         self._update("runs", "id", run_id, fields)
@@ -272,6 +343,23 @@ class Store:
             params.extend([limit, offset])
         return [self._decode(r) for r in self.db.execute(sql, params)]
 
+    def queued_runs(self) -> list[dict]:
+        """The queue in start order: higher priority first, then queue_order (FIFO unless moved)."""
+        rows = self.db.execute("SELECT * FROM runs WHERE state = 'queued' "
+                               "ORDER BY priority DESC, COALESCE(queue_order, seq), seq")
+        return [self._decode(r) for r in rows]
+
+    def reorder_queue(self, order: list[tuple[str, int]]) -> None:
+        """Rewrite the queue in one transaction: (run id, priority) pairs in their new start order."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("UPDATE runs SET priority = ?, queue_order = ? WHERE id = ? AND state = 'queued'",
+                                [(priority, index, run_id) for index, (run_id, priority) in enumerate(order, 1)])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def count_runs(self, project: str | None = None, states: Iterable[str] | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM runs WHERE 1=1", []
         if project is not None:
@@ -286,6 +374,31 @@ class Store:
     def delete_run(self, run_id: str) -> None:
         self.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         self.db.execute("DELETE FROM run_energy WHERE run_id = ?", (run_id,))
+
+    # -- sweeps -----------------------------------------------------------------------------
+    def insert_sweep(self, fields: dict[str, Any]) -> None:
+        self._insert("sweeps", fields)
+
+    def update_sweep(self, sweep_id: str, **fields: Any) -> None:
+        fields.setdefault("updated", now())
+        self._update("sweeps", "id", sweep_id, fields)
+
+    def get_sweep(self, sweep_id: str) -> dict | None:
+        return self._decode(self.db.execute("SELECT * FROM sweeps WHERE id = ?", (sweep_id,)).fetchone())
+
+    def list_sweeps(self, project: str | None = None, states: Iterable[str] | None = None) -> list[dict]:
+        sql, params = "SELECT * FROM sweeps WHERE 1=1", []
+        if project is not None:
+            sql += " AND project = ?"
+            params.append(project)
+        if states:
+            states = list(states)
+            sql += f" AND state IN ({', '.join('?' for _ in states)})"
+            params.extend(states)
+        return [self._decode(r) for r in self.db.execute(sql + " ORDER BY created DESC, id DESC", params)]
+
+    def delete_sweep(self, sweep_id: str) -> None:
+        self.db.execute("DELETE FROM sweeps WHERE id = ?", (sweep_id,))
 
     # -- notifications ----------------------------------------------------------------------
     def insert_sink(self, fields: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ RUN = r"(?P<run_id>[^/]+)"
 EXAMPLE = r"(?P<example>[^/]+)"
 SINK = r"(?P<sink_id>[^/]+)"
 SCHEDULE = r"(?P<schedule_id>[^/]+)"
+SWEEP_ID = r"(?P<sweep_id>[^/]+)"
 PATH = r"(?P<path>.*)"
 PROXIED_PATH = r"(?P<proxied_path>.*)"
 

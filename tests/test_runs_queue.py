@@ -98,3 +98,64 @@ def test_gpu_queue_fifo_cuda_visible_devices_and_restart(start_server, make_repo
         run_ = api.wait_run(run_id)
         assert run_["state"] == "succeeded", run_
     assert [api.get(f"runs/{r}")[1]["gpus"] for r in (first, second, third, fourth)] == [[0], [1], [0], [1]]
+
+
+def test_move_and_priority_change_the_start_order(start_server, make_repo, tmp_path):
+    """One CPU slot (max_concurrent_runs = 1): the queue starts in the order it was given."""
+    gates = tmp_path / "gates"
+    gates.mkdir()
+    api = LiveApi(start_server())
+    repo = make_repo({"train.py": GATED})
+    assert api.post("projects", {"name": "order", "git_url": repo.url})[0] == 201
+    api.wait_ready("order")
+
+    def run(name, **extra):
+        code, body = api.post("projects/order/runs", {"args": [str(gates / name)], "gpus": 0,
+                                                      "allow_parallel": True, **extra})
+        assert code == 201, body
+        return body["id"]
+
+    blocker = run("blocker")
+    api.wait_run(blocker, ("running",))
+    a, b, c, d = run("a"), run("b"), run("c"), run("d")
+    urgent = run("urgent", priority=5)  # created last, starts first
+    assert api.get(f"runs/{urgent}")[1]["priority"] == 5
+
+    def order():
+        code, runs = api.get("runs?state=queued")
+        return [r["id"] for r in sorted(runs["runs"], key=lambda r: r["queue_position"])]
+
+    assert order() == [urgent, a, b, c, d]
+    code, moved = api.post(f"runs/{d}/move", {"before": b})
+    assert code == 200 and moved["priority"] == 0, moved
+    assert order() == [urgent, a, d, b, c]
+    code, moved = api.post(f"runs/{c}/move", {"position": 0})  # takes the head's priority
+    assert code == 200 and moved["priority"] == 5 and moved["queue_position"] == 1, moved
+    assert order() == [c, urgent, a, d, b]
+    code, moved = api.post(f"runs/{a}/move", {"priority": -1})  # to the back, behind priority 0
+    assert code == 200 and moved["priority"] == -1
+    assert order() == [c, urgent, d, b, a]
+
+    # Bad moves name their field and change nothing.
+    assert api.post(f"runs/{a}/move", {"before": blocker}) == (
+        400, {"message": "before must be the id of another queued run", "field": "before"})
+    assert api.post(f"runs/{a}/move", {"position": -1})[1]["field"] == "position"
+    assert api.post(f"runs/{a}/move", {"position": 0, "before": b})[1]["field"] == "position"
+    assert api.post(f"runs/{a}/move", {"where": 0})[1]["field"] == "where"
+    assert api.post(f"runs/{a}/move", {"priority": "high"})[1]["field"] == "priority"
+    code, body = api.post(f"runs/{blocker}/move", {"position": 0})
+    assert code == 409 and body["field"] == "state", body
+    assert api.post("projects/order/runs", {"priority": 10**9})[1]["field"] == "priority"
+    assert order() == [c, urgent, d, b, a]
+
+    # The order is in the database: a restart keeps it.
+    api.server.stop()
+    api = LiveApi(start_server())
+    assert order() == [c, urgent, d, b, a]
+
+    for name in ("blocker", "a", "b", "c", "d", "urgent"):
+        (gates / name).touch()
+    runs = [api.wait_run(r) for r in (c, urgent, d, b, a)]
+    assert all(r["state"] == "succeeded" for r in runs), runs
+    starts = [r["started"] for r in runs]
+    assert starts == sorted(starts), runs

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..projects import ProjectService
     from ..runs import RunService
     from ..schedules import ScheduleService
+    from ..sweeps import SweepService
     from ..tensorboard import TensorBoardService
 
 AUTH_RESOURCE = "beekeeper"
@@ -102,6 +103,10 @@ class BeekeeperMixin:
     @property
     def schedules(self) -> ScheduleService:
         return self.services.schedules
+
+    @property
+    def sweeps(self) -> SweepService:
+        return self.services.sweeps
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """A BeekeeperError is `{"message", "field"}`; anything else is Jupyter's own error body."""

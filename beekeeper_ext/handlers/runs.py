@@ -1,4 +1,4 @@
-"""REST handlers for runs: create, list, inspect, stop, delete."""
+"""REST handlers for runs: create, list, inspect, stop, move in the queue, delete."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ RUN_BODY = {"type": "object", "properties": {
              "description": "how many GPUs (default 1 if the pool has any), or which ones"},
     "allow_parallel": {"type": "boolean", "default": False},
     "executor": {"type": "string", "nullable": True},
+    "priority": {"type": "integer", "default": 0, "description": "higher starts first; FIFO within a priority"},
     "resources": {"type": "object", "properties": {"cpus": {"type": "integer"},
                                                    "memory_mb": {"type": "integer"}}}}}
 PAGE = {"limit": "page size (default 100, at most 1000)", "offset": "rows to skip"}
@@ -80,9 +81,26 @@ class StopHandler(BeekeeperHandler):
         self.send(await self.runs.stop(run_id), 202)
 
 
+MOVE_BODY = {"type": "object", "properties": {
+    "before": {"type": "string", "description": "the id of the queued run to stand before"},
+    "position": {"type": "integer", "minimum": 0, "description": "0 = next to start"},
+    "priority": {"type": "integer", "description": "the run's new priority"}}}
+
+
+class MoveHandler(BeekeeperHandler):
+    openapi = {"post": op("Move a queued run: before another queued run, to a position (0 = next) and/or to "
+                          "another priority; a run moved next to another takes its priority. 409 unless queued",
+                          "Run", body=MOVE_BODY)}
+
+    @endpoint
+    async def post(self, run_id):
+        self.send(self.runs.move(run_id, self.json_body()))
+
+
 ROUTES = [
     (api("projects", NAME, "runs"), ProjectRunsHandler),
     (api("runs"), RunsHandler),
     (api("runs", RUN), RunHandler),
     (api("runs", RUN, "stop"), StopHandler),
+    (api("runs", RUN, "move"), MoveHandler),
 ]

@@ -1,0 +1,539 @@
+"""Sweeps: grid and random searches over a project's arguments, run as ordinary queued runs.
+
+A sweep is validated whole (a bad parameter spec is a 400 naming e.g. `parameters.lr.min`),
+then every trial is created at once as a queued run carrying `sweep` and its `sweep_params`,
+in one store transaction — so the sweep's queue is the run queue, survives a restart with it,
+and can be reordered like any run. `max_parallel` is enforced by the scheduler through
+RunService.sweep_limit (a trial over it is passed over, not blocking other runs).
+
+One background loop looks only at running sweeps: it picks the best trial from the per-run
+metric summaries (the experiments service's), applies the median stopping rule to running
+trials from their stored scalar series, and marks a sweep finished once no trial is active.
+Random sweeps draw from `random.Random(seed)`: the same spec and seed give the same trials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import math
+import random
+import re
+import secrets
+import statistics
+from pathlib import Path
+from typing import Any, Callable
+
+from . import validation as v
+from .errors import BeekeeperError, bad_request, conflict, not_found
+from .runs import ACTIVE, RUN_FIELDS, new_run_id
+from .store import now
+
+log = logging.getLogger("beekeeper")
+
+SWEEP_FIELDS = {"method", "parameters", "trials", "seed", "args_template", "as", "max_parallel", "objective",
+                "early_stop", "confirm", *RUN_FIELDS - {"allow_parallel"}}
+PARAM_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+MAX_VALUES = 1000
+CONFIRM_OVER = 1000  # a grid with more trials than this needs confirm: true
+MAX_TRIALS = 10000
+STATES = ("running", "finished", "stopped")
+ENDED_STATES = ("succeeded", "failed", "stopped", "lost")
+
+
+def new_sweep_id() -> str:
+    return "sw-" + new_run_id()[:15] + "-" + secrets.token_hex(2)
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float)) and not (
+        isinstance(value, float) and not math.isfinite(value))
+
+
+def _number(value, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise bad_request(field, f"{field} must be a number")
+    return value
+
+
+def _parameter(name: str, spec, method: str) -> dict:
+    field = f"parameters.{name}"
+    if not isinstance(spec, dict):
+        raise bad_request(field, f'{field} must be an object: {{"values": [...]}} or {{"min", "max"}}')
+    if "values" in spec:
+        v.reject_unknown({f"{field}.{k}": 1 for k in spec}, {f"{field}.values"})
+        values = spec["values"]
+        if not isinstance(values, list) or not values or len(values) > MAX_VALUES:
+            raise bad_request(f"{field}.values", f"{field}.values must be a list of 1 to {MAX_VALUES} values")
+        for index, value in enumerate(values):
+            if not _scalar(value) or (isinstance(value, str) and "\x00" in value):
+                raise bad_request(f"{field}.values", f"{field}.values[{index}] must be a string, number, "
+                                                     "boolean or null")
+        return {"values": list(values)}
+    if method == "grid":
+        raise bad_request(f"{field}.values", f"{field}: a grid sweep needs a list of values")
+    allowed = {f"{field}.{k}" for k in ("min", "max", "log", "integer")}
+    v.reject_unknown({f"{field}.{k}": 1 for k in spec}, allowed)
+    for key in ("min", "max"):
+        if key not in spec:
+            raise bad_request(f"{field}.{key}", f"{field}.{key} is required (or give values)")
+    low, high = _number(spec["min"], f"{field}.min"), _number(spec["max"], f"{field}.max")
+    log_scale, integer = spec.get("log", False), spec.get("integer", False)
+    for key, flag in (("log", log_scale), ("integer", integer)):
+        if not isinstance(flag, bool):
+            raise bad_request(f"{field}.{key}", f"{field}.{key} must be true or false")
+    if low > high:
+        raise bad_request(f"{field}.min", f"{field}.min must not be above {field}.max")
+    if log_scale and low <= 0:
+        raise bad_request(f"{field}.min", f"{field}.min must be above 0 on a log scale")
+    if integer and (low != int(low) or high != int(high)):
+        raise bad_request(f"{field}.min", f"{field}: integer ranges need whole-number min and max")
+    return {"min": low, "max": high, "log": log_scale, "integer": integer}
+
+
+def _objective(value) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad_request("objective", 'objective must be an object like {"metric": "loss/test", "goal": "min"}')
+    v.reject_unknown({f"objective.{k}": 1 for k in value}, {"objective.metric", "objective.goal",
+                                                            "objective.summary"})
+    metric = value.get("metric")
+    if not isinstance(metric, str) or not metric.strip() or len(metric) > 200:
+        raise bad_request("objective.metric", "objective.metric must name a scalar tag, e.g. loss/test")
+    goal, summary = value.get("goal", "min"), value.get("summary", "last")
+    if goal not in ("min", "max"):
+        raise bad_request("objective.goal", "objective.goal must be min or max")
+    if summary not in ("last", "min", "max"):
+        raise bad_request("objective.summary", "objective.summary must be last, min or max")
+    return {"metric": metric, "goal": goal, "summary": summary}
+
+
+def _early_stop(value, objective: dict | None) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise bad_request("early_stop", 'early_stop must be an object like {"rule": "median", "min_steps": 5}')
+    v.reject_unknown({f"early_stop.{k}": 1 for k in value}, {"early_stop.rule", "early_stop.min_steps",
+                                                             "early_stop.min_trials"})
+    if value.get("rule", "median") != "median":
+        raise bad_request("early_stop.rule", "early_stop.rule must be median")
+    if objective is None:
+        raise bad_request("objective", "early_stop needs an objective to compare trials by")
+    return {"rule": "median", "min_steps": v.integer(value.get("min_steps", 0), "early_stop.min_steps", 0),
+            "min_trials": v.integer(value.get("min_trials", 2), "early_stop.min_trials", 1)}
+
+
+def parse_spec(body: dict) -> dict:
+    """The whole sweep request checked (400 naming the field) and normalized; creates nothing."""
+    if not isinstance(body, dict):
+        raise bad_request("body", "the request body must be a JSON object")
+    v.reject_unknown(body, SWEEP_FIELDS)
+    method = body.get("method", "grid")
+    if method not in ("grid", "random"):
+        raise bad_request("method", "method must be grid or random")
+    parameters = body.get("parameters")
+    if not isinstance(parameters, dict) or not parameters:
+        raise bad_request("parameters", 'parameters must be an object like {"lr": {"values": [0.1, 0.01]}}')
+    as_ = body.get("as", "args")
+    if as_ not in ("args", "env"):
+        raise bad_request("as", "as must be args or env")
+    params = {}
+    for name, spec in parameters.items():
+        if not isinstance(name, str) or not PARAM_NAME_RE.fullmatch(name) or name == "run_id":
+            raise bad_request("parameters", f"parameter name {name!r} must start with a letter or '_' and use "
+                                            "letters, digits, '_', '.', '-' (and not be run_id)")
+        if as_ == "env" and not v.ENV_KEY_RE.fullmatch(name):
+            raise bad_request("parameters", f"parameter {name!r} cannot be an environment variable name")
+        params[name] = _parameter(name, spec, method)
+    template = None
+    if body.get("args_template") is not None:
+        template = v.string_list(body["args_template"], "args_template")
+        for item in template:
+            for match in PLACEHOLDER_RE.finditer(item):
+                key = match.group(1)
+                if key is not None and key not in params and key != "run_id":
+                    raise bad_request("args_template", f"args_template names {{{key}}}, which is not a parameter "
+                                                       "(or run_id)")
+    seed = body.get("seed")
+    seed = secrets.randbelow(2**31) if seed is None else v.integer(seed, "seed", 0, 2**63 - 1)
+    if method == "grid":
+        if body.get("trials") is not None:
+            raise bad_request("trials", "trials is for random sweeps; a grid runs every combination")
+        trials = math.prod(len(p["values"]) for p in params.values())
+        if trials > CONFIRM_OVER and body.get("confirm") is not True:
+            raise bad_request("confirm", f"this grid is {trials} trials; pass confirm: true to queue them")
+    else:
+        trials = v.integer(body.get("trials"), "trials", 1, MAX_TRIALS) if body.get("trials") is not None else None
+        if trials is None:
+            raise bad_request("trials", "a random sweep needs trials (how many to draw)")
+    if trials > MAX_TRIALS:
+        raise bad_request("parameters", f"a sweep has at most {MAX_TRIALS} trials (this one {trials})")
+    if body.get("confirm") is not None and not isinstance(body["confirm"], bool):
+        raise bad_request("confirm", "confirm must be true or false")
+    max_parallel = body.get("max_parallel")
+    if max_parallel is not None:
+        max_parallel = v.integer(max_parallel, "max_parallel", minimum=1)
+    objective = _objective(body.get("objective"))
+    run = {k: body[k] for k in RUN_FIELDS if k in body and k != "allow_parallel"}
+    return {"method": method, "parameters": params, "trials": trials, "seed": seed, "as": as_,
+            "args_template": template, "max_parallel": max_parallel, "objective": objective,
+            "early_stop": _early_stop(body.get("early_stop"), objective), "run": run}
+
+
+def _draw(spec: dict, rng: random.Random):
+    if "values" in spec:
+        return rng.choice(spec["values"])
+    low, high = spec["min"], spec["max"]
+    if spec["log"]:
+        x = math.exp(rng.uniform(math.log(low), math.log(high)))
+    else:
+        x = rng.uniform(low, high)
+    if spec["integer"]:
+        return min(max(int(round(x)), int(low)), int(high))
+    return float(f"{x:.6g}")
+
+
+def trial_params(spec: dict) -> list[dict]:
+    """Every trial's params, in trial order: a grid's combinations (first parameter slowest), or
+    `trials` draws from the seeded generator."""
+    names = list(spec["parameters"])
+    if spec["method"] == "grid":
+        return [dict(zip(names, combo))
+                for combo in itertools.product(*(spec["parameters"][n]["values"] for n in names))]
+    rng = random.Random(spec["seed"])
+    return [{n: _draw(spec["parameters"][n], rng) for n in names} for _ in range(spec["trials"])]
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def fill(item: str, params: dict, run_id: str) -> str:
+    def sub(match):
+        if match.group(0) in ("{{", "}}"):
+            return match.group(0)[0]
+        key = match.group(1)
+        return run_id if key == "run_id" else _text(params[key])
+
+    return PLACEHOLDER_RE.sub(sub, item)
+
+
+def trial_body(spec: dict, params: dict, run_id: str) -> dict:
+    """The run body of one trial: the shared fields plus the params, passed as the spec says.
+    Each value is one argv element (never a shell string)."""
+    body = json.loads(json.dumps(spec["run"]))
+    args = list(body.get("args") or [])
+    if spec["args_template"] is not None:
+        args += [fill(item, params, run_id) for item in spec["args_template"]]
+    elif spec["as"] == "args":
+        for name, value in params.items():
+            args += [f"--{name}", _text(value)]
+    if spec["as"] == "env":
+        env = dict(body.get("env") or {})
+        env.update({name: _text(value) for name, value in params.items()})
+        body["env"] = env
+    body["args"] = args
+    return body
+
+
+def _value(summary: dict | None, stat: str) -> float | None:
+    if not summary:
+        return None
+    value = summary.get(stat)
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _better(a: float, b: float, goal: str) -> bool:
+    return a < b if goal == "min" else a > b
+
+
+def value_at(points: list[tuple[float, float]], step: float, stat: str) -> float | None:
+    """A trial's objective up to `step`: its last value there, or the lowest/highest so far."""
+    seen = [value for s, value in points if s <= step and math.isfinite(value)]
+    if not seen:
+        return None
+    return seen[-1] if stat == "last" else (min(seen) if stat == "min" else max(seen))
+
+
+def median_verdict(mine: list[tuple[float, float]], others: list[list[tuple[float, float]]],
+                   objective: dict, rule: dict) -> tuple[float, float, int] | None:
+    """The median stopping rule: (value, median, step) when this trial, at its latest step s
+    (at least min_steps), is worse than the median of the other trials that reached s; else None."""
+    if not mine:
+        return None
+    step = mine[-1][0]
+    if step < rule["min_steps"]:
+        return None
+    value = value_at(mine, step, objective["summary"])
+    if value is None:
+        return None
+    theirs = [value_at(p, step, objective["summary"]) for p in others if p and p[-1][0] >= step]
+    theirs = [x for x in theirs if x is not None]
+    if len(theirs) < rule["min_trials"]:
+        return None
+    median = statistics.median(theirs)
+    return (value, median, int(step)) if _better(median, value, objective["goal"]) else None
+
+
+class SweepService:
+    """Creates sweeps, watches their trials (best so far, the median rule, the end) and stops them."""
+
+    def __init__(self, store, projects, runs, summaries: Callable[[list[str]], dict],
+                 series: Callable[[dict, str, int], list] | None, interval: Callable[[], float]):
+        self.store = store
+        self.projects = projects
+        self.runs = runs
+        self.summaries = summaries  # run ids → {id: {tag: {last, min, max, step, count}}}
+        self.series = series  # (run row, tag, count) → [(step, value)], blocking: called in a thread
+        self.interval = interval
+        self._limits: dict[str, int | None] = {}
+        self._final_series: dict[tuple[str, str], list] = {}  # ended trials' series do not change
+        self._creating: set[str] = set()  # sweeps whose trials are still being queued
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.passes = 0
+        runs.sweep_limit = self.limit
+        runs.listeners.append(self.on_run)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        for row in self.store.list_sweeps(states=["running"]):
+            if not self.store.sweep_runs(row["id"]):  # the server stopped while queuing its trials
+                self.store.update_sweep(row["id"], state="stopped", ended=now(), trial_count=0,
+                                        message="interrupted: the server stopped while queuing the trials")
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop_loop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def on_run(self, run: dict) -> None:
+        if run.get("sweep") and run["state"] in ENDED_STATES:
+            self._wake.set()
+
+    def limit(self, sweep_id: str) -> int | None:
+        """RunService.sweep_limit: the sweep's max_parallel (cached; a sweep's spec never changes)."""
+        if sweep_id not in self._limits:
+            row = self.store.get_sweep(sweep_id)
+            self._limits[sweep_id] = row["spec"]["max_parallel"] if row else None
+        return self._limits[sweep_id]
+
+    # -- reads ---------------------------------------------------------------------------------
+    def row(self, sweep_id: str) -> dict:
+        row = self.store.get_sweep(sweep_id) if isinstance(sweep_id, str) else None
+        if row is None:
+            raise not_found(f"sweep {sweep_id!r}")
+        return row
+
+    def list(self, project: str | None = None, states: list[str] | None = None) -> dict:
+        if project is not None:
+            self.projects.row(project)
+        for state in states or []:
+            if state not in STATES:
+                raise bad_request("state", f"state must be one of {', '.join(STATES)}")
+        rows = self.store.list_sweeps(project, states)
+        counts = self.store.sweep_states([r["id"] for r in rows])
+        return {"sweeps": [self.render(r, counts[r["id"]]) for r in rows]}
+
+    def get(self, sweep_id: str) -> dict:
+        row = self.row(sweep_id)
+        trials = self.store.sweep_runs(sweep_id)
+        counts: dict[str, int] = {}
+        for t in trials:
+            counts[t["state"]] = counts.get(t["state"], 0) + 1
+        out = self.render(row, counts)
+        objective = row["spec"]["objective"]
+        summaries = self.summaries([t["id"] for t in trials]) if objective else {}
+        stopped = set(row["early_stopped"] or [])
+        out["runs"] = [{
+            "id": t["id"], "state": t["state"], "params": t["sweep_params"] or {}, "message": t["message"],
+            "value": _value(summaries.get(t["id"], {}).get(objective["metric"]), objective["summary"])
+            if objective else None,
+            "early_stopped": t["id"] in stopped, "started": t["started"], "ended": t["ended"],
+        } for t in trials]
+        return out
+
+    def render(self, row: dict, counts: dict[str, int]) -> dict:
+        spec = row["spec"]
+        run = dict(spec["run"])
+        run["env_keys"] = sorted(run.pop("env", None) or {})  # env values may be secrets
+        return {
+            "id": row["id"], "project": row["project"], "state": row["state"], "method": spec["method"],
+            "parameters": spec["parameters"], "seed": spec["seed"], "as": spec["as"],
+            "args_template": spec["args_template"], "max_parallel": spec["max_parallel"],
+            "objective": spec["objective"], "early_stop": spec["early_stop"], "run": run,
+            "trials": {"total": row["trial_count"], **{s: counts.get(s, 0) for s in (*ACTIVE, *ENDED_STATES)},
+                       "early_stopped": len(row["early_stopped"] or [])},
+            "best": {"run": row["best_run"], "value": row["best_value"]} if row["best_run"] else None,
+            "message": row["message"], "created": row["created"], "ended": row["ended"],
+        }
+
+    # -- create --------------------------------------------------------------------------------
+    async def create(self, name: str, body: dict) -> dict:
+        spec = parse_spec(body)
+        self.projects.row(name)
+        sweep_id = new_sweep_id()
+        while self.store.get_sweep(sweep_id) is not None:
+            sweep_id = new_sweep_id()
+        params = trial_params(spec)
+        run_ids: list[str] = []
+        taken: set[str] = set()
+        for _ in params:
+            run_id = new_run_id()
+            while run_id in taken or self.store.get_run(run_id) is not None:
+                run_id = new_run_id()
+            taken.add(run_id)
+            run_ids.append(run_id)
+        bodies = [trial_body(spec, p, r) for p, r in zip(params, run_ids)]
+        created = now()
+        self._creating.add(sweep_id)
+        self.store.insert_sweep({"id": sweep_id, "project": name, "state": "running", "spec": spec,
+                                 "trial_count": len(params), "early_stopped": [], "created": created,
+                                 "updated": created})
+        try:
+            await self.runs.create_batch(name, bodies, run_ids, sweep_id, params)
+        except BaseException:
+            self.store.delete_sweep(sweep_id)  # nothing half-created
+            self._limits.pop(sweep_id, None)
+            raise
+        finally:
+            self._creating.discard(sweep_id)
+        log.info("sweep %s of %s: %d trials queued", sweep_id, name, len(params))
+        self._wake.set()
+        return self.get(sweep_id)
+
+    # -- stop and delete -----------------------------------------------------------------------
+    async def stop(self, sweep_id: str) -> dict:
+        """Queued trials are dropped (rows and folders); running ones are stopped."""
+        row = self.row(sweep_id)
+        if row["state"] == "running":
+            trials = self.store.sweep_runs(sweep_id)
+            dropped = await self.runs.drop_queued([t["id"] for t in trials if t["state"] == "queued"],
+                                                  f"sweep {sweep_id} stopped")
+            for t in trials:
+                if t["state"] in ("starting", "running") and t["id"] not in dropped:
+                    await self.runs.stop(t["id"])
+            message = f"stopped on request ({len(dropped)} queued trials dropped)"
+            self.store.update_sweep(sweep_id, state="stopped", ended=now(), message=message,
+                                    trial_count=row["trial_count"] - len(dropped))
+        return self.get(sweep_id)
+
+    async def delete(self, sweep_id: str, with_runs: bool = False) -> None:
+        row = self.row(sweep_id)
+        trials = self.store.sweep_runs(sweep_id)
+        active = [t for t in trials if t["state"] in ACTIVE]
+        if row["state"] == "running" or active:
+            raise conflict(f"sweep {sweep_id} is {row['state']} with {len(active)} active trials; stop it "
+                           "and let its trials end first", "state")
+        if with_runs:
+            for t in trials:
+                await self.runs.delete(t["id"])
+        self.store.delete_sweep(sweep_id)
+        self._limits.pop(sweep_id, None)
+
+    # -- the watch loop ------------------------------------------------------------------------
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                for row in self.store.list_sweeps(states=["running"]):
+                    if row["id"] not in self._creating:
+                        await self.check(row)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep watcher")
+            self.passes += 1
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval())
+            except asyncio.TimeoutError:
+                pass
+
+    async def check(self, row: dict) -> None:
+        """One look at a running sweep: best so far, the median rule, finished once nothing is active."""
+        trials = self.store.sweep_runs(row["id"])
+        spec = row["spec"]
+        objective = spec["objective"]
+        fields: dict[str, Any] = {}
+        if objective:
+            summaries = self.summaries([t["id"] for t in trials])
+            best = None
+            for t in trials:
+                value = _value(summaries.get(t["id"], {}).get(objective["metric"]), objective["summary"])
+                if value is not None and (best is None or _better(value, best[1], objective["goal"])):
+                    best = (t["id"], value)
+            if best and (best[0] != row["best_run"] or best[1] != row["best_value"]):
+                fields.update(best_run=best[0], best_value=best[1])
+            if spec["early_stop"] and any(t["state"] == "running" for t in trials):
+                stopped = await self._median_rule(row, trials, summaries)
+                if stopped:
+                    fields["early_stopped"] = [*(row["early_stopped"] or []), *stopped]
+        if len(trials) >= row["trial_count"] and not any(t["state"] in ACTIVE for t in trials):
+            fields.update(state="finished", ended=now())
+            log.info("sweep %s finished", row["id"])
+        if fields:
+            self.store.update_sweep(row["id"], **fields)
+
+    async def _median_rule(self, row: dict, trials: list[dict], summaries: dict) -> list[str]:
+        spec = row["spec"]
+        objective, rule = spec["objective"], spec["early_stop"]
+        tag = objective["metric"]
+        counted = [(t, (summaries.get(t["id"], {}).get(tag) or {}).get("count") or 0) for t in trials]
+        counted = [(t, n) for t, n in counted if n]
+
+        def read():
+            out = {}
+            for t, count in counted:
+                key = (t["id"], tag)
+                cached = self._final_series.get(key)
+                if cached is not None and cached[0] == count:
+                    out[t["id"]] = cached[1]
+                    continue
+                points = self.series(t, tag, count) if self.series else []
+                if t["state"] != "running":
+                    self._final_series[key] = (count, points)
+                out[t["id"]] = points
+            return out
+
+        series = await asyncio.to_thread(read)
+        already = set(row["early_stopped"] or [])
+        stopped = []
+        for t, _count in counted:
+            if t["state"] != "running" or t["id"] in already:
+                continue
+            others = [p for i, p in series.items() if i != t["id"]]
+            verdict = median_verdict(series.get(t["id"], []), others, objective, rule)
+            if verdict is None:
+                continue
+            value, median, step = verdict
+            note = (f"early stopped by the median rule: {tag} {objective['summary']} {value:.6g} at step {step} "
+                    f"is worse than the median {median:.6g} of the other trials")
+            await self.runs.stop(t["id"], reason=note)
+            stopped.append(t["id"])
+            log.info("sweep %s: trial %s %s", row["id"], t["id"], note)
+        return stopped
+
+
+def read_series(run_dir: Path, tag: str, count: int) -> list[tuple[float, float]]:
+    """(step, value) pairs of a run's stored series for one tag (the experiments service's files)."""
+    import numpy as np
+
+    from . import series
+
+    path = series.series_path(run_dir, tag)
+    try:
+        data = np.fromfile(path, dtype="<f8", count=count * 3)
+    except (OSError, ValueError):
+        return []
+    data = data[: (len(data) // 3) * 3].reshape(-1, 3)
+    return [(float(s), float(val)) for s, _wall, val in data]
+
+
+__all__ = ["SweepService", "parse_spec", "trial_params", "trial_body", "median_verdict", "BeekeeperError"]
