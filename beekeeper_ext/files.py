@@ -23,6 +23,7 @@ from typing import AsyncIterator, Callable
 from .errors import BeekeeperError, conflict, not_found
 from .projects import ProjectPaths, ProjectService
 from .store import Store
+from .validation import path_size
 
 ROOTS = ("src", "runs")
 ACTIVE_RUN_STATES = ("queued", "starting", "running")
@@ -65,6 +66,7 @@ def resolve_path(paths: ProjectPaths, path: str | None, raw: str | None = None) 
         path = ""
     if not isinstance(path, str):
         raise _refuse("path must be a string")
+    path_size(path, "path")
     if "\x00" in path:
         raise _refuse("path must not contain NUL bytes")
     if "\\" in path:

@@ -19,6 +19,14 @@ SCP_LIKE_RE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[^\s]+")
 URL_SCHEMES = {"https", "http", "ssh", "git", "file"}
 BRANCH_BAD_RE = re.compile(r"[\x00-\x20~^:?*\[\\\x7f]|@\{|//|\.lock\Z|\A/|/\Z|\.\Z")
 WINDOWS_DRIVE_RE = re.compile(r"[A-Za-z]:")
+#: Linux refuses one argv/env string over 128 KiB (MAX_ARG_STRLEN) and all of them together over
+#: ARG_MAX (usually 2 MiB, shared by args and env): refuse what exec would, before a run starts.
+ARG_MAX_BYTES = 128 * 1024 - 1
+ARGS_TOTAL_BYTES = 512 * 1024
+#: File system limits: a path segment (NAME_MAX) and a whole path (PATH_MAX).
+SEGMENT_MAX_BYTES = 255
+INT64_MAX = 2**63 - 1
+PATH_MAX_BYTES = 4096
 
 
 def name(value, field: str = "name") -> str:
@@ -75,7 +83,27 @@ def relative_path(value, field: str) -> str:
     parts = value.replace("\\", "/").split("/")
     if any(p == ".." for p in parts):
         raise bad_request(field, f"{field} must not contain '..'")
+    path_size(value, field)
     return value
+
+
+def path_size(value: str, field: str) -> None:
+    """What the file system refuses (ENAMETOOLONG) is a 400 on `field`, not a 500 later."""
+    if len(value.encode("utf-8", "surrogatepass")) > PATH_MAX_BYTES:
+        raise bad_request(field, f"{field} is longer than {PATH_MAX_BYTES} bytes")
+    if any(len(p.encode("utf-8", "surrogatepass")) > SEGMENT_MAX_BYTES for p in value.split("/")):
+        raise bad_request(field, f"{field} has a name longer than {SEGMENT_MAX_BYTES} bytes")
+
+
+def _sizes(strings, field: str) -> None:
+    total = 0
+    for text in strings:
+        size = len(text.encode("utf-8", "surrogatepass")) + 1
+        if size > ARG_MAX_BYTES:
+            raise bad_request(field, f"{field} has a value longer than {ARG_MAX_BYTES} bytes")
+        total += size
+    if total > ARGS_TOTAL_BYTES:
+        raise bad_request(field, f"{field} is larger than {ARGS_TOTAL_BYTES} bytes in all")
 
 
 def env(value, field: str = "env") -> dict[str, str]:
@@ -93,6 +121,7 @@ def env(value, field: str = "env") -> dict[str, str]:
         if not isinstance(val, str) or "\x00" in val:
             raise bad_request(field, f"{field}.{key} must be a string")
         out[key] = val
+    _sizes((f"{k}={v}" for k, v in out.items()), field)
     return out
 
 
@@ -115,12 +144,14 @@ def string_list(value, field: str) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and "\x00" not in v for v in value):
         raise bad_request(field, f"{field} must be a list of strings")
+    _sizes(value, field)
     return list(value)
 
 
 def integer(value, field: str, minimum: int | None = None, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        digits = value.strip().lstrip("-") if isinstance(value, str) else ""
+        if digits.isascii() and digits.isdigit() and len(digits) <= 20:
             value = int(value)
         else:
             raise bad_request(field, f"{field} must be an integer")
@@ -128,6 +159,8 @@ def integer(value, field: str, minimum: int | None = None, maximum: int | None =
         raise bad_request(field, f"{field} must be at least {minimum}")
     if maximum is not None and value > maximum:
         raise bad_request(field, f"{field} must be at most {maximum}")
+    if abs(value) > INT64_MAX:  # SQLite stores no more
+        raise bad_request(field, f"{field} must be at most {INT64_MAX}")
     return value
 
 

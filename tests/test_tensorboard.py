@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 from runhelpers import wait_log, wait_run
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 import beekeeper_ext
 
@@ -281,3 +281,80 @@ async def test_scalars_endpoint_reads_event_files(api, ready_project, bk_app):
     assert body["runs"]["b/seed1"]["acc"]["step"] == 8 and body["runs"]["b/seed1"]["acc"]["value"] == 0.75
     a.close()
     nested.close()
+
+
+# -- cookie-authenticated browsers: XSRF on writes, no start from another site (issue 11 item 5) ----
+async def _login_cookie(jp_fetch) -> str:
+    response = await jp_fetch("api", "status")
+    cookies = [v.split(";")[0] for v in response.headers.get_list("Set-Cookie")]
+    assert any(c.startswith("username-") for c in cookies), cookies
+    return "; ".join(cookies)
+
+
+async def test_proxy_holds_cookie_requests_to_jupyters_xsrf_rule(jp_fetch, ready_project, echo_backend,
+                                                                 jp_http_port, jp_base_url):
+    await ready_project("xs")
+    cookie = await _login_cookie(jp_fetch)
+    client = AsyncHTTPClient()
+    origin = f"http://127.0.0.1:{jp_http_port}"
+    board = f"{origin}{jp_base_url}beekeeper/tensorboard/xs/"
+
+    async def call(path, method="GET", **headers):
+        return await client.fetch(board + path, method=method, body=b"x=1" if method == "POST" else None,
+                                  headers={"Cookie": cookie, **headers}, raise_error=False,
+                                  follow_redirects=False)
+
+    # A cookie-only write is refused (the proxy library alone would defer XSRF to TensorBoard).
+    assert (await call("data/w", "POST")).code == 403
+    # A cookie-only GET from another site, or from nowhere, starts nothing.
+    for headers in ({"Referer": "https://evil.example/page"}, {}):
+        refused = await call("data/r", **headers)
+        assert refused.code == 403 and "start it from the Beekeeper panel" in json.loads(refused.body)["message"]
+    assert echo_backend.starts == 0
+    # The panel's frame (same host) starts it; the Referer (which may carry ?token=) stays here.
+    panel = {"Referer": f"{origin}{jp_base_url}lab?token=secret-in-referer"}
+    response = await call("data/r", **panel)
+    seen = json.loads(response.body)
+    assert response.code == 200 and echo_backend.starts == 1
+    assert "referer" not in {k.lower() for k in seen["headers"]} and "secret-in-referer" not in response.body.decode()
+    # With its XSRF token, a cookie write passes.
+    xsrf = (await client.fetch(f"{origin}{jp_base_url}login", raise_error=False)).headers.get_list("Set-Cookie")
+    xsrf = next(v.split(";")[0] for v in xsrf if v.startswith("_xsrf="))
+    response = await call("data/w", "POST", Cookie=f"{cookie}; {xsrf}", **{"X-XSRFToken": xsrf.split("=", 1)[1]})
+    assert response.code == 200 and json.loads(response.body)["path"] == "/data/w"
+    # TensorBoard's UI is opened in its GET-only mode (no POST from its pages).
+    root = await call("", **panel)
+    assert root.code == 302 and root.headers["Location"].endswith("/beekeeper/tensorboard/xs/?tensorboardColab=true")
+
+
+async def test_no_token_in_the_log_when_the_websocket_proxy_fails(jp_fetch, jp_ws_fetch, ready_project,
+                                                                  echo_backend, jp_serverapp, jp_auth_header):
+    import logging
+
+    await ready_project("wsfail")
+    token = jp_auth_header["Authorization"].split()[-1]
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    keep = Keep()
+    loggers = [jp_serverapp.log, logging.getLogger(), logging.getLogger("tornado.application"),
+               logging.getLogger("tornado.access"), logging.getLogger("beekeeper")]
+    for logger in loggers:
+        logger.addHandler(keep)
+    try:
+        await tb_fetch(jp_fetch, "wsfail", "data", "a")  # started, ready
+        # The echo server speaks no WebSocket: the upstream handshake fails.
+        with pytest.raises(Exception):
+            ws = await jp_ws_fetch("beekeeper", "tensorboard", "wsfail", "ws", params={"token": token},
+                                   headers={"Authorization": ""})
+            assert await ws.read_message() is None
+            raise RuntimeError("closed")
+        logging.getLogger("beekeeper").warning("a line with token=%s and Authorization: token %s", token, token)
+    finally:
+        for logger in loggers:
+            logger.removeHandler(keep)
+    assert lines and any("token=[secret]" in line for line in lines), lines
+    assert not [line for line in lines if token in line]
