@@ -332,7 +332,7 @@ class RunService:
         except BaseException:
             await asyncio.to_thread(lambda: [shutil.rmtree(paths.run_dir(i), True) for i in run_ids])
             raise
-        stored = [self.store.get_run(run_id) for run_id in run_ids]
+        stored = self.store.sweep_runs(sweep)
         await asyncio.to_thread(lambda: [self._write_record(r) for r in stored])
         if self.listeners:
             queue = self._queue_ids()

@@ -154,6 +154,35 @@ def test_runs_wait_exit_codes_and_logs(cli, server, repo):
     assert code == 2 and "not found" in err
 
 
+def test_sweep_sweeps_and_sweep_stop(cli, server, repo):
+    env = {"BEEKEEPER_URL": server.url, "BEEKEEPER_TOKEN": server.token}
+    assert cli("create", "sigma", repo.url, "--wait", env=env)[0] == 0
+    code, out, err = cli("sweep", "sigma", "--grid", "lr=0.1,0.01", "--grid", "opt=sgd", "--max-parallel", "1",
+                         "--objective", "loss/test:min", "--wait", "--json", "--", "--epochs", "1", env=env)
+    assert code == 0, err
+    sweep = json.loads(out)
+    assert sweep["state"] == "finished" and sweep["trials"]["succeeded"] == 2 and sweep["max_parallel"] == 1
+    assert sweep["parameters"] == {"lr": {"values": [0.1, 0.01]}, "opt": {"values": ["sgd"]}}
+    assert sweep["objective"]["goal"] == "min" and sweep["run"]["args"] == ["--epochs", "1"]
+    assert [t["params"] for t in sweep["runs"]] == [{"lr": 0.1, "opt": "sgd"}, {"lr": 0.01, "opt": "sgd"}]
+    code, out, err = cli("sweep", "sigma", "--random", "dropout=0:0.5", "--random", "n=1:4:int",
+                         "--trials", "3", "--seed", "5", "--max-parallel", "1", "--json", env=env)
+    assert code == 0, err
+    drawn = json.loads(out)
+    assert drawn["method"] == "random" and drawn["seed"] == 5 and drawn["trials"]["total"] == 3
+    assert drawn["parameters"]["n"] == {"min": 1, "max": 4, "log": False, "integer": True}
+    assert all(0 <= t["params"]["dropout"] <= 0.5 and t["params"]["n"] in range(1, 5) for t in drawn["runs"])
+    code, out, err = cli("sweep-stop", drawn["id"], "--json", env=env)
+    assert code == 0 and json.loads(out)["state"] == "stopped", err
+    code, out, err = cli("sweeps", "sigma", env=env)
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["ID", "PROJECT", "STATE"]
+    assert drawn["id"] in out and sweep["id"] in out
+    code, out, err = cli("sweep", "sigma", "--random", "x=0:1:cube", "--trials", "2", env=env)
+    assert code == 2 and "random" in err
+    code, out, err = cli("sweep", "sigma", "--random", "x=0:1", env=env)
+    assert code == 2 and "(trials)" in err
+
+
 SLOW = "import sys, time\nprint('up', flush=True)\ntime.sleep(120 if '--slow' in sys.argv else 0)\n"
 
 

@@ -12,7 +12,7 @@ import pytest
 from conftest import GitRepo
 from live_server import LiveServer
 
-from beekeeper_ext.client import Beekeeper, BeekeeperAPIError, FileEntry, Project, Run, discover
+from beekeeper_ext.client import Beekeeper, BeekeeperAPIError, FileEntry, Project, Run, Sweep, discover, parse_objective
 
 TRAIN = """\
 import os, sys, time
@@ -150,6 +150,32 @@ def test_runs_lifecycle_and_logs(bk, repo, server):
     with pytest.raises(BeekeeperAPIError) as info:
         bk.run("no-such-run")
     assert info.value.status == 404
+
+
+def test_sweep_trials_wait_best_and_delete(bk, repo, server):
+    project = bk.create_project("gamma", repo.url).wait_ready(timeout=300)
+    sweep = project.sweep(parameters={"lr": [0.1, 0.2]}, max_parallel=1, args_template=["--lr", "{lr}"],
+                          objective="loss:min")
+    assert isinstance(sweep, Sweep) and sweep.project == "gamma" and sweep.data["trials"]["total"] == 2
+    assert sweep.data["objective"] == {"metric": "loss", "goal": "min", "summary": "last"}
+    assert sweep.wait(timeout=300).state == "finished" and sweep.finished
+    trials = sweep.trials()
+    assert [t["params"] for t in trials] == [{"lr": 0.1}, {"lr": 0.2}]
+    runs = sweep.runs()
+    assert [r.state for r in runs] == ["succeeded", "succeeded"]
+    assert [r.data["args"] for r in runs] == [["--lr", "0.1"], ["--lr", "0.2"]]
+    assert sweep.best() is None and sweep.best_value is None  # this script prints no loss
+    assert sweep.stop().state == "finished"  # stopping an ended sweep changes nothing
+    assert [s.id for s in project.sweeps()] == [sweep.id] == [s.id for s in bk.sweeps(project="gamma")]
+    assert bk.sweep(sweep.id).data["trials"]["succeeded"] == 2
+    sweep.delete(runs=True)
+    assert bk.sweeps(project="gamma") == [] and project.runs() == []
+    with pytest.raises(BeekeeperAPIError) as info:
+        project.sweep(parameters={"lr": {"min": 1, "max": 2}})
+    assert info.value.status == 400 and info.value.field == "parameters.lr.values"
+    assert parse_objective("loss/test") == {"metric": "loss/test"}
+    assert parse_objective("acc:max") == {"metric": "acc", "goal": "max"}
+    assert parse_objective("a:b:max:min") == {"metric": "a:b", "goal": "max", "summary": "min"}
 
 
 def test_discovery_from_runtime_files(server, monkeypatch):
