@@ -28,11 +28,13 @@ from .logmask import TokenMask, beekeeper_loggers, install
 from .metrics import MetricsService
 from .notifications import NotificationService, latest_metrics, tail_lines
 from .projects import ProjectService
+from .run_metrics import RunMetricsService
 from .runs import RunService
 from .schedules import ScheduleService
 from .store import Store
 from .sweeps import SweepService, read_series
 from .tensorboard import TensorBoardService
+from .usage_history import UsageRecorder
 from .watchdog import StallWatchdog, scalar_steps
 
 
@@ -95,6 +97,10 @@ class BeekeeperApp(ExtensionApp):
         1800.0, help="Stop a project's TensorBoard after this many seconds without a request."
     ).tag(config=True)
     tensorboard_reload_interval = Int(5, help="TensorBoard --reload_interval, in seconds.").tag(config=True)
+    usage_interval = Float(5.0, help="Seconds between samples of a running run's resource usage, kept in "
+                           "its folder (usage.jsonl).").tag(config=True)
+    scalars_interval = Float(2.0, help="Seconds between passes that read running runs' new event-file "
+                             "scalars and printed metrics.").tag(config=True)
     log_poll_interval = Float(0.01, help="Seconds between size checks of a followed log file.").tag(
         config=True
     )
@@ -181,6 +187,12 @@ class BeekeeperApp(ExtensionApp):
         self.logs = LogHub(lambda: self.log_poll_interval)
         self.metrics = MetricsService(home, self.store, lambda: self.metrics_interval, lambda: self.metrics_history)
         self.runs.usage_provider = self.metrics.run_usage
+        self.run_metrics = RunMetricsService(self.store, self.projects, lambda: self.scalars_interval)
+        self.runs.metrics_provider = self.run_metrics.summaries
+        self.runs.listeners.append(self.run_metrics.on_run)
+        self.runs.forget_hooks.append(self.run_metrics.forget_run)
+        self.usage = UsageRecorder(self.store, self.projects, self.metrics.nvml, lambda: self.usage_interval,
+                                   on_pids=self.run_metrics.note_pids)
         self.tensorboards = TensorBoardService(self.projects, lambda: self.tensorboard_idle_timeout,
                                                lambda: self.tensorboard_reload_interval)
         self.projects.delete_hooks.append(self.tensorboards.forget_project)
@@ -251,6 +263,8 @@ class BeekeeperApp(ExtensionApp):
         self.energy.start()
         await self.schedules.start()  # after the runs: a missed fire's run joins a recovered queue
         await self.sweeps.start()
+        await self.run_metrics.start()
+        await self.usage.start()
 
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
@@ -272,6 +286,8 @@ class BeekeeperApp(ExtensionApp):
         await self.schedules.stop()
         await self.sweeps.stop_loop()
         await self.notifications.close()
+        await self.usage.stop()
+        await self.run_metrics.stop()
         await self.logs.close()
         await self.metrics.stop()
         await self.tensorboards.close()

@@ -51,6 +51,9 @@ SCHEMAS: dict[str, Any] = {
                               "description": "seconds without log output, scalar step or GPU use before a "
                                              "running run is flagged stalled; 0 = never"},
             "stall_action": {"type": "string", "enum": ["notify", "stop"], "default": "notify"},
+            "metric_patterns": {"type": "array", "items": {"type": "string"}, "nullable": True,
+                                "description": "regexes with groups name, value (and step) read from the "
+                                               "run's output; null: the default key=value pattern; []: off"},
         },
     },
     "Project": {
@@ -66,6 +69,7 @@ SCHEMAS: dict[str, Any] = {
             "default_executor": {"type": "string", "nullable": True},
             "stall_timeout": {"type": "integer"},
             "stall_action": {"type": "string", "enum": ["notify", "stop"]},
+            "metric_patterns": {"type": "array", "items": {"type": "string"}, "nullable": True},
             "setup": {
                 "type": "object",
                 "properties": {
@@ -116,6 +120,45 @@ SCHEMAS: dict[str, Any] = {
             "queue_position": {"type": "integer", "nullable": True, "description": "1 = next to start"},
             "priority": {"type": "integer", "description": "higher starts first; FIFO within a priority"},
             "sweep": {"type": "string", "nullable": True, "description": "the sweep this run is a trial of"},
+            "params": {"type": "object", "description": "parsed from args (--lr 0.01, --lr=0.01, lr=0.01, "
+                                                        "--flag), plus gpus, commit and executor"},
+            "metrics": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/MetricSummary"},
+                        "description": "per scalar tag of the run's own event files (and printed metrics)"},
+        },
+    },
+    "MetricSummary": {
+        "type": "object",
+        "required": ["last", "min", "max", "step", "count"],
+        "properties": {
+            "last": {"type": "number", "nullable": True, "description": "the value at the highest step"},
+            "min": {"type": "number", "nullable": True}, "max": {"type": "number", "nullable": True},
+            "step": {"type": "integer", "nullable": True}, "count": {"type": "integer"},
+        },
+    },
+    "Scalars": {
+        "type": "object",
+        "required": ["tag", "points", "downsampled"],
+        "properties": {
+            "tag": {"type": "string"},
+            "points": {"type": "array", "description": "[step, wall_time, value] in step order",
+                       "items": {"type": "array", "minItems": 3, "maxItems": 3,
+                                 "items": {"type": "number", "nullable": True}}},
+            "downsampled": {"type": "boolean", "description": "true when each bucket kept only its min and max"},
+        },
+    },
+    "UsageHistory": {
+        "type": "object",
+        "required": ["interval", "samples"],
+        "properties": {
+            "interval": {"type": "number", "description": "usage_interval, seconds"},
+            "samples": {"type": "array", "items": {"type": "object", "properties": {
+                "time": {"type": "number"}, "cpu_percent": {"type": "number"}, "rss_bytes": {"type": "integer"},
+                "processes": {"type": "integer"},
+                "gpus": {"type": "array", "items": {"type": "object", "properties": {
+                    "index": {"type": "integer"}, "utilization": {"type": "number", "nullable": True},
+                    "memory_used": {"type": "integer", "nullable": True},
+                    "memory_total": {"type": "integer", "nullable": True},
+                    "run_memory_bytes": {"type": "integer"}}}}}}},
         },
     },
 }

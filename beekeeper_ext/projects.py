@@ -18,12 +18,14 @@ from . import validation as v
 from .environments import Environments, Interpreters
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .git import GitFailure, GitOps, redact, split_credentials
+from .stdout_metrics import validate as metric_patterns
 from .store import Store, now
 
 SETUP_ACTIVE = ("queued", "cloning", "creating_env", "installing")
 SETUP_STATES = SETUP_ACTIVE + ("ready", "failed")
 CREATE_FIELDS = {"name", "git_url", "branch", "python_version", "train_file", "tensorboard_log_dir",
-                 "requirements_file", "env", "credentials", "default_executor", "stall_timeout", "stall_action"}
+                 "requirements_file", "env", "credentials", "default_executor", "stall_timeout", "stall_action",
+                 "metric_patterns"}
 EDITABLE_FIELDS = CREATE_FIELDS - {"name"}
 # Changing one of these means the checkout or venv no longer matches: setup runs again.
 RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
@@ -135,6 +137,7 @@ class ProjectService:
             "default_executor": row["default_executor"],
             "stall_timeout": 1800 if row.get("stall_timeout") is None else row["stall_timeout"],
             "stall_action": row.get("stall_action") or "notify",
+            "metric_patterns": row.get("metric_patterns"),
             "created": row["created"],
             "updated": row["updated"],
             "setup": {
@@ -214,6 +217,8 @@ class ProjectService:
             if body["stall_action"] not in ("notify", "stop"):
                 raise bad_request("stall_action", "stall_action must be 'notify' or 'stop'")
             out["stall_action"] = body["stall_action"]
+        if "metric_patterns" in body:
+            out["metric_patterns"] = metric_patterns(body["metric_patterns"])
         return out
 
     # -- writes -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from . import validation as v
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .executors import FINISHED, Executor, LaunchSpec
 from .git import GitFailure, redact
+from .params import parse_args, run_params
 from .projects import ProjectService
 from .store import Store, now
 
@@ -66,6 +67,10 @@ class RunService:
         #: active at once (None: as the queue allows). A trial over it is passed over, not blocking.
         self.sweep_limit: Callable[[str], int | None] | None = None
         self._dirty = True  # the queue needs a walk: set on transitions, new runs and moves
+        #: Optional hook (set by the run metrics service): run ids → {id: {tag: summary}}.
+        self.metrics_provider: Callable[[list[str]], dict[str, dict]] | None = None
+        #: Optional hook: a deleted run's id and folder, for services that cache per run.
+        self.forget_hooks: list[Callable[[str, Path], None]] = []
         self._wake = asyncio.Event()
         self._supervisor: asyncio.Task | None = None
         self._launches: dict[str, asyncio.Task] = {}
@@ -106,15 +111,16 @@ class RunService:
                                                                                     "exit_code": None}
 
     def list(self, project: str | None = None, states: list[str] | None = None, limit: int = 100,
-             offset: int = 0) -> dict:
+             offset: int = 0, sort: tuple | None = None) -> dict:
         if project is not None:
             self.projects.row(project)
         for state in states or []:
             if state not in STATES:
                 raise bad_request("state", f"state must be one of {', '.join(STATES)}")
-        rows = self.store.list_runs(project, states, limit=limit, offset=offset)
+        rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort)
         queue = self._queue_ids()
-        return {"runs": [self.render(r, queue) for r in rows],
+        metrics = self.metrics_provider([r["id"] for r in rows]) if self.metrics_provider else {}
+        return {"runs": [self.render(r, queue, metrics.get(r["id"], {})) for r in rows],
                 "total": self.store.count_runs(project, states), "limit": limit, "offset": offset}
 
     def _queue_ids(self) -> list[str]:
@@ -123,7 +129,7 @@ class RunService:
     def log_path(self, row: dict) -> Path:
         return self.projects.paths(row["project"]).run_dir(row["id"]) / "output.log"
 
-    def render(self, row: dict, queue: list[str] | None = None) -> dict:
+    def render(self, row: dict, queue: list[str] | None = None, metrics: dict | None = None) -> dict:
         """The API view: env keys only, never values."""
         started, ended = _parse_time(row["started"]), _parse_time(row["ended"])
         duration = None
@@ -157,6 +163,9 @@ class RunService:
             "energy": self.energy_provider(row) if self.energy_provider is not None else None,
             "priority": row.get("priority") or 0, "sweep": row.get("sweep"),
             "sweep_params": row.get("sweep_params") if row.get("sweep") else None,
+            "params": run_params(row),
+            "metrics": metrics if metrics is not None else (
+                self.metrics_provider([row["id"]]).get(row["id"], {}) if self.metrics_provider else {}),
         }
 
     def is_active(self, run_id: str) -> bool:
@@ -294,6 +303,7 @@ class RunService:
             "id": run_id, "seq": seq, "queue_order": seq, "priority": fields["priority"], "project": name,
             "state": "queued", "executor": fields["executor"], "command": [], "args": fields["args"],
             "env": fields["env"], "gpus_requested": fields["gpus_requested"], "gpus": [],
+            "params": parse_args(fields["args"]),
             "allow_parallel": int(fields["allow_parallel"]), "resources": fields["resources"],
             "host": None, "created": now(),
         })
@@ -661,6 +671,8 @@ class RunService:
             raise conflict(f"run {run_id} is {row['state']}; stop it before deleting it", "state")
         self.store.delete_run(run_id)
         folder = self.projects.paths(row["project"]).run_dir(run_id)
+        for hook in self.forget_hooks:
+            hook(run_id, folder)
         await asyncio.to_thread(shutil.rmtree, folder, True)
 
     async def forget_project(self, name: str) -> None:

@@ -9,9 +9,12 @@ Blocking file work: call `LatestScalars.read` through asyncio.to_thread.
 from __future__ import annotations
 
 import os
+import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import google_crc32c
 
 EVENT_FILE_MARK = "tfevents"
 
@@ -107,3 +110,103 @@ def _under(path: Path, folder: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+# -- incremental scalar points ----------------------------------------------------------------
+# A record is `len (u64) | masked crc32c(len) | Event | masked crc32c(Event)`. Reading resumes at
+# the byte after the last whole record, so a record still being written is read next time.
+_HEADER = struct.Struct("<QI")
+_MAX_RECORD = 256 * 1024**2
+_DT_FLOAT, _DT_DOUBLE, _DT_HALF = 1, 2, 19
+
+
+def _masked_crc(data: bytes) -> int:
+    crc = google_crc32c.value(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def _tensor_number(tensor) -> float | None:
+    """The one number in a scalar summary's tensor (TF2 and tensorboard.summary write these)."""
+    if tensor.float_val:
+        return tensor.float_val[0]
+    if tensor.double_val:
+        return tensor.double_val[0]
+    content = tensor.tensor_content
+    if tensor.dtype == _DT_FLOAT and len(content) == 4:
+        return struct.unpack("<f", content)[0]
+    if tensor.dtype == _DT_DOUBLE and len(content) == 8:
+        return struct.unpack("<d", content)[0]
+    if tensor.dtype == _DT_HALF:
+        if tensor.half_val:
+            return float(struct.unpack("<e", struct.pack("<H", tensor.half_val[0]))[0])
+        if len(content) == 2:
+            return float(struct.unpack("<e", content)[0])
+    if tensor.int_val:
+        return float(tensor.int_val[0])
+    if tensor.int64_val:
+        return float(tensor.int64_val[0])
+    return None
+
+
+@dataclass
+class ScalarCursor:
+    """Where reading one event file stopped, and what it learned on the way (persistable)."""
+
+    offset: int = 0
+    scalar_tags: set[str] = field(default_factory=set)  # tags whose metadata said "scalars"
+    corrupt: bool = False  # a bad checksum: the file is not read past it
+
+
+def read_points(path: Path, cursor: ScalarCursor, max_bytes: int = -1) -> list[tuple[str, int, float, float]]:
+    """New scalar points `(tag, step, wall_time, value)` since `cursor.offset`; advances the cursor.
+
+    Blocking: call through asyncio.to_thread. Checksums are verified (google-crc32c, in C), so a
+    torn or corrupted file stops at its last good record instead of yielding garbage.
+    """
+    from tensorboard.compat.proto.event_pb2 import Event
+
+    if cursor.corrupt:
+        return []
+    with open(path, "rb") as f:
+        f.seek(cursor.offset)
+        data = f.read(max_bytes)
+    points: list[tuple[str, int, float, float]] = []
+    append = points.append
+    scalar_tags = cursor.scalar_tags
+    parse = Event.FromString
+    unpack = _HEADER.unpack_from
+    pos, end = 0, len(data)
+    while pos + 12 <= end:
+        length, header_crc = unpack(data, pos)
+        if length > _MAX_RECORD or _masked_crc(data[pos:pos + 8]) != header_crc:
+            cursor.corrupt = True
+            break
+        stop = pos + 12 + length + 4
+        if stop > end:
+            break  # the writer is mid-record
+        body = data[pos + 12:stop - 4]
+        if _masked_crc(body) != struct.unpack_from("<I", data, stop - 4)[0]:
+            cursor.corrupt = True
+            break
+        pos = stop
+        event = parse(body)
+        if not event.HasField("summary"):
+            continue
+        for value in event.summary.value:
+            kind = value.WhichOneof("value")
+            if kind == "simple_value":
+                number = value.simple_value
+            elif kind == "tensor":
+                meta = value.metadata
+                if meta.plugin_data.plugin_name == "scalars" or meta.data_class == 1:  # DATA_CLASS_SCALAR
+                    scalar_tags.add(value.tag)  # TF2 writers send the metadata only once per tag
+                elif value.tag not in scalar_tags:
+                    continue
+                number = _tensor_number(value.tensor)
+                if number is None:
+                    continue
+            else:
+                continue
+            append((value.tag, event.step, event.wall_time, float(number)))
+    cursor.offset += pos
+    return points

@@ -161,11 +161,46 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN sweep_params TEXT;
     CREATE INDEX runs_sweep ON runs(sweep, seq)
     """,
+    # Experiments: a run's params (from its args, for SQL sorting), a summary per scalar tag (the
+    # full series lives in the run folder), and where reading each event file or log stopped.
+    """
+    ALTER TABLE runs ADD COLUMN params TEXT;
+    ALTER TABLE projects ADD COLUMN metric_patterns TEXT;
+    CREATE TABLE run_metrics (
+        run_id TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        source TEXT NOT NULL,
+        last REAL,
+        min REAL,
+        max REAL,
+        step INTEGER,
+        wall_time REAL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (run_id, tag)
+    );
+    CREATE INDEX run_metrics_tag_last ON run_metrics(tag, last);
+    CREATE INDEX run_metrics_tag_min ON run_metrics(tag, min);
+    CREATE INDEX run_metrics_tag_max ON run_metrics(tag, max);
+    CREATE TABLE run_sources (
+        path TEXT PRIMARY KEY,
+        project TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        offset INTEGER NOT NULL DEFAULT 0,
+        cursor TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX run_sources_project ON run_sources(project);
+    CREATE INDEX run_sources_run ON run_sources(run_id);
+    """,
 ]
 
 # Columns stored as JSON text, decoded on read.
 JSON_COLUMNS = {"env", "credentials", "packages", "command", "args", "gpus", "gpus_requested", "resources",
-                "config", "events", "run_spec", "spec", "early_stopped", "sweep_params"}
+                "config", "events", "run_spec", "spec", "early_stopped", "sweep_params", "params",
+                "metric_patterns", "cursor"}
+METRIC_STATS = ("last", "min", "max")
+# A param sort falls back to these run columns when the args did not name the param.
+PARAM_COLUMNS = {"commit": "commit_sha", "executor": "executor", "gpus": "gpus"}
 
 
 def now() -> str:
@@ -263,6 +298,8 @@ class Store:
                         "(SELECT id FROM schedules WHERE project = ?)", (name,))
         self.db.execute("DELETE FROM schedules WHERE project = ?", (name,))
         self.db.execute("DELETE FROM sweeps WHERE project = ?", (name,))
+        self.db.execute("DELETE FROM run_metrics WHERE run_id IN (SELECT id FROM runs WHERE project = ?)", (name,))
+        self.db.execute("DELETE FROM run_sources WHERE project = ?", (name,))
         self.db.execute("DELETE FROM runs WHERE project = ?", (name,))
         self.db.execute("DELETE FROM projects WHERE name = ?", (name,))
         self.db.execute("COMMIT")
@@ -321,6 +358,18 @@ class Store:
     def get_run(self, run_id: str) -> dict | None:
         return self._decode(self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
 
+    @staticmethod
+    def _where(project: str | None, states: Iterable[str] | None) -> tuple[str, list]:
+        sql, params = " WHERE 1=1", []
+        if project is not None:
+            sql += " AND runs.project = ?"
+            params.append(project)
+        if states:
+            states = list(states)
+            sql += f" AND runs.state IN ({', '.join('?' for _ in states)})"
+            params.extend(states)
+        return sql, params
+
     def list_runs(
         self,
         project: str | None = None,
@@ -328,16 +377,33 @@ class Store:
         limit: int | None = None,
         offset: int = 0,
         oldest_first: bool = False,
+        sort: tuple[str, str, str, bool] | None = None,
     ) -> list[dict]:
-        sql, params = "SELECT * FROM runs WHERE 1=1", []
-        if project is not None:
-            sql += " AND project = ?"
-            params.append(project)
-        if states:
-            states = list(states)
-            sql += f" AND state IN ({', '.join('?' for _ in states)})"
-            params.extend(states)
-        sql += " ORDER BY seq " + ("ASC" if oldest_first else "DESC")
+        """`sort` is (kind, key, stat, descending): ("created", "", "", True), ("metric", tag, "min",
+        False) or ("param", name, "", False). Runs without the metric or param come last."""
+        where, params = self._where(project, states)
+        sql, order = "SELECT runs.* FROM runs", "runs.seq " + ("ASC" if oldest_first else "DESC")
+        if sort is not None:
+            kind, key, stat, descending = sort
+            direction = "DESC" if descending else "ASC"
+            if kind == "created":
+                order = f"runs.seq {direction}"
+            elif kind == "metric":
+                if stat not in METRIC_STATS:
+                    raise ValueError(stat)
+                sql += " LEFT JOIN run_metrics m ON m.run_id = runs.id AND m.tag = ?"
+                params.insert(0, key)
+                order = f"m.{stat} IS NULL, m.{stat} {direction}, runs.seq DESC"
+            elif kind == "param":
+                path = '$."' + key.replace('\\', '\\\\').replace('"', '\\"') + '"'
+                value = "json_extract(runs.params, ?)"
+                if key in PARAM_COLUMNS:
+                    value = f"COALESCE({value}, runs.{PARAM_COLUMNS[key]})"
+                order = f"{value} IS NULL, {value} {direction}, runs.seq DESC"
+                params = [*params, path, path]
+            else:
+                raise ValueError(kind)
+        sql += where + " ORDER BY " + order
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
@@ -361,19 +427,16 @@ class Store:
             raise
 
     def count_runs(self, project: str | None = None, states: Iterable[str] | None = None) -> int:
-        sql, params = "SELECT COUNT(*) FROM runs WHERE 1=1", []
-        if project is not None:
-            sql += " AND project = ?"
-            params.append(project)
-        if states:
-            states = list(states)
-            sql += f" AND state IN ({', '.join('?' for _ in states)})"
-            params.extend(states)
-        return self.db.execute(sql, params).fetchone()[0]
+        where, params = self._where(project, states)
+        return self.db.execute("SELECT COUNT(*) FROM runs" + where, params).fetchone()[0]
 
     def delete_run(self, run_id: str) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM run_metrics WHERE run_id = ?", (run_id,))
+        self.db.execute("DELETE FROM run_sources WHERE run_id = ?", (run_id,))
         self.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         self.db.execute("DELETE FROM run_energy WHERE run_id = ?", (run_id,))
+        self.db.execute("COMMIT")
 
     # -- sweeps -----------------------------------------------------------------------------
     def insert_sweep(self, fields: dict[str, Any]) -> None:
@@ -478,3 +541,57 @@ class Store:
         sets = ", ".join(f"{k} = excluded.{k}" for k in fields if k != "run_id")
         self.db.execute(f"INSERT INTO run_energy ({cols}) VALUES ({marks}) "
                         f"ON CONFLICT(run_id) DO UPDATE SET {sets}", list(fields.values()))
+
+    def runs_without_params(self) -> list[dict]:
+        rows = self.db.execute("SELECT id, args FROM runs WHERE params IS NULL")
+        return [self._decode(r) for r in rows]
+
+    # -- run metrics ------------------------------------------------------------------------
+    def metric_summaries(self, run_ids: list[str]) -> dict[str, dict[str, dict]]:
+        """{run_id: {tag: {last, min, max, step, count, wall_time, source}}} for these runs."""
+        out: dict[str, dict[str, dict]] = {run_id: {} for run_id in run_ids}
+        for start in range(0, len(run_ids), 500):
+            chunk = run_ids[start:start + 500]
+            rows = self.db.execute(
+                f"SELECT * FROM run_metrics WHERE run_id IN ({', '.join('?' for _ in chunk)})", chunk)
+            for r in rows:
+                out[r["run_id"]][r["tag"]] = {k: r[k] for k in ("last", "min", "max", "step", "count",
+                                                                "wall_time", "source")}
+        return out
+
+    def metric_sources(self, project: str) -> dict[str, dict]:
+        rows = self.db.execute("SELECT * FROM run_sources WHERE project = ?", (project,))
+        return {r["path"]: self._decode(r) for r in rows}
+
+    def save_metrics(self, sources: list[dict], summaries: dict[str, dict[str, dict]],
+                     dropped: list[tuple[str, str]] = ()) -> None:
+        """One transaction: where reading stopped and the summaries that reading produced, so a
+        restart resumes exactly (the series files are cut back to `count` points)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for run_id, tag in dropped:
+                self.db.execute("DELETE FROM run_metrics WHERE run_id = ? AND tag = ?", (run_id, tag))
+            for src in sources:
+                self.db.execute(
+                    "INSERT INTO run_sources (path, project, run_id, kind, offset, cursor) VALUES (?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(path) DO UPDATE SET offset = excluded.offset, cursor = excluded.cursor",
+                    (src["path"], src["project"], src["run_id"], src["kind"], src["offset"],
+                     json.dumps(src.get("cursor") or {})))
+            for run_id, tags in summaries.items():
+                for tag, m in tags.items():
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO run_metrics (run_id, tag, source, last, min, max, step, wall_time,"
+                        " count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (run_id, tag, m["source"], m["last"], m["min"], m["max"], m["step"], m["wall_time"],
+                         m["count"]))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def insert_metric_rows(self, rows: list[tuple]) -> None:
+        """Bulk summaries (benchmarks, imports): (run_id, tag, source, last, min, max, step, wall_time, count)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany("INSERT OR REPLACE INTO run_metrics (run_id, tag, source, last, min, max, step,"
+                            " wall_time, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self.db.execute("COMMIT")

@@ -290,3 +290,31 @@ async def test_unreachable_head_keeps_a_run_running_until_the_grace_ends(tmp_pat
         assert status.state == "lost" and "unreachable" in status.message
     finally:
         await executor.close()
+
+
+TBEVENTS = (Path(__file__).parent.parent / "beekeeper_ext" / "example_project" / "tbevents.py").read_text()
+SCALARS = """
+from tbevents import SummaryWriter
+w = SummaryWriter("out")
+for step in range(5):
+    w.add_scalar("loss/train", 5.0 - step, step)
+w.close()
+print("done", flush=True)
+"""
+
+
+async def test_a_ray_runs_scalars_are_read_into_its_metrics(api, ready_project):
+    """Ray's writer pid is not in any process tree Beekeeper knows: the run's time window claims it."""
+    await ready_project("rayscalars", {"train.py": SCALARS, "tbevents.py": TBEVENTS})
+    code, run = await api.post("projects/rayscalars/runs", {"executor": "ray", "gpus": 0, "args": ["--lr=0.1"]})
+    assert code == 201, run
+    run = await wait_run(api, run["id"], timeout=180)
+    assert run["state"] == "succeeded", run
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and run["metrics"].get("loss/train", {}).get("count") != 5:
+        await asyncio.sleep(0.2)
+        run = (await api.get(f"runs/{run['id']}"))[1]
+    assert run["metrics"]["loss/train"] == {"last": 1.0, "min": 1.0, "max": 5.0, "step": 4, "count": 5}
+    assert run["params"]["lr"] == 0.1 and run["params"]["executor"] == "ray"
+    code, body = await api.get(f"runs/{run['id']}/scalars/loss/train")
+    assert code == 200 and [p[2] for p in body["points"]] == [5.0, 4.0, 3.0, 2.0, 1.0]

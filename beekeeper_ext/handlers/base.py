@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..metrics import MetricsService
     from ..notifications import NotificationService
     from ..projects import ProjectService
+    from ..run_metrics import RunMetricsService
     from ..runs import RunService
     from ..schedules import ScheduleService
     from ..sweeps import SweepService
@@ -67,6 +68,10 @@ class BeekeeperMixin:
     @property
     def runs(self) -> RunService:
         return self.services.runs
+
+    @property
+    def run_metrics(self) -> RunMetricsService:
+        return self.services.run_metrics
 
     @property
     def logs(self) -> LogHub:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..openapi import op
+from ..run_metrics import parse_sort
 from ..urls import NAME, RUN, api
 from .base import BeekeeperHandler, endpoint
 
@@ -19,7 +20,9 @@ RUN_BODY = {"type": "object", "properties": {
     "priority": {"type": "integer", "default": 0, "description": "higher starts first; FIFO within a priority"},
     "resources": {"type": "object", "properties": {"cpus": {"type": "integer"},
                                                    "memory_mb": {"type": "integer"}}}}}
-PAGE = {"limit": "page size (default 100, at most 1000)", "offset": "rows to skip"}
+PAGE = {"limit": "page size (default 100, at most 1000)", "offset": "rows to skip",
+        "sort": "created (default: newest first), metric:TAG[:last|min|max] or param:NAME; "
+                "a leading - sorts descending; runs without the metric or param come last"}
 
 
 class ListMixin:
@@ -27,7 +30,8 @@ class ListMixin:
         states = [s for s in self.get_query_argument("state", "").split(",") if s] or None
         limit = self.int_arg("limit", 100, minimum=1, maximum=1000)
         offset = self.int_arg("offset", 0)
-        return self.runs.list(project, states, limit, offset)
+        sort = parse_sort(self.get_query_argument("sort", None))
+        return self.runs.list(project, states, limit, offset, sort)
 
 
 class ProjectRunsHandler(ListMixin, BeekeeperHandler):

@@ -1,0 +1,93 @@
+"""Scalars printed to a run's output, for scripts that write no TensorBoard files.
+
+A project's `metric_patterns` is a list of regular expressions with named groups `name` and
+`value` (and optionally `step`); every match on a log line is one point. A pattern without a
+`step` group takes the step from the line itself (`step 10`, `epoch=3`, `iter: 7`, ...), and
+lines that carry no step number are skipped, so ordinary chatter (`lr=0.01` in a banner) is
+not a metric. `None` means DEFAULT_PATTERNS (`key=value` and `key: value` pairs); `[]` turns
+stdout metrics off. Beekeeper's own `[beekeeper] ...` lines are never read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import bad_request
+
+NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)"
+DEFAULT_PATTERNS = [
+    rf"(?<![\w./-])(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{NUMBER})(?![\w.:])",
+]
+STEP_WORDS = ("global_step", "step", "epoch", "iteration", "iter", "it")
+STEP_RE = re.compile(r"(?i)(?<![\w])(?:" + "|".join(STEP_WORDS) + r")\b\s*[=:#]?\s*\[?(\d+)")
+MAX_PATTERNS = 20
+MAX_PATTERN_LENGTH = 500
+MARK = b"[beekeeper] "
+
+
+def validate(value, field: str = "metric_patterns") -> list[str] | None:
+    """None (the default), or a list of compilable patterns that define `name` and `value`."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_PATTERNS:
+        raise bad_request(field, f"{field} must be a list of at most {MAX_PATTERNS} regular expressions, "
+                                 "or null for the default")
+    for index, pattern in enumerate(value):
+        if not isinstance(pattern, str) or not pattern or len(pattern) > MAX_PATTERN_LENGTH:
+            raise bad_request(field, f"{field}[{index}] must be a non-empty string of at most "
+                                     f"{MAX_PATTERN_LENGTH} characters")
+        try:
+            groups = re.compile(pattern).groupindex
+        except re.error as exc:
+            raise bad_request(field, f"{field}[{index}] is not a valid regular expression: {exc}") from None
+        if "name" not in groups or "value" not in groups:
+            raise bad_request(field, f"{field}[{index}] needs the named groups (?P<name>...) and (?P<value>...)")
+    return list(value)
+
+
+class LineParser:
+    """Compiled patterns; `points(lines, counts)` → [(tag, step, value)]."""
+
+    def __init__(self, patterns: list[str] | None):
+        self.patterns = [re.compile(p) for p in (DEFAULT_PATTERNS if patterns is None else patterns)]
+
+    def points(self, data: bytes, counts: dict[str, int]) -> list[tuple[str, int, float]]:
+        """Points from whole lines of log bytes. `counts` (tag → points so far) numbers the steps of
+        patterns that have a step group that did not match."""
+        out: list[tuple[str, int, float]] = []
+        if not self.patterns:
+            return out
+        for raw in data.splitlines():
+            if raw.startswith(MARK):
+                continue
+            line = raw.decode("utf-8", "replace")
+            line_step = None
+            for pattern in self.patterns:
+                has_step = "step" in pattern.groupindex
+                for match in pattern.finditer(line):
+                    name = match.group("name")
+                    if not name or name.lower() in STEP_WORDS:
+                        continue
+                    try:
+                        value = float(match.group("value"))
+                    except (TypeError, ValueError):
+                        continue
+                    step = None
+                    if has_step and match.group("step") is not None:
+                        try:
+                            step = int(float(match.group("step")))
+                        except ValueError:
+                            step = None
+                    if step is None:
+                        if line_step is None:
+                            found = STEP_RE.search(line)
+                            line_step = int(found.group(1)) if found else -1
+                        if line_step < 0:
+                            if not has_step:
+                                continue  # no step on the line: not a metric line
+                            step = counts.get(name, 0)
+                        else:
+                            step = line_step
+                    counts[name] = counts.get(name, 0) + 1
+                    out.append((name, step, value))
+        return out

@@ -1,0 +1,156 @@
+"""Each running local run's resource history, one sample every `usage_interval` seconds.
+
+Unlike the live metrics stream (which samples only while someone watches and keeps minutes in
+memory), this keeps a run's whole life in its folder, `usage.jsonl`, one JSON object a line:
+`{"time", "cpu_percent", "rss_bytes", "processes", "gpus": [{"index", "utilization",
+"memory_used", "memory_total", "run_memory_bytes"}]}` for the run's own GPUs. So a finished run
+still shows what it used, after restarts too. Pids seen in the tree go to the metrics service,
+which uses them to tell which event files the run wrote. Ray runs are placed by Ray on nodes
+Beekeeper does not sample; they have no usage history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import psutil
+
+log = logging.getLogger("beekeeper")
+
+FILE = "usage.jsonl"
+MAX_SAMPLES = 20000  # a read returns at most this many (evenly thinned)
+
+
+class UsageRecorder:
+    def __init__(self, store, projects, nvml, interval: Callable[[], float],
+                 on_pids: Callable[[str, list[int]], None] | None = None):
+        self.store = store
+        self.projects = projects
+        self.nvml = nvml
+        self.interval = interval
+        self.on_pids = on_pids
+        self.hostname = socket.gethostname()
+        self._procs: dict[int, psutil.Process] = {}  # own cache: cpu_percent windows are per object
+        self._lock = threading.Lock()
+        self._task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def _local_running(self) -> list[dict]:
+        return [r for r in self.store.list_runs(states=["running"])
+                if r["pid"] and (r["mode"] in (None, "local") or r["host"] == self.hostname)]
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            began = loop.time()
+            runs = self._local_running()
+            if runs:
+                try:
+                    seen = await asyncio.to_thread(self.sample, runs)
+                    if self.on_pids:
+                        for run_id, pids in seen.items():
+                            self.on_pids(run_id, pids)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("usage sample failed")
+            await asyncio.sleep(max(0.05, self.interval() - (loop.time() - began)))
+
+    def _tree(self, run: dict) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(run["pid"])
+            if run["pid_start_time"] is not None and abs(root.create_time() - run["pid_start_time"]) > 0.05:
+                return []
+            found = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+        out = []
+        for proc in found:
+            known = self._procs.get(proc.pid)
+            if known is None or known != proc:
+                self._procs[proc.pid] = known = proc
+                try:
+                    known.cpu_percent(None)  # start its window; the first figure would be 0.0
+                except psutil.Error:
+                    pass
+            out.append(known)
+        return out
+
+    def sample(self, runs: list[dict]) -> dict[str, list[int]]:
+        """Append one sample to each run's usage.jsonl; returns the pids seen per run. Blocking."""
+        gpus, _status = self.nvml.read()
+        by_index = {g["index"]: g for g in gpus if "error" not in g}
+        seen: dict[str, list[int]] = {}
+        with self._lock:
+            alive_all: set[int] = set()
+            for run in runs:
+                cpu, rss, alive = 0.0, 0, []
+                for proc in self._tree(run):
+                    try:
+                        with proc.oneshot():
+                            if proc.status() == psutil.STATUS_ZOMBIE:
+                                continue
+                            cpu += proc.cpu_percent(None)
+                            rss += proc.memory_info().rss
+                        alive.append(proc.pid)
+                    except psutil.Error:
+                        continue
+                if not alive or not rss:
+                    continue  # the tree is exiting: memory reads 0 for a process being torn down
+                alive_all.update(alive)
+                pids = set(alive)
+                run_gpus = []
+                for index in run["gpus"] or []:
+                    gpu = by_index.get(index)
+                    if gpu is None:
+                        continue
+                    mine = sum(p.get("gpu_memory_bytes") or 0 for p in gpu.get("processes", []) if p["pid"] in pids)
+                    run_gpus.append({"index": index, "utilization": gpu.get("utilization"),
+                                     "memory_used": gpu.get("memory_used"), "memory_total": gpu.get("memory_total"),
+                                     "run_memory_bytes": mine})
+                sample = {"time": round(time.time(), 3), "cpu_percent": round(cpu, 1), "rss_bytes": rss,
+                          "processes": len(alive), "gpus": run_gpus}
+                folder = self.projects.paths(run["project"]).run_dir(run["id"])
+                try:
+                    with open(folder / FILE, "a") as f:
+                        f.write(json.dumps(sample) + "\n")
+                except OSError:
+                    continue
+                seen[run["id"]] = alive
+            for pid in set(self._procs) - alive_all:
+                del self._procs[pid]
+        return seen
+
+    @staticmethod
+    def read(run_dir: Path) -> list[dict]:
+        """The samples kept for a run (blocking); a torn last line is skipped."""
+        samples = []
+        try:
+            with open(Path(run_dir) / FILE) as f:
+                for line in f:
+                    try:
+                        samples.append(json.loads(line))
+                    except ValueError:
+                        continue
+        except OSError:
+            return []
+        if len(samples) > MAX_SAMPLES:
+            step = len(samples) / MAX_SAMPLES
+            samples = [samples[int(i * step)] for i in range(MAX_SAMPLES)]
+        return samples
