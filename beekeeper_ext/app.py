@@ -216,10 +216,8 @@ class BeekeeperApp(ExtensionApp):
                                       gpus=lambda: self.metrics.nvml.read()[0],
                                       steps=lambda name: scalar_steps(self.tensorboards, name),
                                       emit=self.notifications.emit, home=home)
-        run_metrics = getattr(self, "run_metrics", None)
         self.sweeps = SweepService(
-            self.store, self.projects, self.runs,
-            summaries=run_metrics.summaries if run_metrics else (lambda ids: {}),
+            self.store, self.projects, self.runs, summaries=self.run_metrics.summaries,
             series=lambda run, tag, count: read_series(self.projects.paths(run["project"]).run_dir(run["id"]),
                                                        tag, count),
             interval=lambda: self.sweep_interval)

@@ -163,7 +163,7 @@ class RunService:
             "energy": self.energy_provider(row) if self.energy_provider is not None else None,
             "priority": row.get("priority") or 0, "sweep": row.get("sweep"),
             "sweep_params": row.get("sweep_params") if row.get("sweep") else None,
-            "params": run_params(row),
+            "params": {**run_params(row), **(row.get("sweep_params") or {})},  # a trial's as its sweep gave them
             "metrics": metrics if metrics is not None else (
                 self.metrics_provider([row["id"]]).get(row["id"], {}) if self.metrics_provider else {}),
         }
@@ -335,7 +335,7 @@ class RunService:
             "state": "queued", "executor": f["executor"], "command": [], "args": f["args"], "env": f["env"],
             "gpus_requested": f["gpus_requested"], "gpus": [], "allow_parallel": 1,
             "resources": f["resources"], "host": None, "created": created, "sweep": sweep,
-            "sweep_params": p,
+            "sweep_params": p, "params": {**parse_args(f["args"]), **p},
         } for i, (run_id, f, p) in enumerate(zip(run_ids, fields, params))]
         try:
             self.store.insert_runs(rows)

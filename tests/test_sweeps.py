@@ -1,5 +1,6 @@
 """Sweeps on a real `jupyter server` with a two-GPU stand-in pool (tests/fake_pynvml.py at the
-pynvml boundary): every trial is a real run of a real script; its metrics are the lines it prints.
+pynvml boundary): every trial is a real run of a real script; its metrics are the lines it prints,
+read by the per-run metrics service (stdout patterns) like any run's.
 
 Each trial waits for a gate file named after its run id, so the test decides when it ends and
 can look at the queue in between; nothing here is timed.
@@ -7,17 +8,12 @@ can look at the queue in between; nothing here is timed.
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 from live_server import LiveServer
 from runhelpers import LiveApi
 
 from beekeeper_ext.sweeps import median_verdict, parse_spec, trial_params
 
-# The objective comes from the experiments service's per-run metrics.
-HAS_METRICS = importlib.util.find_spec("beekeeper_ext.run_metrics") is not None
-needs_metrics = pytest.mark.skipif(not HAS_METRICS, reason="per-run metrics (beekeeper_ext.run_metrics) absent")
 TESTS = __import__("pathlib").Path(__file__).resolve().parent
 STAND_IN = f'''\
 """pynvml for the sweep tests: two GPUs from tests/fake_pynvml.py."""
@@ -100,6 +96,7 @@ def test_grid_on_two_gpus_max_parallel_best_and_a_restart(project, start_server)
     for trial in trials:
         run = api.get(f"runs/{trial['id']}")[1]
         assert run["sweep"] == sweep["id"] and run["sweep_params"] == trial["params"]
+        assert {k: run["params"][k] for k in ("lr", "batch")} == trial["params"]
         assert run["args"] == ["--gates", str(gates), "--lr", str(trial["params"]["lr"]),
                                "--batch", str(trial["params"]["batch"])]
     first = api.wait_run(ids[0], ("running",))
@@ -130,8 +127,6 @@ def test_grid_on_two_gpus_max_parallel_best_and_a_restart(project, start_server)
 
     starts = [api.get(f"runs/{i}")[1]["started"] for i in ids]
     assert starts == sorted(starts)  # grid order
-    if not HAS_METRICS:
-        return
     done = api.wait(lambda: (lambda s: s if s["state"] == "finished" and s["best"] else None)(
         sweep_of(api, sweep["id"])), "the sweep to finish with a best trial")
     assert done["trials"]["succeeded"] == 6 and done["ended"]
@@ -164,6 +159,7 @@ def test_random_sweeps_repeat_with_a_seed_stop_drop_and_bad_specs(project):
     run = api.wait_run(one["runs"][0]["id"], ("running",))
     assert run["args"] == [f"--gates={gates}", f"--lr={params[0]['lr']}", f"--batch={params[0]['batch']}"]
     assert {"lr", "batch"} <= set(run["env_keys"])
+    assert run["params"]["lr"] == params[0]["lr"] and run["params"]["batch"] == params[0]["batch"]
 
     assert api.call("DELETE", f"sweeps/{one['id']}")[1]["field"] == "state"  # still running
     code, stopped = api.post(f"sweeps/{one['id']}/stop")
@@ -205,7 +201,6 @@ def test_random_sweeps_repeat_with_a_seed_stop_drop_and_bad_specs(project):
     assert api.get("sweeps/nope")[0] == 404
 
 
-@needs_metrics
 def test_the_median_rule_stops_a_bad_trial_and_not_a_good_one(project):
     api, gates = project
     code, sweep = api.post("projects/sw/sweeps", {
