@@ -38,13 +38,14 @@ class Lab:
     """`jupyter lab` with Beekeeper, token auth, the app exposed as window.jupyterapp for theme switching."""
 
     def __init__(self, root: Path, home_in_root: bool = False, config: dict | None = None,
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, base_url: str = "/"):
         """`home_in_root` puts BEEKEEPER_HOME inside Jupyter's root_dir, so project files can be
-        opened in JupyterLab's own editors."""
+        opened in JupyterLab's own editors; `base_url` mounts the server below a prefix, as
+        JupyterHub does (/user/NAME/)."""
         self.root = root
         self.port = _free_port()
         self.token = secrets.token_hex(16)
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.url = f"http://127.0.0.1:{self.port}{base_url}"
         settings = root / "lab-settings"
         # No news or update pop-ups over the screenshots.
         (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
@@ -70,7 +71,8 @@ class Lab:
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "jupyter"), "lab", "--allow-root", "--no-browser", f"--port={self.port}",
              "--ip=127.0.0.1", f"--ServerApp.token={self.token}", f"--config={config_file}",
-             f"--ServerApp.root_dir={root / 'notebooks'}", "--LabApp.expose_app_in_browser=True"],
+             f"--ServerApp.root_dir={root / 'notebooks'}", "--LabApp.expose_app_in_browser=True",
+             f"--ServerApp.base_url={base_url}"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_up()
