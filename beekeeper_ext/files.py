@@ -93,6 +93,23 @@ def resolve_path(paths: ProjectPaths, path: str | None, raw: str | None = None) 
     return Location(path="/".join(segments), root=root, base=base, target=target, parts=parts)
 
 
+def refuse_git_writes(loc: Location) -> None:
+    """Uploads and deletes stay out of git's own folders (`.git` anywhere below a root, as given
+    or reached through a link): a hook, or a `.git/config` entry such as `core.fsmonitor`, is a
+    command that git runs. Beekeeper's git ignores those anyway (git.py); this keeps the API from
+    planting or removing them. Reads stay allowed."""
+    if loc.root is None or not loc.parts:
+        return
+    given = loc.parts
+    try:
+        real_parent = loc.target.parent.resolve()
+        reached = real_parent.relative_to(loc.base.resolve()).parts + (loc.target.name,)
+    except (OSError, RuntimeError, ValueError):
+        reached = ()
+    if any(part.casefold() == ".git" for part in given + reached):
+        raise _refuse("path is inside a .git folder: git's own files cannot be uploaded or deleted", 403)
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
 
@@ -362,6 +379,7 @@ class FileService:
         """Check an upload may land at `loc`; make its folder; return (temp file, temp path)."""
         if loc.root != "src" or not loc.parts:
             raise _refuse("uploads go under src/ and need a file name", 400)
+        refuse_git_writes(loc)
         limit = self.upload_max_bytes()
         if length is not None and length > limit:
             raise BeekeeperError(413, f"the upload is larger than the limit of {limit} bytes", "body")
@@ -396,6 +414,7 @@ class FileService:
     async def delete(self, loc: Location, recursive: bool) -> None:
         if loc.root is None or not loc.parts:
             raise _refuse("the roots src/ and runs/ cannot be deleted")
+        refuse_git_writes(loc)
         if loc.root == "runs":
             run_id = loc.parts[0]
             if len(loc.parts) == 1:

@@ -239,6 +239,34 @@ async def test_delete_files_and_folders(ready_project, raw, bk_app, bk_home):
         assert response.code == 400 and body_json(response)["field"] == "path", tail
 
 
+async def test_git_folders_take_no_uploads_or_deletes(ready_project, raw, bk_home):
+    """A hook or a `.git/config` entry (core.fsmonitor, a filter) is a command git runs: the API
+    neither plants nor removes anything under a `.git` folder, however the path reaches it."""
+    project = await demo(ready_project, bk_home)
+    gitdir = project / "src/.git"
+    config_before = (gitdir / "config").read_bytes()
+    os.symlink(".git", project / "src/gitlink")  # a link into git's folder
+    (project / "src/sub").mkdir()
+    attempts = [("PUT", "src/.git/config"), ("PUT", "src/.git/hooks/post-checkout"),
+                ("PUT", "src/.git/hooks/new/deep"), ("PUT", "src/gitlink/config"), ("PUT", "src/gitlink/hooks/x"),
+                ("PUT", "src/sub/.git"), ("PUT", "src/sub/.GIT/config"), ("DELETE", "src/.git/HEAD"),
+                ("DELETE", "src/.git"), ("DELETE", "src/.git/hooks?recursive=1"), ("DELETE", "src/gitlink/config")]
+    for method, path in attempts:
+        response = await raw(f"demo/files/{path}?overwrite=1" if method == "PUT" else f"demo/files/{path}",
+                             method, body=b"[core]\n\tfsmonitor = /tmp/x\n" if method == "PUT" else None)
+        assert response.code == 403, (method, path, response.code, response.body)
+        assert body_json(response)["field"] == "path" and ".git" in body_json(response)["message"], path
+    assert (gitdir / "config").read_bytes() == config_before and (gitdir / "HEAD").exists()
+    assert not (gitdir / "hooks/post-checkout").exists() and not (gitdir / "hooks/new").exists()
+    assert not (project / "src/sub/.git").exists() and not (project / "src/sub/.GIT").exists()
+    assert not [p for p in gitdir.rglob("*.upload")]
+    # Reading is fine, and so is a name that only contains `.git`.
+    response = await raw("demo/files/src/.git/HEAD")
+    assert response.code == 200 and response.body.startswith(b"ref: ")
+    response = await raw("demo/files/src/a.gitignore.txt", "PUT", body=b"ok")
+    assert response.code == 201
+
+
 async def test_run_folder_files_guarded_while_active(ready_project, api, raw, bk_home):
     """A real run: its log is downloadable while it runs; its files can be deleted only once it ended."""
     import asyncio
