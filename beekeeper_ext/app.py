@@ -27,6 +27,7 @@ from .logs import LogHub
 from .logmask import TokenMask, beekeeper_loggers, install
 from .metrics import MetricsService
 from .notifications import NotificationService, latest_metrics, tail_lines
+from .processes import Helpers
 from .projects import ProjectService
 from .run_metrics import RunMetricsService
 from .runs import RunService
@@ -61,6 +62,14 @@ class BeekeeperApp(ExtensionApp):
     # -- environments -------------------------------------------------------------------------
     pythons = List(Unicode(), help="Extra interpreter paths offered for project venvs.").tag(config=True)
     uv_path = Unicode("", help="The uv binary; default: the one from the `uv` package.").tag(config=True)
+    setup_install_timeout = Float(
+        1800.0, help="Seconds each uv step of a setup (venv, pip install, freeze) may take before it is "
+        "stopped and setup fails with 'timed out'; 0 for no limit.",
+    ).tag(config=True)
+    git_timeout = Float(
+        600.0, help="Seconds each git command (clone, fetch, checkout) may take before it is stopped and "
+        "the setup or run fails with 'timed out'; 0 for no limit.",
+    ).tag(config=True)
 
     # -- runs and executors -------------------------------------------------------------------
     executor_class = Type(
@@ -168,8 +177,11 @@ class BeekeeperApp(ExtensionApp):
         uv = self.uv_path or find_uv()
         self.store = Store(home / "beekeeper.db")
         self.interpreters = Interpreters(self.pythons, uv=uv)
-        self.environments = Environments(uv)
-        self.gitops = GitOps(home)
+        # Helper processes (uv, git, TensorBoard) die with this server; a crashed one's are ended now.
+        self.helpers = Helpers(home)
+        self.helpers.sweep()
+        self.environments = Environments(uv, self.helpers, lambda: self.setup_install_timeout)
+        self.gitops = GitOps(home, self.helpers, lambda: self.git_timeout)
         self.executors: dict[str, Executor] = {"local": self.executor_class(parent=self, home=home)}
         if self.ray_address:
             self.executors["ray"] = self.ray_executor_class(parent=self, home=home, address=self.ray_address)
@@ -194,7 +206,7 @@ class BeekeeperApp(ExtensionApp):
         self.usage = UsageRecorder(self.store, self.projects, self.metrics.nvml, lambda: self.usage_interval,
                                    on_pids=self.run_metrics.note_pids)
         self.tensorboards = TensorBoardService(self.projects, lambda: self.tensorboard_idle_timeout,
-                                               lambda: self.tensorboard_reload_interval)
+                                               lambda: self.tensorboard_reload_interval, self.helpers)
         self.projects.delete_hooks.append(self.tensorboards.forget_project)
         self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
         self.example_projects = Examples(home, self.projects)

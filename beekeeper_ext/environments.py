@@ -14,9 +14,11 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
+from .childenv import inherited_env
 from .errors import bad_request
+from .processes import Helpers, run_to_log
 
 VERSION_RE = re.compile(r"\d+\.\d+(\.\d+)?")  # used with fullmatch
 PROBE = "import sys, platform; print(platform.python_version()); print(sys.implementation.name)"
@@ -49,32 +51,6 @@ def kill(proc: asyncio.subprocess.Process) -> None:
             proc.kill()
         except ProcessLookupError:
             pass
-
-
-async def run_to_log(argv: list[str], log_path: Path, cwd: Path | None = None,
-                     env: dict[str, str] | None = None, timeout: float | None = None) -> tuple[int, str]:
-    """Run argv, appending its combined output to log_path; return (exit code, last output)."""
-    tail: list[bytes] = []
-    with open(log_path, "ab", buffering=0) as log:
-        proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
-        assert proc.stdout is not None
-
-        async def pump():
-            async for line in proc.stdout:
-                log.write(line)
-                tail.append(line)
-                del tail[:-40]
-
-        try:
-            await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), timeout)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            kill(proc)
-            await proc.wait()
-            raise
-    return proc.returncode, b"".join(tail).decode("utf-8", "replace").strip()
 
 
 class Interpreters:
@@ -219,13 +195,20 @@ class Interpreters:
 
 
 class Environments:
-    """Builds `projects/NAME/venv` with uv from a chosen interpreter and installs requirements."""
+    """Builds `projects/NAME/venv` with uv from a chosen interpreter and installs requirements.
 
-    def __init__(self, uv: str):
+    uv runs as a helper (processes.py): its own session, gone with the server, and killed with
+    everything it started (build backends) when setup is cancelled or `install_timeout` passes."""
+
+    def __init__(self, uv: str, helpers: Helpers, install_timeout: Callable[[], float] = lambda: 0):
         self.uv = uv
+        self.helpers = helpers
+        self.install_timeout = install_timeout
 
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
+        """The server's environment without Jupyter's credentials: a package's build script runs
+        in it. uv's own settings (UV_INDEX_URL, ...) stay."""
+        env = inherited_env()
         env.pop("VIRTUAL_ENV", None)
         env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", NO_COLOR="1")
         return env
@@ -243,20 +226,36 @@ class Environments:
     def python_in(venv: Path) -> Path:
         return venv / "bin" / "python"
 
+    async def _uv(self, what: str, argv: list[str], log: Path, cwd: Path | None = None) -> None:
+        timeout = self.install_timeout() or None
+        try:
+            code, tail = await run_to_log(self.helpers, argv, log, kind="uv", cwd=cwd, env=self._env(),
+                                          timeout=timeout)
+        except asyncio.TimeoutError:
+            message = f"{what} timed out after {timeout:g} s"
+            with open(log, "ab") as f:
+                f.write(f"[beekeeper] {message}: stopped it (setup_install_timeout)\n".encode())
+            raise EnvironmentError(message) from None
+        self._check(code, tail, what)
+
     async def create(self, venv: Path, python_path: str, log: Path) -> None:
-        argv = [self.uv, "venv", "--clear", "--python", python_path, str(venv)]
-        code, tail = await run_to_log(argv, log, env=self._env())
-        self._check(code, tail, "uv venv")
+        await self._uv("uv venv", [self.uv, "venv", "--clear", "--python", python_path, str(venv)], log)
 
     async def install(self, venv: Path, requirements: Path, cwd: Path, log: Path) -> None:
         argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), "-r", str(requirements)]
-        code, tail = await run_to_log(argv, log, cwd=cwd, env=self._env())
-        self._check(code, tail, "uv pip install")
+        await self._uv("uv pip install", argv, log, cwd=cwd)
 
     async def freeze(self, venv: Path) -> list[str]:
-        proc = await asyncio.create_subprocess_exec(
-            self.uv, "pip", "freeze", "--python", str(self.python_in(venv)),
+        proc = await self.helpers.spawn(
+            [self.uv, "pip", "freeze", "--python", str(self.python_in(venv))], "uv",
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=self._env(),
         )
-        out, _ = await proc.communicate()
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), self.install_timeout() or None)
+        except BaseException:
+            self.helpers.stop(proc)
+            await proc.wait()
+            raise
+        finally:
+            self.helpers.finished(proc)
         return [line for line in out.decode(errors="replace").splitlines() if line.strip()]

@@ -26,8 +26,8 @@ EXAMPLES = {
     },
 }
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "runs", "checkpoints", "outputs")
-GIT_IDENTITY = ["-c", "user.name=Beekeeper", "-c", "user.email=beekeeper@localhost",
-                "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+GIT_IDENTITY = ("user.name=Beekeeper", "user.email=beekeeper@localhost", "commit.gpgsign=false",
+                "init.defaultBranch=main")
 
 
 def example_folder(example: str) -> Path:
@@ -37,14 +37,11 @@ def example_folder(example: str) -> Path:
     return EXAMPLES[example]["folder"]
 
 
-async def _git(*args: str, cwd: Path) -> None:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
-    proc = await asyncio.create_subprocess_exec(
-        "git", *GIT_IDENTITY, *args, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out, _ = await proc.communicate()
-    if proc.returncode != 0:
-        raise BeekeeperError(500, f"git {args[0]} failed for the example: {out.decode(errors='replace')[-500:]}")
+async def _git(projects: ProjectService, *args: str, cwd: Path) -> None:
+    """Beekeeper's own git (git.py: no hooks, no system or user config, a scratch environment)."""
+    code, out = await projects.git.run(list(args), cwd, extra_config=GIT_IDENTITY)
+    if code != 0:
+        raise BeekeeperError(500, f"git {args[0]} failed for the example: {out[-500:]}")
 
 
 class Examples:
@@ -70,11 +67,11 @@ class Examples:
             with tempfile.TemporaryDirectory(dir=self.root) as tmp:
                 work = Path(tmp) / "work"
                 await asyncio.to_thread(shutil.copytree, folder, work, ignore=IGNORED)
-                await _git("init", "-q", "-b", "main", cwd=work)
-                await _git("add", "-A", cwd=work)
-                await _git("commit", "-q", "-m", f"Beekeeper example: {example}", cwd=work)
+                await _git(self.projects, "init", "-q", "-b", "main", cwd=work)
+                await _git(self.projects, "add", "-A", cwd=work)
+                await _git(self.projects, "commit", "-q", "-m", f"Beekeeper example: {example}", cwd=work)
                 staging = Path(tmp) / "repo.git"
-                await _git("clone", "-q", "--bare", str(work), str(staging), cwd=Path(tmp))
+                await _git(self.projects, "clone", "-q", "--bare", str(work), str(staging), cwd=Path(tmp))
                 os.replace(staging, bare)
         return bare
 

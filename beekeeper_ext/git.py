@@ -1,9 +1,18 @@
-"""Clone and sync project checkouts with GitPython, off the event loop.
+"""Clone and sync project checkouts with the git command line, as helper processes.
 
-Credentials for private HTTPS repositories reach git only through environment variables
-read by a tiny askpass program, so they are never written to `.git/config`, a command
-line, a log or an API response. git never prompts (`GIT_TERMINAL_PROMPT=0`, ssh batch
-mode) and may only use the transports Beekeeper allows (`GIT_ALLOW_PROTOCOL`).
+A checkout is writable by the training code that runs in it, so nothing in it may make
+Beekeeper's git run a command: every git command gets command-line settings that switch off
+hooks, fsmonitor, credential helpers and the `ext::` transport (`SAFE_CONFIG`, which beats any
+repository setting), no system config and Beekeeper's own global config (`GIT_CONFIG_GLOBAL`),
+and before each sync Beekeeper writes `.git/config` afresh, so filters, `include.path`,
+`core.worktree`, `remote.*.uploadpack` and the like that a script planted are gone.
+
+git runs with an environment built from scratch (PATH, HOME, proxies, the SSH agent and
+Beekeeper's settings): no Jupyter token, and no credential but the one this clone needs.
+Credentials for private HTTPS repositories reach git only through that environment, read by a
+tiny askpass program, so they are never written to `.git/config`, a command line, a log or an
+API response. git never prompts (`GIT_TERMINAL_PROMPT=0`, ssh batch mode), may only use the
+transports Beekeeper allows (`GIT_ALLOW_PROTOCOL`), and each command ends after `git_timeout`.
 """
 
 from __future__ import annotations
@@ -13,11 +22,13 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-import git
+from .processes import Helpers, run_to_log
 
 ALLOWED_PROTOCOLS = "https:http:ssh:git:file"
+SSH_COMMAND = "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new"
 ASKPASS = """#!/bin/sh
 # Beekeeper's git askpass: answers git's prompts from the environment only.
 case "$1" in
@@ -25,7 +36,24 @@ case "$1" in
   *) printf '%s\\n' "$BEEKEEPER_GIT_PASSWORD" ;;
 esac
 """
+GLOBAL_CONFIG = """# Beekeeper's git configuration: the only global configuration its git commands read
+# (GIT_CONFIG_GLOBAL; the system one is off). Written by Beekeeper at start-up.
+[core]
+\thooksPath = /dev/null
+\tfsmonitor = false
+[credential]
+\thelper =
+[protocol "ext"]
+\tallow = never
+[gc]
+\tautoDetach = false
+"""
+# From the server's environment, only what git and ssh need to reach a remote.
+KEPT_ENV = ("PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "TZ", "SSH_AUTH_SOCK", "SSL_CERT_FILE",
+            "SSL_CERT_DIR", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE", "http_proxy", "https_proxy", "no_proxy",
+            "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY")
 USERINFO_RE = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
+GIT_MESSAGE_RE = re.compile(r"^(fatal|error|remote: fatal|remote: error):", re.IGNORECASE)
 
 
 class GitFailure(Exception):
@@ -53,50 +81,64 @@ def split_credentials(url: str) -> tuple[str, dict | None]:
     return url, None
 
 
-class LogProgress(git.RemoteProgress):
-    """Writes git's progress lines to the setup log as they come."""
+def _quote(value: str) -> str:
+    """A git config value or subsection name, quoted so that nothing in it is syntax."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    return f'"{escaped}"'
 
-    def __init__(self, log, secrets: tuple[str, ...]):
-        super().__init__()
-        self.log = log
-        self.secrets = secrets
-        self._last = ""
 
-    def update(self, op_code, cur_count, max_count=None, message=""):
-        line = self._cur_line or ""
-        if line and line != self._last:
-            self._last = line
-            self.log.write(redact(line, self.secrets).encode() + b"\n")
-
-    def line_dropped(self, line):
-        """git's non-progress lines (remote messages, hints) belong in the log too."""
-        self.log.write(redact(line, self.secrets).encode() + b"\n")
-
-    def failure(self, exc: Exception) -> str:
-        """git's own `fatal:`/`error:` lines, which GitPython keeps out of the exception text."""
-        lines = [redact(line, self.secrets) for line in self.error_lines]
-        stderr = redact((getattr(exc, "stderr", None) or "").strip(), self.secrets)
-        return "\n".join(lines) or stderr or redact(str(exc), self.secrets)
+def repository_config(url: str, branch: str, object_format: str | None) -> str:
+    """The whole `.git/config` of a Beekeeper checkout: what `git clone` writes, nothing else."""
+    lines = ["[core]", f"\trepositoryformatversion = {1 if object_format else 0}", "\tfilemode = true",
+             "\tbare = false", "\tlogallrefupdates = true"]
+    if object_format:
+        lines += ["[extensions]", f"\tobjectformat = {object_format}"]
+    lines += [f"[remote {_quote('origin')}]", f"\turl = {_quote(url)}",
+              f"\tfetch = {_quote('+refs/heads/*:refs/remotes/origin/*')}",
+              f"[branch {_quote(branch)}]", f"\tremote = {_quote('origin')}",
+              f"\tmerge = {_quote('refs/heads/' + branch)}"]
+    return "\n".join(lines) + "\n"
 
 
 class GitOps:
-    """Git work for one Beekeeper home; every public method is a coroutine that runs in a thread."""
+    """Git work for one Beekeeper home; every public method is a coroutine running git helpers."""
 
-    def __init__(self, home: Path):
-        self.askpass = Path(home) / "git-askpass.sh"
-        if not self.askpass.exists() or self.askpass.read_text() != ASKPASS:
-            self.askpass.write_text(ASKPASS)
+    def __init__(self, home: Path, helpers: Helpers, timeout: Callable[[], float] = lambda: 600.0):
+        home = Path(home)
+        self.helpers = helpers
+        self.timeout = timeout
+        self.askpass = home / "git-askpass.sh"
+        self.global_config = home / "gitconfig"
+        for path, text in ((self.askpass, ASKPASS), (self.global_config, GLOBAL_CONFIG)):
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
         os.chmod(self.askpass, stat.S_IRWXU)
+        os.chmod(self.global_config, stat.S_IRUSR | stat.S_IWUSR)
+
+    def safe_config(self) -> list[str]:
+        """`-c` settings for every git command: command-line settings beat the repository's."""
+        settings = {"core.hooksPath": "/dev/null", "core.fsmonitor": "false", "core.sshCommand": SSH_COMMAND,
+                    "core.askPass": str(self.askpass), "credential.helper": "", "protocol.ext.allow": "never",
+                    "gc.autoDetach": "false", "core.pager": "cat"}
+        return [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
 
     def env(self, credentials: dict | None) -> dict[str, str]:
-        env = {
+        """git's whole environment, built from scratch."""
+        env = {key: os.environ[key] for key in KEPT_ENV if key in os.environ}
+        env.setdefault("PATH", os.defpath)
+        env.update({
+            "LANGUAGE": "C", "LC_ALL": "C",  # git's messages as the failure parser expects them
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": str(self.global_config),
+            "GIT_ATTR_NOSYSTEM": "1",
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS,
-            "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new",
+            "GIT_SSH_COMMAND": SSH_COMMAND,
             "GIT_ASKPASS": str(self.askpass),
+            "SSH_ASKPASS": str(self.askpass),
             "BEEKEEPER_GIT_USERNAME": "",
             "BEEKEEPER_GIT_PASSWORD": "",
-        }
+        })
         if credentials:
             env["BEEKEEPER_GIT_USERNAME"] = credentials.get("username") or "git"
             env["BEEKEEPER_GIT_PASSWORD"] = credentials["token"]
@@ -106,60 +148,108 @@ class GitOps:
     def _secrets(credentials: dict | None) -> tuple[str, ...]:
         return (credentials["token"],) if credentials else ()
 
-    def _clone(self, url, branch, src: Path, credentials, log_path: Path) -> str:
-        secrets = self._secrets(credentials)
-        with open(log_path, "ab", buffering=0) as log:
-            log.write(f"$ git clone --branch {branch} {redact(url)} src\n".encode())
-            progress = LogProgress(log, secrets)
-            try:
-                repo = git.Repo.clone_from(
-                    url, src, branch=branch, env=self.env(credentials),
-                    progress=progress, single_branch=False,
-                )
-            except git.GitCommandError as exc:
-                message = progress.failure(exc)
-                log.write(message.encode() + b"\n")
-                raise GitFailure(message) from None
-            sha = repo.head.commit.hexsha
-            log.write(f"checked out {branch} at {sha}\n".encode())
-            return sha
+    @staticmethod
+    def _repo_args(src: Path) -> list[str]:
+        """Name the repository and work tree outright: no discovery, no `core.worktree`."""
+        return ["--git-dir", str(src / ".git"), "--work-tree", str(src)]
 
-    def _sync(self, url, branch, src: Path, credentials, log_path: Path) -> str:
+    async def _git(self, what: str, args: list[str], log_path: Path, credentials: dict | None, cwd: Path) -> None:
+        """Run one git command with its output in the log; a failure raises GitFailure."""
         secrets = self._secrets(credentials)
-        with open(log_path, "ab", buffering=0) as log:
+        timeout = self.timeout() or None
+        try:
+            code, tail = await run_to_log(self.helpers, ["git", *self.safe_config(), *args], log_path,
+                                          kind="git", cwd=cwd, env=self.env(credentials), timeout=timeout,
+                                          clean=lambda line: redact(line, secrets))
+        except asyncio.TimeoutError:
+            message = f"git {what} timed out after {timeout:g} s"
+            with open(log_path, "ab") as log:
+                log.write(f"{message}\n".encode())
+            raise GitFailure(message) from None
+        if code != 0:
+            lines = [line for line in tail.splitlines() if GIT_MESSAGE_RE.match(line)]
+            raise GitFailure("\n".join(lines) or tail or f"git {what} exited with code {code}")
+
+    async def run(self, args: list[str], cwd: Path, extra_config: tuple[str, ...] = ()) -> tuple[int, str]:
+        """Any other git command, with the same settings and environment: (exit code, its output).
+        `extra_config` adds `-c` settings (examples.py gives its commits an author this way)."""
+        config = [arg for setting in extra_config for arg in ("-c", setting)]
+        proc = await self.helpers.spawn(["git", *self.safe_config(), *config, *args], "git", cwd=cwd,
+                                        env=self.env(None), stdin=asyncio.subprocess.DEVNULL,
+                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), self.timeout() or None)
+        except BaseException:  # timed out or cancelled: leave nothing running
+            self.helpers.stop(proc)
+            await proc.wait()
+            raise
+        finally:
+            self.helpers.finished(proc)
+        return proc.returncode, out.decode(errors="replace").strip()
+
+    async def _output(self, args: list[str], cwd: Path) -> str | None:
+        """A quiet git query (rev-parse, config --get): its output, or None if it failed."""
+        try:
+            code, out = await self.run(args, cwd)
+        except asyncio.TimeoutError:
+            return None
+        return out if code == 0 else None
+
+    async def _clone(self, url, branch, src: Path, credentials, log_path: Path) -> str:
+        with open(log_path, "ab") as log:
+            log.write(f"$ git clone --branch {branch} {redact(url)} src\n".encode())
+        await self._git("clone", ["clone", "--progress", "--branch", branch, "--", url, str(src)], log_path, credentials,
+                        cwd=src.parent)
+        return await self._checked_out(src, branch, log_path)
+
+    async def _sync(self, url, branch, src: Path, credentials, log_path: Path) -> str:
+        with open(log_path, "ab") as log:
             log.write(f"$ git fetch origin {branch} && git checkout -B {branch} origin/{branch}\n".encode())
-            progress = LogProgress(log, secrets)
-            try:
-                repo = git.Repo(src)
-                with repo.git.custom_environment(**self.env(credentials)):
-                    origin = repo.remote("origin")
-                    if origin.url != url:
-                        origin.set_url(url)
-                    origin.fetch(refspec=f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
-                                 progress=progress, prune=True)
-                    repo.git.checkout("-f", "-B", branch, f"origin/{branch}", "--")
-            except (git.GitCommandError, ValueError) as exc:
-                message = progress.failure(exc)
-                log.write(message.encode() + b"\n")
-                raise GitFailure(message) from None
-            except git.InvalidGitRepositoryError:
-                raise GitFailure(f"{src} is not a git checkout") from None
-            sha = repo.head.commit.hexsha
+        await self._reset_config(src, url, branch)
+        repo = self._repo_args(src)
+        await self._git("fetch", [*repo, "fetch", "--progress", "--prune", "origin",
+                         f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], log_path, credentials, cwd=src)
+        await self._git("checkout", [*repo, "checkout", "-f", "-B", branch, f"origin/{branch}", "--"], log_path, credentials,
+                        cwd=src)
+        return await self._checked_out(src, branch, log_path)
+
+    async def _reset_config(self, src: Path, url: str, branch: str) -> None:
+        """Write `.git/config` afresh (keeping only its object format) and drop a `commondir`
+        that would send git to another repository's config."""
+        gitdir = src / ".git"
+        if gitdir.is_symlink() or not gitdir.is_dir():
+            raise GitFailure(f"{src}/.git is not a git directory; delete the project and create it again")
+        # `--file` reads that one file and follows no include.
+        object_format = await self._output(["config", "--file", str(gitdir / "config"), "--get",
+                                            "extensions.objectformat"], cwd=src)
+        if object_format not in ("sha1", "sha256"):
+            object_format = None
+
+        def write():
+            (gitdir / "commondir").unlink(missing_ok=True)
+            tmp = gitdir / "config.beekeeper"
+            tmp.write_text(repository_config(url, branch, object_format))
+            os.replace(tmp, gitdir / "config")
+
+        await asyncio.to_thread(write)
+
+    async def _checked_out(self, src: Path, branch: str, log_path: Path) -> str:
+        sha = await self.head(src)
+        if not sha:
+            raise GitFailure(f"{branch} was fetched but {src} has no commit checked out")
+        with open(log_path, "ab") as log:
             log.write(f"checked out {branch} at {sha}\n".encode())
-            return sha
+        return sha
 
     async def clone_or_sync(self, url: str, branch: str, src: Path, credentials: dict | None,
                             log_path: Path) -> str:
         """Clone into src, or fetch and hard-checkout the branch if src is already a checkout."""
-        if (src / ".git").exists():
-            return await asyncio.to_thread(self._sync, url, branch, src, credentials, log_path)
-        return await asyncio.to_thread(self._clone, url, branch, src, credentials, log_path)
+        if (src / ".git").exists() or (src / ".git").is_symlink():
+            return await self._sync(url, branch, src, credentials, log_path)
+        return await self._clone(url, branch, src, credentials, log_path)
 
     async def head(self, src: Path) -> str | None:
-        def _head():
-            try:
-                return git.Repo(src).head.commit.hexsha
-            except Exception:
-                return None
+        if not (src / ".git").is_dir():
+            return None
+        return await self._output([*self._repo_args(src), "rev-parse", "--verify", "HEAD^{commit}"], cwd=src)
 
-        return await asyncio.to_thread(_head)

@@ -263,11 +263,22 @@ class ProjectService:
         return self.get(name)
 
     async def resync(self, name: str) -> dict:
-        row = self.row(name)
-        if row["setup_state"] in SETUP_ACTIVE:
-            raise conflict("setup is already in progress", "setup")
+        """Set up again from the start; a setup under way (perhaps stuck on an index that never
+        answers) is cancelled first."""
+        self.row(name)
+        await self._cancel_setup(name)
+        if self.store.get_project(name) is None:  # deleted meanwhile
+            raise not_found(f"project {name!r}")
         self._start_setup(name)
         return self.get(name)
+
+    async def _cancel_setup(self, name: str) -> None:
+        """Cancel the project's setup task and wait until it has ended: its uv or git helper and
+        everything those started are killed (processes.run_to_log) and the lock is free."""
+        task = self._tasks.pop(name, None)
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def delete(self, name: str) -> None:
         self.row(name)
@@ -275,11 +286,9 @@ class ProjectService:
             reason = guard(name)
             if reason:
                 raise conflict(reason)
+        await self._cancel_setup(name)  # it holds the lock for as long as its installer runs
         async with self.lock(name):
-            task = self._tasks.pop(name, None)
-            if task:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+            await self._cancel_setup(name)  # one started while we waited
             for hook in self.delete_hooks:
                 await hook(name)
             self.store.delete_project(name)
@@ -344,6 +353,12 @@ class ProjectService:
                 if self.store.get_project(name) is not None:
                     self.store.update_project(name, setup_state="failed", setup_message="interrupted",
                                               setup_ended=now())
+                    try:
+                        with open(logf, "ab") as f:
+                            f.write(b"[beekeeper] interrupted: setup was cancelled\n")
+                    except OSError:
+                        pass
+                    self._announce(name)
                 raise
             except (GitFailure, EnvironmentError, BeekeeperError, OSError) as exc:
                 message = exc.message if isinstance(exc, BeekeeperError) else str(exc)

@@ -27,6 +27,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from .childenv import inherited_env
 from .errors import BeekeeperError, conflict
+from .processes import Helpers
 from .scalars import LatestScalars
 from .urls import tensorboard as tensorboard_path
 
@@ -75,8 +76,10 @@ class Board:
 
 
 class TensorBoardService:
-    def __init__(self, projects, idle_timeout: Callable[[], float], reload_interval: Callable[[], int]):
+    def __init__(self, projects, idle_timeout: Callable[[], float], reload_interval: Callable[[], int],
+                 helpers: Helpers):
         self.projects = projects
+        self.helpers = helpers
         self.idle_timeout = idle_timeout
         self.reload_interval = reload_interval
         #: Builds the server command; tests may point it at another local HTTP program.
@@ -143,10 +146,11 @@ class TensorBoardService:
         log_path = self.projects.paths(name).root / "tensorboard.log"
         argv = self.command(logdir, port, self.reload_interval())
         with open(log_path, "ab") as out:
-            process = await asyncio.create_subprocess_exec(
-                *argv, cwd=str(logdir), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
-                env=inherited_env(),  # Jupyter's credentials stay with Jupyter
-                start_new_session=True)  # its own group: stopping it also stops its data server
+            # A helper (processes.py): its own session, so stopping it also stops its data server,
+            # recorded, and gone with the server; Jupyter's credentials stay with Jupyter.
+            process = await self.helpers.spawn(
+                argv, "tensorboard", cwd=str(logdir), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+                env=inherited_env())
         self.starts += 1
         board = Board(name, logdir, port, process, log_path)
         loop = asyncio.get_running_loop()
@@ -175,6 +179,7 @@ class TensorBoardService:
 
     async def _watch_exit(self, board: Board) -> None:
         code = await board.process.wait()
+        self.helpers.finished(board.process)
         if not board.stopping:
             tail = await asyncio.to_thread(_tail, board.log_path)
             board.state = "failed" if board.state == "starting" else "crashed"
@@ -238,6 +243,7 @@ class TensorBoardService:
                 self._signal(board, signal.SIGKILL)
                 await board.process.wait()
         self._signal(board, signal.SIGKILL)  # leftovers in its group, e.g. the data server
+        self.helpers.finished(board.process)
         board.state = "stopped"
         board.ready.set()
 

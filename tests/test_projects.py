@@ -17,12 +17,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
 from beekeeper_ext.handlers import routes
 from beekeeper_ext.openapi import routed_methods
 from conftest import git, make_wheel
+from indexes import SilentIndex
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -276,18 +278,89 @@ async def test_states_in_order_loop_stays_live_and_setups_overlap(api, make_repo
     assert markers == ["cloning", "creating_env", "installing", "ready"]
 
 
-async def test_resetup_while_active_is_409(api, make_repo, gated_index):
+async def test_resync_during_setup_starts_over_and_edits_wait(api, make_repo, gated_index, bk_home):
+    """Re-sync cancels the setup under way (its installer is killed) and starts again; an edit
+    that would need a new setup is still refused until setup ends."""
     repo = make_repo({"requirements.txt": gated_index.requirements("bkslow==1.0.0")})
     await api.post("projects", {"name": "busy", "git_url": repo.url})
     await wait_state(api, "busy", ("installing",))
     try:
-        code, body = await api.post("projects/busy/setup")
-        assert (code, body["field"]) == (409, "setup")
         code, body = await api.patch("projects/busy", {"branch": "other"})
         assert (code, body["field"]) == (409, "setup")
+        code, body = await api.post("projects/busy/setup")
+        assert code == 202 and body["setup"]["state"] in ("queued", "cloning"), body
+        assert "interrupted: setup was cancelled" in (bk_home / "projects/busy/setup.log").read_text()
     finally:
         gated_index.open()
     assert (await api.wait_setup("busy"))["setup"]["state"] == "ready"
+
+
+@pytest.fixture
+def silent_index(monkeypatch):
+    monkeypatch.setenv("UV_HTTP_TIMEOUT", "3600")  # uv itself would wait an hour for an answer
+    index = SilentIndex()
+    yield index
+    index.close()
+
+
+def helper_processes(bk_app, kind: str) -> list[psutil.Process]:
+    procs = []
+    for helper in bk_app.helpers.running.values():
+        if helper["kind"] == kind:
+            try:
+                procs.append(psutil.Process(helper["pid"]))
+            except psutil.NoSuchProcess:
+                pass
+    return procs
+
+
+async def stuck_installing(api, bk_app, make_repo, silent_index, name: str) -> list[psutil.Process]:
+    repo = make_repo({"requirements.txt": silent_index.requirements()})
+    code, body = await api.post("projects", {"name": name, "git_url": repo.url})
+    assert code == 201, body
+    await wait_state(api, name, ("installing",))
+    deadline = time.monotonic() + 60
+    while not silent_index.connections and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert silent_index.connections, "uv never asked the index"
+    uv = helper_processes(bk_app, "uv")
+    assert uv and all(p.is_running() for p in uv)
+    return uv + [c for p in uv for c in p.children(recursive=True)]
+
+
+def ended(procs: list[psutil.Process]) -> bool:
+    for proc in procs:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            pass
+    return True
+
+
+async def test_delete_cancels_a_setup_stuck_on_an_index_that_never_answers(api, bk_app, bk_home, make_repo,
+                                                                          silent_index):
+    uv = await stuck_installing(api, bk_app, make_repo, silent_index, "stuck")
+    code, _ = await api.delete("projects/stuck")  # before: waited for the lock as long as uv did
+    assert code == 204
+    assert not (bk_home / "projects/stuck").exists() and bk_app.store.get_project("stuck") is None
+    assert ended(uv), uv
+    assert not bk_app.helpers.running
+
+
+async def test_resync_cancels_a_stuck_setup_and_the_installer_times_out(api, bk_app, bk_home, make_repo,
+                                                                       silent_index):
+    uv = await stuck_installing(api, bk_app, make_repo, silent_index, "slow")
+    bk_app.setup_install_timeout = 5.0
+    code, body = await api.post("projects/slow/setup")
+    assert code == 202, body
+    assert ended(uv), uv
+    project = await api.wait_setup("slow")
+    assert project["setup"]["state"] == "failed", project
+    assert project["setup"]["message"] == "uv pip install timed out after 5 s", project
+    log = (bk_home / "projects/slow/setup.log").read_text()
+    assert "uv pip install timed out after 5 s" in log and "interrupted: setup was cancelled" in log
+    assert not bk_app.helpers.running
 
 
 # -- edit, re-sync, delete --------------------------------------------------------------------------
@@ -339,6 +412,73 @@ async def test_resync_fetches_new_commit(api, ready_project, bk_home):
     assert project["setup"]["state"] == "ready"
     assert project["setup"]["commit"] == new_sha
     assert (bk_home / "projects/sync/src/train.py").read_text() == "print(2)\n"
+
+
+TRAP = """#!/bin/sh
+echo "$0 ran: JUPYTER_TOKEN=$JUPYTER_TOKEN" >> {marker}
+"""
+
+
+async def test_a_tampered_git_folder_runs_nothing_at_the_next_sync(api, ready_project, bk_home, tmp_path,
+                                                                   monkeypatch):
+    """A training script can write `src/.git` directly. Whatever it plants there — fsmonitor,
+    hooks, a filter driver, an upload-pack program, an include, a worktree elsewhere — the next
+    sync runs none of it, and still fetches and checks out the new commit."""
+    monkeypatch.setenv("JUPYTER_TOKEN", "server-token-xyz")
+    marker = tmp_path / "marker"
+    trap = tmp_path / "trap.sh"
+    trap.write_text(TRAP.format(marker=marker))
+    trap.chmod(0o755)
+    project = await ready_project("trap", {"train.py": "print(1)\n"})
+    src = bk_home / "projects/trap/src"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "more.gitconfig").write_text(f"[core]\n\tfsmonitor = {trap}\n")
+    with open(src / ".git/config", "a") as config:
+        config.write(f"""[core]
+\tfsmonitor = {trap}
+\thooksPath = {src}/.git/hooks
+\tsshCommand = {trap}
+\tworktree = {elsewhere}
+[filter "evil"]
+\tsmudge = {trap}
+\tclean = {trap}
+\tprocess = {trap}
+[remote "origin"]
+\tuploadpack = {trap}
+[credential]
+\thelper = !{trap}
+[include]
+\tpath = {tmp_path}/more.gitconfig
+""")
+    (src / ".git/info").mkdir(exist_ok=True)
+    (src / ".git/info/attributes").write_text("* filter=evil\n")
+    for hook in ("post-checkout", "reference-transaction", "post-merge", "pre-auto-gc", "post-index-change"):
+        (src / ".git/hooks" / hook).write_text(TRAP.format(marker=marker))
+        (src / ".git/hooks" / hook).chmod(0o755)
+    repo = project["_repo"]
+    new_sha = repo.commit({"train.py": "print(2)\n"}, "second")
+    repo.push()
+    code, body = await api.post("projects/trap/setup")
+    assert code == 202, body
+    project = await api.wait_setup("trap")
+    assert project["setup"]["state"] == "ready", project
+    assert project["setup"]["commit"] == new_sha
+    assert (src / "train.py").read_text() == "print(2)\n" and not list(elsewhere.iterdir())
+    assert not marker.exists(), marker.read_text()
+    config = (src / ".git/config").read_text()
+    assert str(trap) not in config and "include" not in config and repo.url in config
+
+
+async def test_git_runs_with_a_scratch_environment(bk_app, monkeypatch):
+    """git's environment carries no Jupyter or Beekeeper token, only the clone's own credential."""
+    for key in ("JUPYTER_TOKEN", "JPY_API_TOKEN", "JUPYTERHUB_API_TOKEN", "BEEKEEPER_TOKEN", "SOME_APP_SECRET"):
+        monkeypatch.setenv(key, "leak-" + key)
+    env = bk_app.gitops.env({"username": "u", "token": "clone-token"})
+    assert not [value for value in env.values() if value.startswith("leak-")], env
+    assert env["BEEKEEPER_GIT_PASSWORD"] == "clone-token" and env["GIT_CONFIG_NOSYSTEM"] == "1"
+    assert env["GIT_CONFIG_GLOBAL"] == str(bk_app.home_path / "gitconfig") and env["PATH"]
+    assert "BEEKEEPER_GIT_PASSWORD" in bk_app.gitops.env(None) and bk_app.gitops.env(None)["BEEKEEPER_GIT_PASSWORD"] == ""
 
 
 async def test_delete_removes_folder_and_rows(api, ready_project, bk_home, bk_app):
