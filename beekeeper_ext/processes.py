@@ -139,7 +139,10 @@ class Helpers:
             if _same(owner.get("pid"), owner.get("started")):
                 continue  # that server still runs: its helpers are its own business
             for helper in helpers:
-                ended.extend(self._end_leftover(helper.get("pid"), helper.get("started"), helper.get("kind")))
+                try:
+                    ended.extend(self._end_leftover(helper.get("pid"), helper.get("started"), helper.get("kind")))
+                except Exception:  # a sweep must never keep the server from starting
+                    log.exception("Beekeeper: could not end a leftover helper %r", helper)
             record.unlink(missing_ok=True)
         return ended
 
@@ -156,7 +159,7 @@ class Helpers:
         # What it started in its group, even if the helper itself is gone: a pid cannot be reused
         # while a group of that id exists, and a member is never older than its group's leader.
         for proc in psutil.process_iter(["pid", "create_time"]):
-            with contextlib.suppress(psutil.Error):
+            with contextlib.suppress(psutil.Error, OSError):  # gone while we look
                 if os.getpgid(proc.pid) == pid and proc.info["create_time"] >= started - START_TIME_SLACK:
                     if proc not in victims:
                         victims.append(proc)
