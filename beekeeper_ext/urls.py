@@ -19,6 +19,7 @@ SINK = r"(?P<sink_id>[^/]+)"
 SCHEDULE = r"(?P<schedule_id>[^/]+)"
 SWEEP_ID = r"(?P<sweep_id>[^/]+)"
 PATH = r"(?P<path>.*)"
+TAG = r"(?P<tag>.+)"  # scalar tags hold slashes (loss/train): the rest of the path is the tag
 PROXIED_PATH = r"(?P<proxied_path>.*)"
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from ..openapi import op
-from ..urls import RUN, api
+from ..urls import RUN, TAG, api
 from ..usage_history import UsageRecorder
 from .base import BeekeeperHandler, endpoint
 
-TAG = r"(?P<tag>.+)"  # tags hold slashes (loss/train): the rest of the path is the tag
 DEFAULT_POINTS = 2000
 
 
