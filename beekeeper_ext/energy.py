@@ -32,6 +32,7 @@ log = logging.getLogger("beekeeper")
 
 NOT_LOCAL = "not measured: the run does not run on this host"
 NO_SAMPLE = "not measured: no energy sample was taken while the run ran"
+TREE_RESCAN = 30.0  # seconds between searches for a run's new descendant processes
 
 
 class Rapl:
@@ -95,7 +96,8 @@ class EnergyMeter:
         self._task: asyncio.Task | None = None
         self._last_time: float | None = None
         self._last_runs: set[str] = set()
-        self._proc_cpu: dict[tuple[int, float], float] = {}
+        self._trees: dict[str, tuple[float, list[psutil.Process]]] = {}  # run id → (rescan at, processes)
+        self._tree_total: dict[str, float] = {}
         self._host_busy: float | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -187,31 +189,46 @@ class EnergyMeter:
             return out
 
     def _cpu_delta(self, runs: list[dict]) -> tuple[float | None, dict[str, float]]:
-        """(host busy CPU seconds, {run id: its tree's CPU seconds}) since the previous sample."""
+        """(host busy CPU seconds, {run id: its tree's CPU seconds}) since the previous sample.
+
+        A tree's CPU time is the sum over its live processes of user + system + their reaped
+        children's time, so a worker that exits between samples is still counted (through its
+        reaper; the launcher is a child subreaper). The trees themselves are rescanned only every
+        `TREE_RESCAN` seconds or when a member died: finding descendants walks all of /proc, which
+        is what a sample would otherwise spend its time on.
+        """
         times = psutil.cpu_times()
         busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
         host = None if self._host_busy is None else busy - self._host_busy
         self._host_busy = busy
-        seen: dict[tuple[int, float], float] = {}
         per_run: dict[str, float] = {}
+        totals: dict[str, float] = {}
         for run in runs:
-            first = run["id"] not in self._last_runs
-            total = 0.0
-            for proc in _tree(run):
-                try:
-                    key = (proc.pid, proc.create_time())
-                    used = sum(proc.cpu_times()[:2])
-                except psutil.Error:
-                    continue
-                before = self._proc_cpu.get(key)
-                seen[key] = used
-                if before is not None:
-                    total += max(0.0, used - before)
-                elif not first:
-                    total += used  # a process born since the previous sample
-            per_run[run["id"]] = total
-        self._proc_cpu = seen
+            total = self._tree_cpu(run)
+            if total is None:
+                continue
+            before = self._tree_total.get(run["id"])
+            totals[run["id"]] = total
+            per_run[run["id"]] = 0.0 if before is None else max(0.0, total - before)
+        self._tree_total = totals
+        for gone in set(self._trees) - {r["id"] for r in runs}:
+            del self._trees[gone]
         return host, per_run
+
+    def _tree_cpu(self, run: dict) -> float | None:
+        now = time.monotonic()
+        cached = self._trees.get(run["id"])
+        if cached is None or cached[0] <= now:
+            cached = self._trees[run["id"]] = (now + TREE_RESCAN, _tree(run))
+        total = 0.0
+        for proc in cached[1]:
+            try:
+                t = proc.cpu_times()
+            except psutil.Error:
+                self._trees.pop(run["id"], None)  # a member died: rescan next time
+                continue
+            total += t.user + t.system + t.children_user + t.children_system
+        return total if cached[1] else None
 
     # -- the API view -------------------------------------------------------------------------
     def render(self, row: dict) -> dict:

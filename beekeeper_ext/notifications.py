@@ -38,7 +38,8 @@ log = logging.getLogger("beekeeper")
 
 KINDS = ("webhook", "slack", "discord", "ntfy", "email")
 RUN_EVENTS = ("succeeded", "failed", "stopped", "lost", "stalled")
-EVENTS = RUN_EVENTS + ("setup_failed", "disk_full", "gpu_hot")
+# sweep_finished is emitted by the sweep service (`notifications.emit("sweep_finished", detail=...)`).
+EVENTS = RUN_EVENTS + ("sweep_finished", "setup_failed", "disk_full", "gpu_hot")
 SECURITY = ("starttls", "ssl", "none")
 URL_FIELDS = {"url"}
 EMAIL_FIELDS = {"host", "port", "security", "username", "password", "sender", "to"}
@@ -367,7 +368,8 @@ class NotificationService:
             text = f"{title}\n\n{project['setup'].get('message') or ''}\n\nOpen in JupyterLab: {base}lab"
             return {"event": event, "title": title, "text": text, "link": f"{base}lab",
                     "project": project["name"], "run_id": None}
-        title = {"disk_full": "Beekeeper: disk almost full", "gpu_hot": "Beekeeper: GPU too hot"}.get(
+        title = {"disk_full": "Beekeeper: disk almost full", "gpu_hot": "Beekeeper: GPU too hot",
+                 "sweep_finished": "Beekeeper: sweep finished"}.get(
             event, f"Beekeeper: {event}")
         return {"event": event, "title": title, "text": f"{title}\n\n{detail or ''}\n\n{base}lab",
                 "link": f"{base}lab", "project": None, "run_id": None}

@@ -74,8 +74,8 @@ async def test_real_runs_reach_every_sink_kind_and_no_secret_leaks(api, bk_app, 
         sinks[name] = sink
     assert sinks["slack"]["url"].startswith(f"http://127.0.0.1:{http_receiver.port}/…")
     assert sinks["mail"]["password_set"] is True and "password" not in sinks["mail"]
-    assert sinks["hook"]["events"] == ["succeeded", "failed", "stopped", "lost", "stalled", "setup_failed",
-                                       "disk_full", "gpu_hot"]
+    assert sinks["hook"]["events"] == ["succeeded", "failed", "stopped", "lost", "stalled", "sweep_finished",
+                                       "setup_failed", "disk_full", "gpu_hot"]
 
     await ready_project("loud", {"train.py": TRAIN_FAIL})
     code, run = await api.post("projects/loud/runs")

@@ -164,3 +164,32 @@ async def test_a_busy_gpu_keeps_a_quiet_run_from_stalling(api, bk_app, clock, re
     assert now["stalled_since"] is not None
     await api.post(f"runs/{run['id']}/stop")
     await wait_run(api, run["id"])
+
+
+async def test_hot_gpu_and_full_disk_are_told_once_until_they_recover(api, bk_app, clock, monkeypatch):
+    import beekeeper_ext.watchdog as watchdog
+
+    fake = install(monkeypatch, [FakeGpu(temperature=91, temperature_slowdown=87)])
+    from beekeeper_ext.nvml import Nvml
+
+    bk_app.metrics.nvml = Nvml()  # a fresh session over the fake
+    monkeypatch.setattr(watchdog, "DISK_FULL_PERCENT", 0)  # any used disk counts as full here
+    receiver = HttpReceiver()
+    try:
+        code, sink = await api.post("notifications/sinks", {"kind": "webhook", "url": receiver.url("/host"),
+                                                            "events": ["gpu_hot", "disk_full"]})
+        await bk_app.watchdog.check()
+        await bk_app.watchdog.check()
+        await bk_app.notifications.drain()
+        events = sorted(m["event"] for m in receiver.json_at("/host"))
+        assert events == ["disk_full", "gpu_hot"]  # once each, not once per check
+        hot = next(m for m in receiver.json_at("/host") if m["event"] == "gpu_hot")
+        assert "GPU 0" in hot["text"] and "91 °C" in hot["text"] and "87 °C" in hot["text"]
+        fake.gpus[0].temperature = 60
+        await bk_app.watchdog.check()
+        fake.gpus[0].temperature = 95
+        await bk_app.watchdog.check()
+        await bk_app.notifications.drain()
+        assert [m["event"] for m in receiver.json_at("/host")].count("gpu_hot") == 2  # cooled, then hot again
+    finally:
+        receiver.close()
