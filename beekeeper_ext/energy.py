@@ -135,8 +135,10 @@ class EnergyMeter:
             self._last_time = None  # nothing to charge: keep no baseline that would span idle hours
             return
         increments = await asyncio.to_thread(self._measure, runs, self.clock())
+        stored = self.store.get_energies(list(increments))
+        updates = {}
         for run_id, inc in increments.items():
-            row = self.store.get_energy(run_id) or {}
+            row = stored.get(run_id) or {}
             fields: dict[str, Any] = {"samples": (row.get("samples") or 0) + 1}
             for part in ("gpu", "cpu"):
                 if inc[f"{part}_wh"] is not None:
@@ -145,7 +147,8 @@ class EnergyMeter:
                 else:
                     fields[f"{part}_wh"] = row.get(f"{part}_wh")
                     fields[f"{part}_reason"] = inc[f"{part}_reason"]
-            self.store.put_energy(run_id, **fields)
+            updates[run_id] = fields
+        self.store.put_energies(updates)
 
     def _measure(self, runs: list[dict], now: float) -> dict[str, dict]:
         with self._lock:

@@ -534,6 +534,26 @@ class Store:
     def get_energy(self, run_id: str) -> dict | None:
         return self._decode(self.db.execute("SELECT * FROM run_energy WHERE run_id = ?", (run_id,)).fetchone())
 
+    def get_energies(self, run_ids: list[str]) -> dict[str, dict]:
+        if not run_ids:
+            return {}
+        marks = ", ".join("?" for _ in run_ids)
+        rows = self.db.execute(f"SELECT * FROM run_energy WHERE run_id IN ({marks})", list(run_ids))
+        return {r["run_id"]: self._decode(r) for r in rows}
+
+    def put_energies(self, rows: dict[str, dict[str, Any]]) -> None:
+        """Many runs' energy sums in one transaction (one WAL commit per sample, not one per run)."""
+        if not rows:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for run_id, fields in rows.items():
+                self.put_energy(run_id, **fields)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
     def put_energy(self, run_id: str, **fields: Any) -> None:
         fields = {"run_id": run_id, **fields, "updated": now()}
         cols = ", ".join(fields)

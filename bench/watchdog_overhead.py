@@ -80,6 +80,64 @@ def measure(server: LiveServer, seconds: float, settle: float) -> float:
     return 100 * (cpu_seconds(proc) - before) / (time.monotonic() - started)
 
 
+def per_tick_cpu(runs: int = RUNS, ticks: int = 50) -> dict[str, float]:
+    """CPU milliseconds (all threads) of one energy sample and one watchdog check over `runs` real
+    sleeping processes, measured in this process with the real classes and a real store: the
+    end-to-end phases above are noisy on a shared machine, this is not."""
+    import asyncio
+    import subprocess
+
+    from beekeeper_ext.energy import EnergyMeter
+    from beekeeper_ext.nvml import Nvml
+    from beekeeper_ext.store import Store
+    from beekeeper_ext.watchdog import StallWatchdog
+
+    with tempfile.TemporaryDirectory(prefix="bk-bench-ticks-") as tmp:
+        tmp = Path(tmp)
+        procs = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]) for _ in range(runs)]
+        try:
+            store = Store(tmp / "beekeeper.db")
+            store.insert_project({"name": "p", "git_url": "file:///x", "branch": "main", "train_file": "train.py",
+                                  "tensorboard_log_dir": "runs", "requirements_file": "requirements.txt",
+                                  "setup_state": "ready", "created": "x", "updated": "x"})
+            for i, proc in enumerate(procs):
+                (tmp / f"r{i}.log").write_text("hello\n")
+                store.insert_run({"id": f"r{i}", "seq": i + 1, "project": "p", "state": "running",
+                                  "executor": "local", "pid": proc.pid, "mode": "local", "gpus": [], "created": "x",
+                                  "pid_start_time": psutil.Process(proc.pid).create_time()})
+
+            class Runs:  # what the watchdog asks of RunService, for a run that stays quiet
+                def log_path(self, row):
+                    return tmp / f"{row['id']}.log"
+
+            async def steps(_project):
+                return ()
+
+            clock = [0.0]
+            nvml = Nvml()
+            meter = EnergyMeter(store, None, nvml, lambda: 5.0, lambda: "/sys/class/powercap", lambda: None,
+                                lambda: "", clock=lambda: clock[0])
+            dog = StallWatchdog(store, Runs(), lambda: 30.0, gpus=lambda: nvml.read()[0], steps=steps,
+                                emit=lambda *a, **k: None, home=tmp, clock=lambda: clock[0])
+
+            async def measure(tick) -> float:
+                await tick()
+                started = time.process_time()
+                for _ in range(ticks):
+                    clock[0] += 5.0
+                    await tick()
+                return (time.process_time() - started) / ticks * 1000
+
+            async def both():
+                return {"energy sample": await measure(meter.sample), "watchdog check": await measure(dog.check)}
+
+            return asyncio.run(both())
+        finally:
+            for proc in procs:
+                proc.kill()
+                proc.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="wall time measured per phase")
@@ -134,6 +192,19 @@ def main() -> None:
             over = share - baseline
             verdict = ("ok" if over < TARGET else "OVER") + f" (< {TARGET:g}%)" if index == 2 else "(stress)"
             print(f"{label:<58} | {share:>6.2f}% | {over:>+7.2f}% | {verdict}")
+
+    ticks = per_tick_cpu()
+    print(f"\nper tick, {RUNS} real processes, in-process (CPU ms of all threads; % of one core at the defaults)\n")
+    header = f"{'component':<16} | {'CPU ms/tick':>11} | {'interval':>8} | {'% core':>7} | target"
+    print(header)
+    print("-" * len(header))
+    total = 0.0
+    for name, interval in (("energy sample", 5.0), ("watchdog check", 30.0)):
+        share = ticks[name] / 1000 / interval * 100
+        total += share
+        print(f"{name:<16} | {ticks[name]:>11.2f} | {interval:>7g}s | {share:>6.3f}% |")
+    print(f"{'together':<16} | {'':>11} | {'':>8} | {total:>6.3f}% | {'ok' if total < TARGET else 'OVER'} "
+          f"(< {TARGET:g}%)")
 
 
 if __name__ == "__main__":
