@@ -233,6 +233,7 @@ class BeekeeperApp(ExtensionApp):
             series=lambda run, tag, count: read_series(self.projects.paths(run["project"]).run_dir(run["id"]),
                                                        tag, count),
             interval=lambda: self.sweep_interval)
+        self.sweeps.finished_listeners.append(self.notifications.on_sweep_finished)
         self.settings["beekeeper"] = self
         self.settings["beekeeper_max_json_body_bytes"] = self.max_json_body_bytes
         self.log.info("Beekeeper home: %s", home)

@@ -253,10 +253,10 @@ class EnergyMeter:
         elif not known:
             cost_reason = "no energy could be measured"
         else:
-            cost = round(sum(known) / 1000 * price, 6)
+            cost = round(sum(known) / 1000 * price, 8)
             if len(known) < 2:
                 cost_reason = "only the " + ("GPU" if gpu is not None else "CPU") + " part could be measured"
-        return {"gpu_wh": None if gpu is None else round(gpu, 4), "cpu_wh": None if cpu is None else round(cpu, 4),
+        return {"gpu_wh": None if gpu is None else round(gpu, 6), "cpu_wh": None if cpu is None else round(cpu, 6),
                 "cost": cost, "currency": currency, "gpu_reason": stored["gpu_reason"],
                 "cpu_reason": stored["cpu_reason"], "cost_reason": cost_reason, "samples": stored["samples"]}
 

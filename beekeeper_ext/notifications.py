@@ -38,7 +38,6 @@ log = logging.getLogger("beekeeper")
 
 KINDS = ("webhook", "slack", "discord", "ntfy", "email")
 RUN_EVENTS = ("succeeded", "failed", "stopped", "lost", "stalled")
-# sweep_finished is emitted by the sweep service (`notifications.emit("sweep_finished", detail=...)`).
 EVENTS = RUN_EVENTS + ("sweep_finished", "setup_failed", "disk_full", "gpu_hot")
 SECURITY = ("starttls", "ssl", "none")
 URL_FIELDS = {"url"}
@@ -280,13 +279,23 @@ class NotificationService:
         if state == "failed" and previous not in (None, "failed", "ready"):
             self.emit("setup_failed", project=project)
 
+    def on_sweep_finished(self, sweep: dict) -> None:
+        """A SweepService finished-listener: `sweep_finished`, naming the best trial."""
+        trials = sweep.get("trials") or {}
+        best = sweep.get("best")
+        counts = ", ".join(f"{trials[s]} {s}" for s in ("succeeded", "failed", "stopped", "lost") if trials.get(s))
+        detail = (f"Sweep {sweep['id']} of {sweep['project']} finished: {trials.get('total', 0)} trials"
+                  + (f" ({counts})" if counts else "")
+                  + (f"; best run {best['run']} with {best['value']:.4g}" if best else ""))
+        self.emit("sweep_finished", detail=detail, sweep=sweep)
+
     def emit(self, event: str, run: dict | None = None, project: dict | None = None,
-             detail: str | None = None) -> None:
+             detail: str | None = None, sweep: dict | None = None) -> None:
         """Deliver `event` to every enabled sink that wants it, in the background."""
         sinks = [s for s in self._all() if s["enabled"] and event in s["events"]]
         if not sinks:
             return
-        self._spawn(self._deliver_all(sinks, event, run, project, detail))
+        self._spawn(self._deliver_all(sinks, event, run, project, detail, sweep))
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coro)
@@ -325,7 +334,8 @@ class NotificationService:
         url = self.public_url() or ""
         return url if url.endswith("/") else url + "/"
 
-    async def _message(self, event: str, run: dict | None, project: dict | None, detail: str | None) -> dict:
+    async def _message(self, event: str, run: dict | None, project: dict | None, detail: str | None,
+                       sweep: dict | None = None) -> dict:
         base = self._public()
         if run is not None:
             tail: list[str] = []
@@ -368,6 +378,10 @@ class NotificationService:
             text = f"{title}\n\n{project['setup'].get('message') or ''}\n\nOpen in JupyterLab: {base}lab"
             return {"event": event, "title": title, "text": text, "link": f"{base}lab",
                     "project": project["name"], "run_id": None}
+        if sweep is not None:
+            title = f"{sweep['project']}: sweep {sweep['id']} finished"
+            return {"event": event, "title": title, "text": f"{title}\n\n{detail or ''}\n\n{base}lab",
+                    "link": f"{base}lab", "project": sweep["project"], "run_id": None}
         title = {"disk_full": "Beekeeper: disk almost full", "gpu_hot": "Beekeeper: GPU too hot",
                  "sweep_finished": "Beekeeper: sweep finished"}.get(
             event, f"Beekeeper: {event}")
@@ -375,8 +389,8 @@ class NotificationService:
                 "link": f"{base}lab", "project": None, "run_id": None}
 
     # -- delivery -----------------------------------------------------------------------------
-    async def _deliver_all(self, sinks, event, run, project, detail) -> None:
-        message = await self._message(event, run, project, detail)
+    async def _deliver_all(self, sinks, event, run, project, detail, sweep=None) -> None:
+        message = await self._message(event, run, project, detail, sweep)
         await asyncio.gather(*(self._deliver(sink, message) for sink in sinks), return_exceptions=True)
 
     async def _deliver(self, sink: dict, message: dict) -> list[dict]:

@@ -296,6 +296,8 @@ class SweepService:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.passes = 0
+        #: Called with the sweep's API view once it finished (notifications' sweep_finished).
+        self.finished_listeners: list[Callable[[dict], None]] = []
         runs.sweep_limit = self.limit
         runs.listeners.append(self.on_run)
 
@@ -480,6 +482,13 @@ class SweepService:
             log.info("sweep %s finished", row["id"])
         if fields:
             self.store.update_sweep(row["id"], **fields)
+        if fields.get("state") == "finished" and self.finished_listeners:
+            try:
+                view = self.get(row["id"])
+                for listener in list(self.finished_listeners):
+                    listener(view)
+            except Exception:  # a broken listener must not break the sweep loop
+                log.exception("sweep listener failed")
 
     async def _median_rule(self, row: dict, trials: list[dict], summaries: dict) -> list[str]:
         spec = row["spec"]

@@ -234,3 +234,22 @@ class TestConfiguredSinks:
         assert message["run_id"] == run["id"] and message["event"] == "succeeded"
         # The default public URL is the server's own.
         assert message["link"].startswith("http://") and "/lab?beekeeper-run=" in message["link"]
+
+
+async def test_a_finished_sweep_is_told(api, bk_app, ready_project, http_receiver):
+    import asyncio
+    import time
+
+    code, sink = await api.post("notifications/sinks", {"kind": "webhook", "url": http_receiver.url("/sweep"),
+                                                        "events": ["sweep_finished"]})
+    await ready_project("sw", {"train.py": "import sys\nprint('trial', sys.argv[1:], flush=True)\n"})
+    code, sweep = await api.post("projects/sw/sweeps", {"parameters": {"lr": {"values": [0.1, 0.2]}}, "gpus": 0})
+    assert code == 201, sweep
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not http_receiver.at("/sweep"):
+        await asyncio.sleep(0.2)
+    await bk_app.notifications.drain()
+    [message] = http_receiver.json_at("/sweep")
+    assert message["event"] == "sweep_finished" and message["project"] == "sw"
+    assert message["title"] == f"sw: sweep {sweep['id']} finished"
+    assert "2 trials (2 succeeded)" in message["text"]
