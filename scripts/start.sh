@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+bash scripts/npm-ci.sh
 .venv/bin/python -m pip install -q -e .
 ROOT_FLAG=()
 [ "$(id -u)" = "0" ] && ROOT_FLAG=(--allow-root)

@@ -11,8 +11,11 @@ fi
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+bash scripts/npm-ci.sh
 .venv/bin/python -m pip install -q -e ".[test,ray]"
 export PATH="$PWD/.venv/bin:$PATH"
+# The front end's linters (eslint, prettier --check, stylelint) fail the script like a test would.
+(cd labextension && npm run -s lint:check)
 set +e
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 code=$?

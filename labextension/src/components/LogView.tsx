@@ -42,6 +42,8 @@ export function LogView(props: ILogViewProps): JSX.Element {
   const [hit, setHit] = React.useState(0);
   const total = buffer.length;
 
+  // The buffer is mutable: `version` says its lines changed.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const hits = React.useMemo(() => buffer.search(query), [query, version, buffer]);
   const hitSet = React.useMemo(() => new Set(hits), [hits]);
 
@@ -86,11 +88,12 @@ export function LogView(props: ILogViewProps): JSX.Element {
     el.scrollTop = Math.max(0, hits[i] * LINE_HEIGHT - el.clientHeight / 2);
   };
 
-  // A new query jumps to its first match.
+  // A new query jumps to its first match (new lines for the same query do not move the view).
   React.useEffect(() => {
     if (query && hits.length) {
       goTo(0);
     }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [query]);
 
   const win = computeWindow(scroll.top, scroll.height, LINE_HEIGHT, total);
@@ -174,6 +177,8 @@ export function useLogBuffer(
   connect: ((onData: (text: string) => void) => () => void) | null,
   deps: React.DependencyList
 ): { buffer: LineBuffer; version: number } {
+  // The caller's deps say when the stream is another one (a new buffer and a new connection).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   const buffer = React.useMemo(() => new LineBuffer(), deps);
   const [version, setVersion] = React.useState(0);
   React.useEffect(() => {
@@ -196,6 +201,7 @@ export function useLogBuffer(
         cancelAnimationFrame(frame);
       }
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return { buffer, version };
 }

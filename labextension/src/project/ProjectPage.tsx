@@ -50,7 +50,7 @@ function PageView(props: IPageProps): JSX.Element {
     } catch (error) {
       setRunsError((error as Error).message);
     }
-  }, [name]);
+  }, [name, page]);
 
   React.useEffect(() => {
     void loadRuns();
@@ -72,7 +72,7 @@ function PageView(props: IPageProps): JSX.Element {
     return () => {
       model.runChanged.disconnect(onRun);
     };
-  }, [name]);
+  }, [name, model, loadRuns]);
 
   return (
     <UseSignal signal={page.stateChanged}>

@@ -23,7 +23,9 @@ export function TensorBoard(props: { name: string }): JSX.Element {
           timer = window.setTimeout(poll, 1000);
         }
       } catch (e) {
-        alive && setError((e as Error).message);
+        if (alive) {
+          setError((e as Error).message);
+        }
       }
     };
     setError(null);
@@ -32,7 +34,9 @@ export function TensorBoard(props: { name: string }): JSX.Element {
       .then(s => {
         if (alive) {
           setStatus(s);
-          s.state === 'ready' ? undefined : (timer = window.setTimeout(poll, 500));
+          if (s.state !== 'ready') {
+            timer = window.setTimeout(poll, 500);
+          }
         }
       })
       .catch(e => alive && setError((e as Error).message));
