@@ -208,7 +208,8 @@ export const api = {
     request<{ runs: IRun[]; total: number }>(`projects/${encodeURIComponent(name)}/runs`, {
       query: { limit: String(limit) }
     }),
-  allRuns: (query: Record<string, string> = {}) => request<{ runs: IRun[]; total: number }>('runs', { query }),
+  allRuns: (query: Record<string, string> = {}) =>
+    request<{ runs: IRun[]; total: number }>('runs', { query }),
   run: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}`),
   startRun: (name: string, body: Record<string, unknown> = {}) =>
     request<IRun>(`projects/${encodeURIComponent(name)}/runs`, json('POST', body)),
@@ -216,7 +217,8 @@ export const api = {
   deleteRun: (id: string) => request(`runs/${encodeURIComponent(id)}`, json('DELETE')),
   scalars: (name: string) =>
     request<{ runs: Scalars }>(`projects/${encodeURIComponent(name)}/scalars`).then(r => r.runs || {}),
-  tensorboard: (name: string) => request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`),
+  tensorboard: (name: string) =>
+    request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`),
   startTensorboard: (name: string) =>
     request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`, json('POST', {})),
   files: (name: string, path: string) =>

@@ -222,7 +222,8 @@ export function formatTime(iso: string | null | undefined): string {
 
 /** "CPU 97% · RAM 312 MB · GPU 1.2 GB · 3 processes": what a running run's process tree uses. */
 export function formatUsage(
-  usage: { cpu_percent: number; rss_bytes: number; gpu_memory_bytes: number; processes: number } | null | undefined
+  usage:
+    { cpu_percent: number; rss_bytes: number; gpu_memory_bytes: number; processes: number } | null | undefined
 ): string {
   if (!usage) {
     return '';
@@ -250,7 +251,7 @@ export function describePlacement(run: { executor: string | null; mode: string |
       ? 'Ran on a cluster node from a copy of src/: TensorBoard events, checkpoints and other outputs stay on ' +
         'that node, so the TensorBoard and Files tabs do not show them; the log is mirrored here.'
       : run.mode === 'shared-filesystem'
-        ? 'Ran on a cluster node in this project\'s own src/ and venv (shared filesystem): TensorBoard and ' +
+        ? "Ran on a cluster node in this project's own src/ and venv (shared filesystem): TensorBoard and " +
           'files work as for local runs.'
         : '';
   return { label, note };
@@ -274,7 +275,10 @@ export function executorLabel(e: {
 }
 
 /** The GPUs column: the devices Beekeeper assigned, or "×N" when an engine (Ray) placed the run. */
-export function formatGpus(run: { gpus: number[] | null; gpus_requested?: number | number[] | null }): string {
+export function formatGpus(run: {
+  gpus: number[] | null;
+  gpus_requested?: number | number[] | null;
+}): string {
   if (run.gpus && run.gpus.length) {
     return run.gpus.join(',');
   }

@@ -160,7 +160,8 @@ const panel: JupyterFrontEndPlugin<void> = {
         actions: [
           {
             label: 'Show log',
-            callback: () => void app.commands.execute(CMD.open, { name: run.project, tab: 'logs', run: run.id })
+            callback: () =>
+              void app.commands.execute(CMD.open, { name: run.project, tab: 'logs', run: run.id })
           }
         ]
       };

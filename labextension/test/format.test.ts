@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  describePlacement, executorLabel, formatBytes, formatGpus, formatDuration, formatEnv, formatHeadline, formatShortDuration, formatUsage, formatValue, parseEnv,
-  pickHeadline, splitArgs, validateName
+  describePlacement,
+  executorLabel,
+  formatBytes,
+  formatGpus,
+  formatDuration,
+  formatEnv,
+  formatHeadline,
+  formatShortDuration,
+  formatUsage,
+  formatValue,
+  parseEnv,
+  pickHeadline,
+  splitArgs,
+  validateName
 } from '../src/format';
 
 describe('validateName', () => {
@@ -31,7 +43,15 @@ describe('env and args', () => {
     expect(parseEnv('A=1\nnot a pair').error).toMatch(/Line 2/);
   });
   it('splits arguments with quotes like a shell', () => {
-    expect(splitArgs(`--lr 0.1 --name "my run" 'x y' a\\ b ""`)).toEqual(['--lr', '0.1', '--name', 'my run', 'x y', 'a b', '']);
+    expect(splitArgs(`--lr 0.1 --name "my run" 'x y' a\\ b ""`)).toEqual([
+      '--lr',
+      '0.1',
+      '--name',
+      'my run',
+      'x y',
+      'a b',
+      ''
+    ]);
     expect(splitArgs('  ')).toEqual([]);
   });
 });
@@ -62,16 +82,28 @@ describe('formatting', () => {
     };
     expect(formatHeadline(pickHeadline(runs))).toBe('loss 0.213 @ 4,100');
     expect(pickHeadline({})).toBeNull();
-    expect(formatHeadline(pickHeadline({ r: { acc: { step: 1, value: 0.5, wall_time: 1 } } }))).toBe('acc 0.5 @ 1');
+    expect(formatHeadline(pickHeadline({ r: { acc: { step: 1, value: 0.5, wall_time: 1 } } }))).toBe(
+      'acc 0.5 @ 1'
+    );
   });
 });
 
 describe('formatUsage', () => {
   it('says what the process tree uses, GPU memory only when there is some', () => {
     expect(formatUsage(null)).toBe('');
-    const cpuOnly = formatUsage({ cpu_percent: 97.4, rss_bytes: 312 * 1024 * 1024, gpu_memory_bytes: 0, processes: 1 });
+    const cpuOnly = formatUsage({
+      cpu_percent: 97.4,
+      rss_bytes: 312 * 1024 * 1024,
+      gpu_memory_bytes: 0,
+      processes: 1
+    });
     expect(cpuOnly).toMatch(/^CPU 97% · RAM 312(\.0)? MB · 1 process$/);
-    const withGpu = formatUsage({ cpu_percent: 150, rss_bytes: 1024, gpu_memory_bytes: 2 * 1024 ** 3, processes: 3 });
+    const withGpu = formatUsage({
+      cpu_percent: 150,
+      rss_bytes: 1024,
+      gpu_memory_bytes: 2 * 1024 ** 3,
+      processes: 3
+    });
     expect(withGpu).toContain('GPU 2');
     expect(withGpu).toMatch(/3 processes$/);
   });
@@ -95,8 +127,12 @@ describe('describePlacement', () => {
 describe('executorLabel', () => {
   it('flags an unreachable cluster and counts free GPUs when known', () => {
     expect(executorLabel({ name: 'ray', reachable: false })).toBe('ray (unreachable)');
-    expect(executorLabel({ name: 'ray', reachable: true, gpus: { total: 2, used: 1 } })).toBe('ray · 1/2 GPUs free');
-    expect(executorLabel({ name: 'ray', reachable: true, gpus: { total: 2, used: null } })).toBe('ray · 2 GPUs');
+    expect(executorLabel({ name: 'ray', reachable: true, gpus: { total: 2, used: 1 } })).toBe(
+      'ray · 1/2 GPUs free'
+    );
+    expect(executorLabel({ name: 'ray', reachable: true, gpus: { total: 2, used: null } })).toBe(
+      'ray · 2 GPUs'
+    );
     expect(executorLabel({ name: 'local', reachable: true })).toBe('local');
   });
 });

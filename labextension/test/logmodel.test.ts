@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { collapseCarriageReturns, color256, computeWindow, LineBuffer, parseAnsi, stripAnsi } from '../src/components/logmodel';
+import {
+  collapseCarriageReturns,
+  color256,
+  computeWindow,
+  LineBuffer,
+  parseAnsi,
+  stripAnsi
+} from '../src/components/logmodel';
 
 describe('collapseCarriageReturns', () => {
   it('keeps the last rewrite of a tqdm line', () => {
@@ -58,7 +65,11 @@ describe('parseAnsi', () => {
   });
   it('styles SGR colours, bold and reset', () => {
     const spans = parseAnsi('a\x1b[1;32mb\x1b[0mc');
-    expect(spans).toEqual([{ text: 'a' }, { text: 'b', bold: true, fg: 'var(--bk-ansi-green)' }, { text: 'c' }]);
+    expect(spans).toEqual([
+      { text: 'a' },
+      { text: 'b', bold: true, fg: 'var(--bk-ansi-green)' },
+      { text: 'c' }
+    ]);
   });
   it('handles bright, background, 256 and true colours', () => {
     expect(parseAnsi('\x1b[91mx')[0].fg).toBe('var(--bk-ansi-bright-red)');
@@ -67,7 +78,11 @@ describe('parseAnsi', () => {
     expect(parseAnsi('\x1b[38;2;1;2;3mx')[0].fg).toBe('rgb(1, 2, 3)');
   });
   it('drops non-colour escapes', () => {
-    expect(parseAnsi('\x1b[2K\x1b[1Ghi').map(s => s.text).join('')).toBe('hi');
+    expect(
+      parseAnsi('\x1b[2K\x1b[1Ghi')
+        .map(s => s.text)
+        .join('')
+    ).toBe('hi');
     expect(stripAnsi('\x1b]0;title\x07text')).toBe('text');
   });
   it('maps the 256-colour cube and greys', () => {

@@ -99,7 +99,8 @@ export function LogView(props: ILogViewProps): JSX.Element {
   const win = computeWindow(scroll.top, scroll.height, LINE_HEIGHT, total);
   const rows: JSX.Element[] = [];
   for (let i = win.start; i < win.end; i++) {
-    const cls = 'bk-log-line' + (hitSet.has(i) ? (hits[hit] === i ? ' bk-log-hit-current' : ' bk-log-hit') : '');
+    const cls =
+      'bk-log-line' + (hitSet.has(i) ? (hits[hit] === i ? ' bk-log-hit-current' : ' bk-log-hit') : '');
     rows.push(
       <div key={i} className={cls} style={{ height: LINE_HEIGHT }}>
         {parseAnsi(buffer.line(i)).map((s, j) => (
@@ -155,7 +156,8 @@ export function LogView(props: ILogViewProps): JSX.Element {
       </div>
       {buffer.dropped > 0 && (
         <div className="bk-muted bk-log-note">
-          {buffer.dropped.toLocaleString('en-US')} earlier lines are not shown here; Download has the whole log.
+          {buffer.dropped.toLocaleString('en-US')} earlier lines are not shown here; Download has the whole
+          log.
         </div>
       )}
       <div className="bk-log-scroll" ref={scroller} onScroll={onScroll} data-lines={total}>

@@ -81,15 +81,17 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
       .catch(() => setPythons([]));
   }, []);
 
-  const set = (key: keyof IFields) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => {
-    const value = e.target.value;
-    setF(old => ({ ...old, [key]: value }));
-    setTouched(old => ({ ...old, [key]: true }));
-    setErrors(old => {
-      const { [key]: _, form: __, ...rest } = old;
-      return rest;
-    });
-  };
+  const set =
+    (key: keyof IFields) =>
+    (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>) => {
+      const value = e.target.value;
+      setF(old => ({ ...old, [key]: value }));
+      setTouched(old => ({ ...old, [key]: true }));
+      setErrors(old => {
+        const { [key]: _, form: __, ...rest } = old;
+        return rest;
+      });
+    };
 
   const nameError = editing ? null : touched.name || errors.name ? errors.name || validateName(f.name) : null;
   const envParsed = parseEnv(f.env);
@@ -148,8 +150,19 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
       if (field.startsWith('env')) {
         field = 'env';
       }
-      const known = ['name', 'git_url', 'branch', 'python_version', 'train_file', 'tensorboard_log_dir',
-        'requirements_file', 'env', 'default_executor', 'username', 'token'];
+      const known = [
+        'name',
+        'git_url',
+        'branch',
+        'python_version',
+        'train_file',
+        'tensorboard_log_dir',
+        'requirements_file',
+        'env',
+        'default_executor',
+        'username',
+        'token'
+      ];
       setErrors({ [known.includes(field) ? field : 'form']: err.message });
     } finally {
       setBusy(false);
@@ -160,21 +173,37 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
     <form className="bk-form" onSubmit={submit} noValidate>
       {!editing && (
         <Field id="name" label="Name" error={nameError} hint="Letters, digits, - _ . (no spaces)">
-          <input id="bk-f-name" className="jp-mod-styled" value={f.name} onChange={set('name')} autoFocus
-            placeholder="my-model" aria-invalid={!!nameError} />
+          <input
+            id="bk-f-name"
+            className="jp-mod-styled"
+            value={f.name}
+            onChange={set('name')}
+            autoFocus
+            placeholder="my-model"
+            aria-invalid={!!nameError}
+          />
         </Field>
       )}
       <Field id="git_url" label="Git URL" error={errors.git_url}>
-        <input id="bk-f-git_url" className="jp-mod-styled" value={f.git_url} onChange={set('git_url')}
-          placeholder="https://github.com/you/repo.git" />
+        <input
+          id="bk-f-git_url"
+          className="jp-mod-styled"
+          value={f.git_url}
+          onChange={set('git_url')}
+          placeholder="https://github.com/you/repo.git"
+        />
       </Field>
       <div className="bk-field-row">
         <Field id="branch" label="Branch" error={errors.branch}>
           <input id="bk-f-branch" className="jp-mod-styled" value={f.branch} onChange={set('branch')} />
         </Field>
         <Field id="python_version" label="Python" error={errors.python_version}>
-          <select id="bk-f-python_version" className="jp-mod-styled" value={f.python_version}
-            onChange={set('python_version')}>
+          <select
+            id="bk-f-python_version"
+            className="jp-mod-styled"
+            value={f.python_version}
+            onChange={set('python_version')}
+          >
             <option value="">Default</option>
             {(pythons || []).map(p => (
               <option key={p.path} value={p.version}>
@@ -188,27 +217,59 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
         </Field>
       </div>
       <Field id="train_file" label="Train file" error={errors.train_file}>
-        <input id="bk-f-train_file" className="jp-mod-styled" value={f.train_file} onChange={set('train_file')} />
+        <input
+          id="bk-f-train_file"
+          className="jp-mod-styled"
+          value={f.train_file}
+          onChange={set('train_file')}
+        />
       </Field>
       <div className="bk-field-row">
         <Field id="tensorboard_log_dir" label="TensorBoard log dir" error={errors.tensorboard_log_dir}>
-          <input id="bk-f-tensorboard_log_dir" className="jp-mod-styled" value={f.tensorboard_log_dir}
-            onChange={set('tensorboard_log_dir')} />
+          <input
+            id="bk-f-tensorboard_log_dir"
+            className="jp-mod-styled"
+            value={f.tensorboard_log_dir}
+            onChange={set('tensorboard_log_dir')}
+          />
         </Field>
         <Field id="requirements_file" label="Requirements" error={errors.requirements_file}>
-          <input id="bk-f-requirements_file" className="jp-mod-styled" value={f.requirements_file}
-            onChange={set('requirements_file')} />
+          <input
+            id="bk-f-requirements_file"
+            className="jp-mod-styled"
+            value={f.requirements_file}
+            onChange={set('requirements_file')}
+          />
         </Field>
       </div>
-      <Field id="env" label="Environment variables" error={errors.env || envParsed.error} hint="KEY=value, one per line">
-        <textarea id="bk-f-env" className="jp-mod-styled" rows={2} value={f.env} onChange={set('env')}
-          placeholder="WANDB_MODE=offline" />
+      <Field
+        id="env"
+        label="Environment variables"
+        error={errors.env || envParsed.error}
+        hint="KEY=value, one per line"
+      >
+        <textarea
+          id="bk-f-env"
+          className="jp-mod-styled"
+          rows={2}
+          value={f.env}
+          onChange={set('env')}
+          placeholder="WANDB_MODE=offline"
+        />
       </Field>
       {executors.length > 1 && (
-        <Field id="default_executor" label="Runs go to" error={errors.default_executor}
-          hint="Where this project's runs start unless a run says otherwise">
-          <select id="bk-f-default_executor" className="jp-mod-styled" value={f.default_executor}
-            onChange={set('default_executor')}>
+        <Field
+          id="default_executor"
+          label="Runs go to"
+          error={errors.default_executor}
+          hint="Where this project's runs start unless a run says otherwise"
+        >
+          <select
+            id="bk-f-default_executor"
+            className="jp-mod-styled"
+            value={f.default_executor}
+            onChange={set('default_executor')}
+          >
             <option value="">Server default ({serverDefault})</option>
             {executors.map(e => (
               <option key={e.name} value={e.name}>
@@ -221,18 +282,31 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
       <div className="bk-field">
         <label className="bk-check">
           <input type="checkbox" checked={showCreds} onChange={e => setShowCreds(e.target.checked)} />
-          {editing && props.project?.has_credentials ? 'Replace git credentials' : 'Private repository (git credentials)'}
+          {editing && props.project?.has_credentials
+            ? 'Replace git credentials'
+            : 'Private repository (git credentials)'}
         </label>
       </div>
       {showCreds && (
         <div className="bk-field-row">
           <Field id="username" label="Username" error={errors.username}>
-            <input id="bk-f-username" className="jp-mod-styled" value={f.username} onChange={set('username')}
-              autoComplete="off" />
+            <input
+              id="bk-f-username"
+              className="jp-mod-styled"
+              value={f.username}
+              onChange={set('username')}
+              autoComplete="off"
+            />
           </Field>
           <Field id="token" label="Token" error={errors.token}>
-            <input id="bk-f-token" className="jp-mod-styled" type="password" value={f.token}
-              onChange={set('token')} autoComplete="new-password" />
+            <input
+              id="bk-f-token"
+              className="jp-mod-styled"
+              type="password"
+              value={f.token}
+              onChange={set('token')}
+              autoComplete="new-password"
+            />
           </Field>
         </div>
       )}

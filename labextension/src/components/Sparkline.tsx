@@ -42,7 +42,13 @@ export function Sparkline(props: ISparklineProps): JSX.Element {
         <span className="bk-spark-label">{label}</span>
         <span className="bk-spark-value">{value}</span>
       </div>
-      <svg className="bk-spark-svg" viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" role="img" aria-label={label}>
+      <svg
+        className="bk-spark-svg"
+        viewBox={`0 0 ${w} ${h}`}
+        preserveAspectRatio="none"
+        role="img"
+        aria-label={label}
+      >
         {area && <polygon className="bk-spark-area" points={area} />}
         {line && <polyline className="bk-spark-line" points={line} vectorEffect="non-scaling-stroke" />}
       </svg>

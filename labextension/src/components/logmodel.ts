@@ -105,8 +105,10 @@ export interface ISpan {
   underline?: boolean;
 }
 
-// eslint-disable-next-line no-control-regex
-const ESCAPE_RE = /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78DEHMc]/g;
+// ANSI escapes are control characters by definition.
+const ESCAPE_RE =
+  // eslint-disable-next-line no-control-regex
+  /\x1b\[([0-9;?]*)([A-Za-z])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78DEHMc]/g;
 
 export function stripAnsi(text: string): string {
   return text.indexOf('\x1b') < 0 ? text : text.replace(ESCAPE_RE, '');

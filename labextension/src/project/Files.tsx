@@ -20,8 +20,21 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
     setError(null);
     api
       .files(name, path)
-      .then(r => alive && setEntries([...(r.entries || [])].sort((a, b) =>
-        a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : b.kind === 'dir' ? 1 : 0)))
+      .then(
+        r =>
+          alive &&
+          setEntries(
+            [...(r.entries || [])].sort((a, b) =>
+              a.kind === b.kind
+                ? a.name.localeCompare(b.name)
+                : a.kind === 'dir'
+                  ? -1
+                  : b.kind === 'dir'
+                    ? 1
+                    : 0
+            )
+          )
+      )
       .catch(e => alive && setError((e as Error).message));
     return () => {
       alive = false;
@@ -37,7 +50,13 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
       // The server refuses to replace a file unless asked: ask the user first.
       const exists = (entries || []).some(entry => entry.name === file.name);
       if (exists) {
-        if (!(await confirmDanger(`Replace ${file.name}?`, `${path}/${file.name} already exists in ${name}.`, 'Replace'))) {
+        if (
+          !(await confirmDanger(
+            `Replace ${file.name}?`,
+            `${path}/${file.name} already exists in ${name}.`,
+            'Replace'
+          ))
+        ) {
           continue;
         }
       }
@@ -57,7 +76,12 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
       <div className="bk-files-bar">
         <div className="bk-roots">
           {['src', 'runs'].map(root => (
-            <Button key={root} small className={parts[0] === root ? 'bk-active' : ''} onClick={() => setPath(root)}>
+            <Button
+              key={root}
+              small
+              className={parts[0] === root ? 'bk-active' : ''}
+              onClick={() => setPath(root)}
+            >
               {root}/
             </Button>
           ))}
@@ -66,17 +90,32 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
           {parts.map((p, i) => (
             <React.Fragment key={i}>
               {i > 0 && <span className="bk-muted"> / </span>}
-              <a href="#" onClick={e => { e.preventDefault(); setPath(parts.slice(0, i + 1).join('/')); }}>{p}</a>
+              <a
+                href="#"
+                onClick={e => {
+                  e.preventDefault();
+                  setPath(parts.slice(0, i + 1).join('/'));
+                }}
+              >
+                {p}
+              </a>
             </React.Fragment>
           ))}
         </div>
         <span className="bk-spacer" />
-        <a className="bk-link-button" href={fileUrl(path, { format: 'zip' })} download title="Download this folder as a zip">
+        <a
+          className="bk-link-button"
+          href={fileUrl(path, { format: 'zip' })}
+          download
+          title="Download this folder as a zip"
+        >
           Download folder
         </a>
         {parts[0] === 'src' && (
           <>
-            <Button small onClick={() => upload.current?.click()}>Upload</Button>
+            <Button small onClick={() => upload.current?.click()}>
+              Upload
+            </Button>
             <input ref={upload} type="file" multiple hidden onChange={onUpload} />
           </>
         )}
@@ -97,7 +136,15 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
             {parts.length > 1 && (
               <tr>
                 <td colSpan={4}>
-                  <a href="#" onClick={e => { e.preventDefault(); setPath(parts.slice(0, -1).join('/')); }}>..</a>
+                  <a
+                    href="#"
+                    onClick={e => {
+                      e.preventDefault();
+                      setPath(parts.slice(0, -1).join('/'));
+                    }}
+                  >
+                    ..
+                  </a>
                 </td>
               </tr>
             )}
@@ -107,23 +154,38 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
                 <tr key={entry.name} data-entry={entry.name}>
                   <td>
                     {entry.kind === 'dir' ? (
-                      <a href="#" className="bk-dir" onClick={e => { e.preventDefault(); setPath(p); }}>
+                      <a
+                        href="#"
+                        className="bk-dir"
+                        onClick={e => {
+                          e.preventDefault();
+                          setPath(p);
+                        }}
+                      >
                         {entry.name}/
                       </a>
                     ) : (
-                      <a href={fileUrl(p)} download={entry.name}>{entry.name}</a>
+                      <a href={fileUrl(p)} download={entry.name}>
+                        {entry.name}
+                      </a>
                     )}
                   </td>
                   <td>{entry.kind === 'dir' ? '' : formatBytes(entry.size)}</td>
                   <td>{formatTime(entry.mtime)}</td>
                   <td className="bk-actions">
                     {entry.kind === 'dir' ? (
-                      <a className="bk-link-button" href={fileUrl(p, { format: 'zip' })} download>zip</a>
+                      <a className="bk-link-button" href={fileUrl(p, { format: 'zip' })} download>
+                        zip
+                      </a>
                     ) : (
-                      <a className="bk-link-button" href={fileUrl(p)} download={entry.name}>download</a>
+                      <a className="bk-link-button" href={fileUrl(p)} download={entry.name}>
+                        download
+                      </a>
                     )}
                     {entry.jupyter_path && entry.kind === 'file' && (
-                      <Button small minimal onClick={() => props.openInLab(entry.jupyter_path!)}>Open in JupyterLab</Button>
+                      <Button small minimal onClick={() => props.openInLab(entry.jupyter_path!)}>
+                        Open in JupyterLab
+                      </Button>
                     )}
                   </td>
                 </tr>
@@ -131,7 +193,9 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
             })}
             {!entries.length && (
               <tr>
-                <td colSpan={4} className="bk-muted">Empty folder</td>
+                <td colSpan={4} className="bk-muted">
+                  Empty folder
+                </td>
               </tr>
             )}
           </tbody>

@@ -30,7 +30,11 @@ function useRunUsage(runId: string | null, running: boolean): IRun['usage'] {
 }
 
 /** The live log of one run, chosen from the project's runs (newest first). */
-export function Logs(props: { runs: IRun[]; selected: string | null; onSelect: (id: string) => void }): JSX.Element {
+export function Logs(props: {
+  runs: IRun[];
+  selected: string | null;
+  onSelect: (id: string) => void;
+}): JSX.Element {
   const { runs, selected } = props;
   const run = runs.find(r => r.id === selected) || null;
   const [ended, setEnded] = React.useState<{ state?: string; exit_code?: number | null } | null>(null);
@@ -49,11 +53,17 @@ export function Logs(props: { runs: IRun[]; selected: string | null; onSelect: (
   const status = run && (
     <span className="bk-log-status">
       <span className={`bk-badge bk-state-${state}`}>{state}</span>
-      {run.state === 'queued' && run.queue_position ? <span className="bk-muted">position {run.queue_position} in the queue</span> : null}
+      {run.state === 'queued' && run.queue_position ? (
+        <span className="bk-muted">position {run.queue_position} in the queue</span>
+      ) : null}
       {isActiveRun(state) ? (
         <>
           <span className="bk-muted bk-live">live</span>
-          {usage && <span className="bk-muted bk-usage" title="the run's whole process tree">{formatUsage(usage)}</span>}
+          {usage && (
+            <span className="bk-muted bk-usage" title="the run's whole process tree">
+              {formatUsage(usage)}
+            </span>
+          )}
         </>
       ) : (
         <span className="bk-muted">
@@ -67,7 +77,12 @@ export function Logs(props: { runs: IRun[]; selected: string | null; onSelect: (
     <div className="bk-logs">
       <div className="bk-logs-pick">
         <label htmlFor="bk-log-run">Run</label>
-        <select id="bk-log-run" className="jp-mod-styled" value={selected || ''} onChange={e => props.onSelect(e.target.value)}>
+        <select
+          id="bk-log-run"
+          className="jp-mod-styled"
+          value={selected || ''}
+          onChange={e => props.onSelect(e.target.value)}
+        >
           {!selected && <option value="">Choose a run</option>}
           {runs.map(r => (
             <option key={r.id} value={r.id}>
@@ -90,4 +105,3 @@ export function Logs(props: { runs: IRun[]; selected: string | null; onSelect: (
     </div>
   );
 }
-

@@ -25,7 +25,11 @@ export function SetupLog({ project }: { project: IProject }): JSX.Element {
   const setupKey = project.setup.started || '';
   const { buffer, version } = useLogBuffer(
     onData => {
-      const f = new LogFollower(`projects/${encodeURIComponent(name)}/setup/log/stream`, onData, () => undefined);
+      const f = new LogFollower(
+        `projects/${encodeURIComponent(name)}/setup/log/stream`,
+        onData,
+        () => undefined
+      );
       return () => f.dispose();
     },
     [name, setupKey]
@@ -79,7 +83,9 @@ export function Overview(props: {
     ['Packages', String(project.setup.package_count ?? '—')],
     ['Environment', Object.keys(project.env || {}).join(', ') || '—'],
     ['Credentials', project.has_credentials ? 'stored' : 'none'],
-    ...(project.default_executor ? [['Runs go to', project.default_executor] as [string, React.ReactNode]] : []),
+    ...(project.default_executor
+      ? [['Runs go to', project.default_executor] as [string, React.ReactNode]]
+      : []),
     ['Last setup', formatTime(project.setup.ended || project.setup.started)]
   ];
 
@@ -89,7 +95,12 @@ export function Overview(props: {
         <div className="bk-setup-head">
           <span className="bk-setup-title">Setup: {stateLabel(project.setup.state)}</span>
           <span className="bk-spacer" />
-          <Button small onClick={resync} disabled={settingUp} title="Pull the branch and reinstall the requirements">
+          <Button
+            small
+            onClick={resync}
+            disabled={settingUp}
+            title="Pull the branch and reinstall the requirements"
+          >
             Re-sync
           </Button>
         </div>
@@ -109,10 +120,14 @@ export function Overview(props: {
       {editing ? (
         <div className="bk-card">
           <div className="bk-card-title">Edit settings</div>
-          <ProjectForm project={project} onCancel={() => setEditing(false)} onDone={p => {
-            setEditing(false);
-            props.onSaved(p);
-          }} />
+          <ProjectForm
+            project={project}
+            onCancel={() => setEditing(false)}
+            onDone={p => {
+              setEditing(false);
+              props.onSaved(p);
+            }}
+          />
         </div>
       ) : (
         <div className="bk-card">

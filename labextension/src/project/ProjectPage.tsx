@@ -84,13 +84,21 @@ function PageView(props: IPageProps): JSX.Element {
             return (
               <div className="bk-page">
                 <div className="bk-page-header">
-                  <Button small minimal className="bk-back" onClick={actions.back} title="Back to the project list">
+                  <Button
+                    small
+                    minimal
+                    className="bk-back"
+                    onClick={actions.back}
+                    title="Back to the project list"
+                  >
                     ← Projects
                   </Button>
                   <beeIcon.react tag="span" className="bk-header-icon" />
                   <h2 className="bk-page-title">{name}</h2>
                   {project && (
-                    <span className={`bk-badge bk-setup-${project.setup.state}`}>{stateLabel(project.setup.state)}</span>
+                    <span className={`bk-badge bk-setup-${project.setup.state}`}>
+                      {stateLabel(project.setup.state)}
+                    </span>
                   )}
                 </div>
                 <div className="bk-tabs" role="tablist">
@@ -116,7 +124,10 @@ function PageView(props: IPageProps): JSX.Element {
                     <Overview
                       project={project}
                       onSaved={p => model.upsert(p)}
-                      onDeleted={() => { model.forget(name); actions.back(); }}
+                      onDeleted={() => {
+                        model.forget(name);
+                        actions.back();
+                      }}
                     />
                   ) : tab === 'runs' ? (
                     <>

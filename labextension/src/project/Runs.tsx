@@ -3,7 +3,14 @@ import { Button } from '@jupyterlab/ui-components';
 import { Notification } from '@jupyterlab/apputils';
 import { ApiError, api, IProject, IRun } from '../api';
 import {
-  describePlacement, executorLabel, formatDuration, formatGpus, formatTime, isActiveRun, parseEnv, splitArgs
+  describePlacement,
+  executorLabel,
+  formatDuration,
+  formatGpus,
+  formatTime,
+  isActiveRun,
+  parseEnv,
+  splitArgs
 } from '../format';
 import { confirmDanger } from '../components/confirm';
 import { useExecutors } from '../components/useExecutors';
@@ -54,21 +61,36 @@ function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): 
       <div className="bk-field-row">
         <div className="bk-field bk-grow" data-field="args">
           <label htmlFor="bk-run-args">Arguments</label>
-          <input id="bk-run-args" className="jp-mod-styled" value={args} onChange={e => setArgs(e.target.value)}
-            placeholder={`extra arguments for ${props.project.train_file}, e.g. --lr 0.01`} />
+          <input
+            id="bk-run-args"
+            className="jp-mod-styled"
+            value={args}
+            onChange={e => setArgs(e.target.value)}
+            placeholder={`extra arguments for ${props.project.train_file}, e.g. --lr 0.01`}
+          />
           {errorFor('args')}
         </div>
         <div className="bk-field bk-narrow" data-field="gpus">
           <label htmlFor="bk-run-gpus">GPUs</label>
-          <input id="bk-run-gpus" className="jp-mod-styled" value={gpus} onChange={e => setGpus(e.target.value)}
-            placeholder="auto" title="A count (0 for CPU only) or GPU ids like 0,1" />
+          <input
+            id="bk-run-gpus"
+            className="jp-mod-styled"
+            value={gpus}
+            onChange={e => setGpus(e.target.value)}
+            placeholder="auto"
+            title="A count (0 for CPU only) or GPU ids like 0,1"
+          />
           {errorFor('gpus')}
         </div>
         {executors.length > 1 && (
           <div className="bk-field bk-medium" data-field="executor">
             <label htmlFor="bk-run-executor">Run on</label>
-            <select id="bk-run-executor" className="jp-mod-styled" value={executor}
-              onChange={e => setExecutor(e.target.value)}>
+            <select
+              id="bk-run-executor"
+              className="jp-mod-styled"
+              value={executor}
+              onChange={e => setExecutor(e.target.value)}
+            >
               <option value="">Default ({props.project.default_executor || serverDefault})</option>
               {executors.map(x => (
                 <option key={x.name} value={x.name} title={x.detail || ''}>
@@ -82,13 +104,25 @@ function RunForm(props: { project: IProject; onStarted: (run: IRun) => void }): 
       </div>
       <div className="bk-field" data-field="env">
         <label htmlFor="bk-run-env">Environment (KEY=value per line)</label>
-        <textarea id="bk-run-env" className="jp-mod-styled" rows={2} value={env} onChange={e => setEnv(e.target.value)} />
+        <textarea
+          id="bk-run-env"
+          className="jp-mod-styled"
+          rows={2}
+          value={env}
+          onChange={e => setEnv(e.target.value)}
+        />
         {errorFor('env')}
       </div>
-      {error && !['args', 'env', 'gpus', 'executor'].includes(error.field) && <div className="bk-form-error">{error.message}</div>}
+      {error && !['args', 'env', 'gpus', 'executor'].includes(error.field) && (
+        <div className="bk-form-error">{error.message}</div>
+      )}
       <div className="bk-form-actions">
-        <Button type="submit" className="bk-primary bk-start-run" disabled={busy || !ready}
-          title={ready ? 'Start a run' : 'The project is not ready yet'}>
+        <Button
+          type="submit"
+          className="bk-primary bk-start-run"
+          disabled={busy || !ready}
+          title={ready ? 'Start a run' : 'The project is not ready yet'}
+        >
           {busy ? 'Starting…' : 'Run'}
         </Button>
       </div>
@@ -155,14 +189,26 @@ export function Runs(props: {
               {runs.map(r => (
                 <tr key={r.id} data-run={r.id} className={`bk-run-row bk-run-${r.state}`}>
                   <td>
-                    <a href="#" onClick={e => { e.preventDefault(); props.onShowLog(r.id); }}>
+                    <a
+                      href="#"
+                      onClick={e => {
+                        e.preventDefault();
+                        props.onShowLog(r.id);
+                      }}
+                    >
                       {r.id}
                     </a>
                   </td>
                   <td>
                     <span className={`bk-badge bk-run-state bk-state-${r.state}`}>{r.state}</span>
-                    {r.state === 'queued' && r.queue_position ? <span className="bk-muted"> #{r.queue_position}</span> : null}
-                    {r.message && <div className="bk-muted bk-run-message" title={r.message}>{r.message}</div>}
+                    {r.state === 'queued' && r.queue_position ? (
+                      <span className="bk-muted"> #{r.queue_position}</span>
+                    ) : null}
+                    {r.message && (
+                      <div className="bk-muted bk-run-message" title={r.message}>
+                        {r.message}
+                      </div>
+                    )}
                   </td>
                   <td>{formatTime(r.started || r.created)}</td>
                   <td>{formatDuration(r.duration)}</td>
@@ -174,17 +220,32 @@ export function Runs(props: {
                   {showWhere && (
                     <td className="bk-where" title={describePlacement(r).note}>
                       {describePlacement(r).label}
-                      {r.mode === 'working-dir' && <span className="bk-muted"> (outputs stay on the node)</span>}
+                      {r.mode === 'working-dir' && (
+                        <span className="bk-muted"> (outputs stay on the node)</span>
+                      )}
                     </td>
                   )}
-                  <td className="bk-args" title={(r.args || []).join(' ')}>{(r.args || []).join(' ')}</td>
+                  <td className="bk-args" title={(r.args || []).join(' ')}>
+                    {(r.args || []).join(' ')}
+                  </td>
                   <td className="bk-actions">
-                    <Button small minimal onClick={() => props.onShowLog(r.id)}>Logs</Button>
+                    <Button small minimal onClick={() => props.onShowLog(r.id)}>
+                      Logs
+                    </Button>
                     {isActiveRun(r.state) ? (
-                      <Button small className="bk-stop" onClick={() => stop(r)}>Stop</Button>
+                      <Button small className="bk-stop" onClick={() => stop(r)}>
+                        Stop
+                      </Button>
                     ) : (
-                      <Button small minimal className="bk-delete-run" onClick={() => remove(r)}
-                        title="Delete this run's log and record">Delete</Button>
+                      <Button
+                        small
+                        minimal
+                        className="bk-delete-run"
+                        onClick={() => remove(r)}
+                        title="Delete this run's log and record"
+                      >
+                        Delete
+                      </Button>
                     )}
                   </td>
                 </tr>

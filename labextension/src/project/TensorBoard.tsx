@@ -64,12 +64,19 @@ export function TensorBoard(props: { name: string }): JSX.Element {
     );
   }
   if (!status || status.state === 'starting') {
-    return <div className="bk-card bk-tb-message bk-muted"><span className="bk-spinner" /> Starting TensorBoard…</div>;
+    return (
+      <div className="bk-card bk-tb-message bk-muted">
+        <span className="bk-spinner" /> Starting TensorBoard…
+      </div>
+    );
   }
   if (status.state !== 'ready') {
     return (
       <div className="bk-card bk-tb-message">
-        <div className="bk-form-error">TensorBoard is {status.state}{status.message ? `: ${status.message}` : ''}</div>
+        <div className="bk-form-error">
+          TensorBoard is {status.state}
+          {status.message ? `: ${status.message}` : ''}
+        </div>
         {retry}
       </div>
     );
@@ -79,8 +86,12 @@ export function TensorBoard(props: { name: string }): JSX.Element {
       <div className="bk-tb-bar">
         <span className="bk-muted">TensorBoard · {name}</span>
         <span className="bk-spacer" />
-        <Button small minimal onClick={() => setAttempt(a => a + 1)}>Reload</Button>
-        <a className="bk-link-button" href={src} target="_blank" rel="noopener">Open in new tab</a>
+        <Button small minimal onClick={() => setAttempt(a => a + 1)}>
+          Reload
+        </Button>
+        <a className="bk-link-button" href={src} target="_blank" rel="noopener">
+          Open in new tab
+        </a>
       </div>
       <iframe key={attempt} className="bk-tb-frame" src={src} title={`TensorBoard for ${name}`} />
     </div>

@@ -3,7 +3,14 @@ import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Notification } from '@jupyterlab/apputils';
 import { api, IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { formatHeadline, formatShortDuration, isActiveRun, isSettingUp, pickHeadline, stateLabel } from '../format';
+import {
+  formatHeadline,
+  formatShortDuration,
+  isActiveRun,
+  isSettingUp,
+  pickHeadline,
+  stateLabel
+} from '../format';
 import { ProjectForm } from '../components/ProjectForm';
 import { Stats } from './Stats';
 import { beeIcon } from '../icons';
@@ -29,7 +36,9 @@ export function summary(model: BeekeeperModel, p: IProject, run: IRun | undefine
       const started = run.started ? (Date.now() - new Date(run.started).getTime()) / 1000 : null;
       parts.push(`${run.state} ${formatShortDuration(started)}`.trim());
     } else {
-      parts.push(run.exit_code !== null && run.state === 'failed' ? `failed (exit ${run.exit_code})` : run.state);
+      parts.push(
+        run.exit_code !== null && run.state === 'failed' ? `failed (exit ${run.exit_code})` : run.state
+      );
     }
   } else {
     parts.push('no runs yet');
@@ -73,7 +82,11 @@ function RunStop(props: { project: IProject; run?: IRun }): JSX.Element {
   );
 }
 
-function ProjectRow(props: { model: BeekeeperModel; project: IProject; actions: ISidebarActions }): JSX.Element {
+function ProjectRow(props: {
+  model: BeekeeperModel;
+  project: IProject;
+  actions: ISidebarActions;
+}): JSX.Element {
   const { model, project, actions } = props;
   const run = model.latest.get(project.name);
   const state = isSettingUp(project.setup.state) ? 'setup' : project.setup.state;
@@ -90,7 +103,9 @@ function ProjectRow(props: { model: BeekeeperModel; project: IProject; actions: 
         <div className="bk-project-name">
           <span className={`bk-dot bk-state-${run && project.setup.state === 'ready' ? run.state : state}`} />
           {project.name}
-          <span className={`bk-badge bk-setup-${project.setup.state}`}>{stateLabel(project.setup.state)}</span>
+          <span className={`bk-badge bk-setup-${project.setup.state}`}>
+            {stateLabel(project.setup.state)}
+          </span>
         </div>
         <div className="bk-project-summary" title={summary(model, project, run)}>
           {summary(model, project, run)}
@@ -112,8 +127,13 @@ function TryExampleButton(props: { actions: ISidebarActions }): JSX.Element {
     }
   };
   return (
-    <Button small className="bk-try-example" disabled={busy} onClick={click}
-      title="Create a project from the example that ships with Beekeeper">
+    <Button
+      small
+      className="bk-try-example"
+      disabled={busy}
+      onClick={click}
+      title="Create a project from the example that ships with Beekeeper"
+    >
       {busy ? 'Creating…' : 'Try the example'}
     </Button>
   );

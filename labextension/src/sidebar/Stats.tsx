@@ -49,7 +49,11 @@ export function Stats(): JSX.Element {
   const minCapacity = Math.ceil(MIN_WINDOW_SECONDS / interval);
   const last = samples[samples.length - 1];
   if (!last) {
-    return <div className="bk-stats bk-muted">{connected ? 'Collecting host stats…' : 'Host stats unavailable'}</div>;
+    return (
+      <div className="bk-stats bk-muted">
+        {connected ? 'Collecting host stats…' : 'Host stats unavailable'}
+      </div>
+    );
   }
   const gpuIndices = (last.gpus || []).map(g => g.index);
   return (
@@ -104,7 +108,9 @@ export function Stats(): JSX.Element {
           </React.Fragment>
         );
       })}
-      {!gpuIndices.length && last.gpu_status && <div className="bk-muted bk-stats-note">{last.gpu_status}</div>}
+      {!gpuIndices.length && last.gpu_status && (
+        <div className="bk-muted bk-stats-note">{last.gpu_status}</div>
+      )}
     </div>
   );
 }
