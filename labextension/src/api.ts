@@ -79,9 +79,26 @@ export interface IMetricsSample {
   time: number;
   cpu: { percent: number; count: number };
   memory: { total: number; used: number; percent: number };
+  /** Usage of the filesystem holding BEEKEEPER_HOME (`error` when it cannot be read). */
+  disk?: { path: string; total?: number; used?: number; free?: number; percent?: number; error?: string };
   gpus: IGpuSample[];
   gpu_status: string | null;
 }
+
+/** What the log streams (run and setup) send: chunks in order, then one `end`. */
+export type LogMessage =
+  | { type: 'data'; offset: number; next_offset: number; data: string }
+  | { type: 'end'; state?: string; exit_code?: number | null };
+
+export type LogEnd = Extract<LogMessage, { type: 'end' }>;
+
+/** What /events sends: a project changed (or was deleted), or a run changed state. */
+export type EventMessage =
+  { type: 'project'; project: IProject | { name: string; deleted: true } } | { type: 'run'; run: IRun };
+
+/** What /metrics/stream sends: the kept history once, then one sample per interval. */
+export type MetricsMessage =
+  { type: 'history'; interval?: number; samples?: IMetricsSample[] } | ({ type: 'sample' } & IMetricsSample);
 
 export interface ITensorBoardStatus {
   project: string;
@@ -251,7 +268,7 @@ export function wsUrl(path: string, query: Record<string, string> = {}): string 
  * A JSON WebSocket that reconnects (with backoff) until disposed; `query()` is asked again on each
  * connect so a log stream resumes from the last offset it saw, losing and repeating nothing.
  */
-export class Stream {
+export class Stream<T extends { type: string }> {
   private _ws: WebSocket | null = null;
   private _disposed = false;
   private _retry = 500;
@@ -259,7 +276,7 @@ export class Stream {
 
   constructor(
     private _path: string,
-    private _onMessage: (msg: any) => void,
+    private _onMessage: (msg: T) => void,
     private _query: () => Record<string, string> = () => ({}),
     private _onState?: (connected: boolean) => void
   ) {
@@ -295,7 +312,7 @@ export class Stream {
     };
     ws.onmessage = event => {
       try {
-        this._onMessage(JSON.parse(event.data));
+        this._onMessage(JSON.parse(event.data) as T);
       } catch (error) {
         console.error('Beekeeper: bad stream message', error);
       }
@@ -317,15 +334,11 @@ export class Stream {
  */
 export class LogFollower {
   private _offset = 0;
-  private _stream: Stream;
+  private _stream: Stream<LogMessage>;
   private _ended = false;
 
-  constructor(
-    path: string,
-    onData: (text: string) => void,
-    onEnd: (end: { state?: string; exit_code?: number | null }) => void
-  ) {
-    this._stream = new Stream(
+  constructor(path: string, onData: (text: string) => void, onEnd: (end: LogEnd) => void) {
+    this._stream = new Stream<LogMessage>(
       path,
       msg => {
         if (msg.type === 'data') {

@@ -2,16 +2,21 @@
  * "Try the example": one click from an empty Beekeeper to a real project. The server turns the
  * bundled example into a local git repository, so this works with no internet and no git host.
  */
-import { Notification } from '@jupyterlab/apputils';
-import { api, ApiError } from './api';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ApiError } from './api';
 import { BeekeeperModel } from './model';
+import { notifyError, notifyInfo } from './notify';
 
 /** Creates the bundled example project (or opens it when it exists already) and opens its page. */
-export async function tryExample(model: BeekeeperModel, open: (name: string) => void): Promise<void> {
+export async function tryExample(
+  model: BeekeeperModel,
+  trans: TranslationBundle,
+  open: (name: string) => void
+): Promise<void> {
   try {
-    const [example] = await api.examples();
+    const [example] = await model.examples();
     if (!example) {
-      Notification.info('This Beekeeper ships no example project.', { autoClose: 4000 });
+      notifyInfo(trans.__('This Beekeeper ships no example project.'));
       return;
     }
     if (model.projects.some(p => p.name === example.project)) {
@@ -19,8 +24,7 @@ export async function tryExample(model: BeekeeperModel, open: (name: string) => 
       return;
     }
     try {
-      const project = await api.tryExample(example.name);
-      await model.refresh();
+      const project = await model.tryExample(example.name);
       open(project.name);
     } catch (error) {
       if (error instanceof ApiError && error.status === 409 && error.field === 'name') {
@@ -30,6 +34,6 @@ export async function tryExample(model: BeekeeperModel, open: (name: string) => 
       throw error;
     }
   } catch (error) {
-    Notification.error(`Try the example: ${(error as Error).message}`, { autoClose: 8000 });
+    notifyError(trans.__('Try the example: %1', (error as Error).message));
   }
 }

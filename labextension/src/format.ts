@@ -285,3 +285,17 @@ export function formatGpus(run: {
   const asked = run.gpus_requested;
   return typeof asked === 'number' && asked > 0 ? `×${asked}` : '—';
 }
+
+/** Seconds a run has run: its recorded duration once ended, counted up to `now` while it runs. */
+export function liveDuration(
+  run: { state: string; started: string | null; duration: number | null },
+  now: number
+): number | null {
+  if ((run.state === 'running' || run.state === 'starting') && run.started) {
+    const started = new Date(run.started).getTime();
+    if (!isNaN(started)) {
+      return Math.max(run.duration ?? 0, (now - started) / 1000);
+    }
+  }
+  return run.duration;
+}

@@ -1,44 +1,139 @@
 /**
- * One shared, live view of projects and their latest runs for every widget of the panel: loaded by
- * REST, kept fresh by the events WebSocket (re-listed after each reconnect, so nothing is missed).
+ * One shared, live view of Beekeeper for every widget of the panel, and the only caller of the API
+ * client: projects, their latest runs and run histories, scalars, host metrics and the user's
+ * settings, loaded by REST and kept fresh by the events WebSocket (re-listed after each reconnect,
+ * so nothing is missed). Components read it through `useModel` and act through its methods.
  */
 import { ISignal, Signal } from '@lumino/signaling';
-import { api, IProject, IRun, Scalars, Stream } from './api';
-import { isActiveRun } from './format';
+import {
+  api,
+  apiUrl,
+  baseUrl,
+  encodePath,
+  EventMessage,
+  IExample,
+  IExecutor,
+  IFileEntry,
+  IMetricsSample,
+  IProject,
+  IPython,
+  IRun,
+  ITensorBoardStatus,
+  LogEnd,
+  LogFollower,
+  MetricsMessage,
+  Scalars,
+  Stream
+} from './api';
+import { isActiveRun, isSettingUp } from './format';
+import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
+import { IObservable } from './useModel';
 
-export class BeekeeperModel {
-  projects: IProject[] = [];
-  /** Newest run of each project. */
-  latest = new Map<string, IRun>();
-  scalars = new Map<string, Scalars>();
-  error: string | null = null;
-  loaded = false;
-
+/** A small observable base: `version` grows and `changed` fires on every change. */
+class Observable implements IObservable {
+  private _version = 0;
   private _changed = new Signal<this, void>(this);
-  private _runChanged = new Signal<this, IRun>(this);
-  private _runEnded = new Signal<this, IRun>(this);
-  private _events: Stream | null = null;
-  private _scalarTimer: number | null = null;
+
+  get version(): number {
+    return this._version;
+  }
 
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  /** Every run transition the server announces. */
-  get runChanged(): ISignal<this, IRun> {
-    return this._runChanged;
+  protected emitChanged(): void {
+    this._version++;
+    this._changed.emit();
   }
+}
+
+/** Host CPU, memory, disk and GPUs: one metrics stream while any view shows them. */
+export class HostMetrics extends Observable {
+  samples: IMetricsSample[] = [];
+  /** Seconds between samples, as the server says. */
+  interval = 2;
+  connected = false;
+  private _window = DEFAULT_SETTINGS.chartWindow;
+  private _users = 0;
+  private _stream: Stream<MetricsMessage> | null = null;
+
+  /** How many samples the chart window holds. */
+  get capacity(): number {
+    return Math.ceil(this._window / this.interval);
+  }
+
+  setWindow(seconds: number): void {
+    this._window = seconds;
+    this.samples = this.samples.slice(-this.capacity);
+    this.emitChanged();
+  }
+
+  /** Start following (the first user connects); the returned function lets go. */
+  acquire(): () => void {
+    if (this._users++ === 0) {
+      this._stream = new Stream<MetricsMessage>(
+        'metrics/stream',
+        msg => this._onMessage(msg),
+        () => ({}),
+        connected => {
+          this.connected = connected;
+          this.emitChanged();
+        }
+      );
+    }
+    return () => {
+      if (--this._users === 0) {
+        this._stream?.dispose();
+        this._stream = null;
+      }
+    };
+  }
+
+  private _onMessage(msg: MetricsMessage): void {
+    if (msg.type === 'history') {
+      this.interval = msg.interval || 2;
+      this.samples = (msg.samples || []).slice(-this.capacity);
+    } else if (msg.type === 'sample') {
+      this.samples = [...this.samples.slice(-(this.capacity - 1)), msg];
+    }
+    this.emitChanged();
+  }
+}
+
+export class BeekeeperModel extends Observable {
+  projects: IProject[] = [];
+  /** Newest run of each project. */
+  latest = new Map<string, IRun>();
+  /** Each open project's run history, newest first (loaded by `loadRuns`). */
+  runs = new Map<string, IRun[]>();
+  runsError = new Map<string, string>();
+  scalars = new Map<string, Scalars>();
+  error: string | null = null;
+  loaded = false;
+  settings: IPanelSettings = DEFAULT_SETTINGS;
+  readonly metrics = new HostMetrics();
+
+  private _runEnded = new Signal<this, IRun>(this);
+  private _setupEnded = new Signal<this, IProject>(this);
+  private _events: Stream<EventMessage> | null = null;
+  private _scalarTimer: number | null = null;
 
   /** A run this page saw active has finished (succeeded, failed, stopped, lost). */
   get runEnded(): ISignal<this, IRun> {
     return this._runEnded;
   }
 
+  /** A setup this page saw in progress has finished (ready or failed). */
+  get setupEnded(): ISignal<this, IProject> {
+    return this._setupEnded;
+  }
+
   start(): void {
     if (this._events) {
       return;
     }
-    this._events = new Stream(
+    this._events = new Stream<EventMessage>(
       'events',
       msg => this._onEvent(msg),
       () => ({}),
@@ -48,20 +143,30 @@ export class BeekeeperModel {
         }
       }
     );
-    this._scalarTimer = window.setInterval(() => void this.refreshScalars(), 15000);
+    this._startScalarTimer();
   }
 
   dispose(): void {
     this._events?.dispose();
-    if (this._scalarTimer !== null) {
-      window.clearInterval(this._scalarTimer);
+    this._stopScalarTimer();
+  }
+
+  setSettings(settings: IPanelSettings): void {
+    const timerChanged = settings.refreshInterval !== this.settings.refreshInterval;
+    this.settings = settings;
+    this.metrics.setWindow(settings.chartWindow);
+    if (timerChanged && this._scalarTimer !== null) {
+      this._stopScalarTimer();
+      this._startScalarTimer();
     }
+    this.emitChanged();
   }
 
   project(name: string): IProject | undefined {
     return this.projects.find(p => p.name === name);
   }
 
+  // -- loading -------------------------------------------------------------------------------
   async refresh(): Promise<void> {
     try {
       const projects = await api.projects();
@@ -85,8 +190,20 @@ export class BeekeeperModel {
       this.error = (error as Error).message;
     }
     this.loaded = true;
-    this._changed.emit();
+    this.emitChanged();
     void this.refreshScalars();
+  }
+
+  /** A project's run history (newest first), for its page. */
+  async loadRuns(name: string, limit = 200): Promise<void> {
+    try {
+      const { runs } = await api.runs(name, limit);
+      this.runs.set(name, runs);
+      this.runsError.delete(name);
+    } catch (error) {
+      this.runsError.set(name, (error as Error).message);
+    }
+    this.emitChanged();
   }
 
   /** Latest scalars of projects with an active run (and once for the rest), for the row summary. */
@@ -107,41 +224,167 @@ export class BeekeeperModel {
         }
       })
     );
-    this._changed.emit();
+    this.emitChanged();
   }
 
-  private _onEvent(msg: any): void {
-    if (msg.type === 'project' && msg.project?.deleted) {
+  // -- projects ------------------------------------------------------------------------------
+  async createProject(body: Record<string, unknown>): Promise<IProject> {
+    const project = await api.createProject(body);
+    this.upsert(project);
+    return project;
+  }
+
+  async updateProject(name: string, body: Record<string, unknown>): Promise<IProject> {
+    const project = await api.updateProject(name, body);
+    this.upsert(project);
+    return project;
+  }
+
+  async deleteProject(name: string): Promise<void> {
+    await api.deleteProject(name);
+    this.forget(name);
+  }
+
+  async resync(name: string): Promise<void> {
+    this.upsert(await api.resync(name));
+  }
+
+  pythons(): Promise<IPython[]> {
+    return api.pythons();
+  }
+
+  /** The server's executors with their reachability now (an older server without them: local only). */
+  executors(): Promise<{ default: string; executors: IExecutor[] }> {
+    return api.executors().catch(() => ({ default: 'local', executors: [] }));
+  }
+
+  examples(): Promise<IExample[]> {
+    return api.examples();
+  }
+
+  /** Creates a project from a bundled example (its own local git repository). */
+  async tryExample(example: string): Promise<IProject> {
+    const project = await api.tryExample(example);
+    await this.refresh();
+    return project;
+  }
+
+  // -- runs ----------------------------------------------------------------------------------
+  async startRun(name: string, body: Record<string, unknown> = {}): Promise<IRun> {
+    const run = await api.startRun(name, body);
+    this._onRun(run);
+    return run;
+  }
+
+  async stopRun(id: string): Promise<void> {
+    this._onRun(await api.stopRun(id));
+  }
+
+  async deleteRun(run: IRun): Promise<void> {
+    await api.deleteRun(run.id);
+    const history = this.runs.get(run.project);
+    if (history) {
+      this.runs.set(
+        run.project,
+        history.filter(r => r.id !== run.id)
+      );
+    }
+    await this.refresh(); // the sidebar's latest run may have been this one
+  }
+
+  /** A run's current record (its usage while it runs). */
+  run(id: string): Promise<IRun> {
+    return api.run(id);
+  }
+
+  /** Follows a run's log, or a project's setup log, from the start. */
+  followRunLog(id: string, onData: (text: string) => void, onEnd: (end: LogEnd) => void): LogFollower {
+    return new LogFollower(`runs/${encodeURIComponent(id)}/log/stream`, onData, onEnd);
+  }
+
+  followSetupLog(name: string, onData: (text: string) => void): LogFollower {
+    return new LogFollower(`projects/${encodeURIComponent(name)}/setup/log/stream`, onData, () => undefined);
+  }
+
+  /** Where a run's whole log downloads from. */
+  runLogUrl(id: string): string {
+    return apiUrl(`runs/${encodeURIComponent(id)}/log`, { download: '1' });
+  }
+
+  // -- files and TensorBoard -------------------------------------------------------------------
+  /** A project file's (or, with format=zip, a folder's) download URL. */
+  fileUrl(name: string, path: string, query: Record<string, string> = {}): string {
+    return apiUrl(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`, query);
+  }
+
+  /** The TensorBoard iframe's URL: the server's `url` (it carries the base_url, e.g. /user/alice/). */
+  tensorboardUrl(name: string, status: ITensorBoardStatus | null): string {
+    return status?.url || baseUrl(`beekeeper/tensorboard/${encodeURIComponent(name)}/`);
+  }
+
+  async files(name: string, path: string): Promise<IFileEntry[]> {
+    const { entries } = await api.files(name, path);
+    return [...(entries || [])].sort((a, b) =>
+      a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : b.kind === 'dir' ? 1 : 0
+    );
+  }
+
+  /** Refused with 409 when the file exists, unless `overwrite` (the user confirmed replacing it). */
+  upload(name: string, path: string, file: Blob, overwrite = false): Promise<IFileEntry> {
+    return api.upload(name, path, file, overwrite);
+  }
+
+  tensorboard(name: string): Promise<ITensorBoardStatus> {
+    return api.tensorboard(name);
+  }
+
+  startTensorboard(name: string): Promise<ITensorBoardStatus> {
+    return api.startTensorboard(name);
+  }
+
+  // -- events --------------------------------------------------------------------------------
+  private _onEvent(msg: EventMessage): void {
+    if (msg.type === 'project' && 'deleted' in msg.project && msg.project.deleted) {
       this.forget(msg.project.name); // deleted here or in another tab, by the client or the CLI
     } else if (msg.type === 'project' && msg.project) {
-      const p = msg.project as IProject;
-      const i = this.projects.findIndex(x => x.name === p.name);
-      if (i >= 0) {
-        this.projects[i] = { ...this.projects[i], ...p };
-      } else {
-        this.projects.push(p);
-        this.projects.sort((a, b) => a.name.localeCompare(b.name));
-      }
-      this._changed.emit();
+      this.upsert(msg.project as IProject);
     } else if (msg.type === 'run' && msg.run) {
-      const run = msg.run as IRun;
-      const known = this.latest.get(run.project);
-      if (!known || known.id === run.id || run.created >= known.created) {
-        const wasActive = known && known.id === run.id && isActiveRun(known.state);
-        this.latest.set(run.project, run);
-        if (wasActive && !isActiveRun(run.state)) {
-          this._runEnded.emit(run);
-          void this.refreshScalars(true);
-        }
-      }
-      this._runChanged.emit(run);
-      this._changed.emit();
+      this._onRun(msg.run);
     }
+  }
+
+  private _onRun(run: IRun): void {
+    const known = this.latest.get(run.project);
+    if (!known || known.id === run.id || run.created >= known.created) {
+      const wasActive = known && known.id === run.id && isActiveRun(known.state);
+      this.latest.set(run.project, run);
+      if (wasActive && !isActiveRun(run.state)) {
+        this._runEnded.emit(run);
+        void this.refreshScalars(true);
+      }
+    }
+    const history = this.runs.get(run.project);
+    if (history) {
+      const i = history.findIndex(r => r.id === run.id);
+      this.runs.set(run.project, i < 0 ? [run, ...history] : history.map(r => (r.id === run.id ? run : r)));
+    }
+    this.emitChanged();
   }
 
   /** A project the server just returned (after create or edit), ahead of its event. */
   upsert(project: IProject): void {
-    this._onEvent({ type: 'project', project });
+    const i = this.projects.findIndex(x => x.name === project.name);
+    if (i >= 0) {
+      const before = this.projects[i];
+      this.projects[i] = { ...before, ...project };
+      if (isSettingUp(before.setup?.state) && !isSettingUp(project.setup?.state)) {
+        this._setupEnded.emit(this.projects[i]);
+      }
+    } else {
+      this.projects.push(project);
+      this.projects.sort((a, b) => a.name.localeCompare(b.name));
+    }
+    this.emitChanged();
   }
 
   /** After a delete (the server may not announce it). */
@@ -149,6 +392,21 @@ export class BeekeeperModel {
     this.projects = this.projects.filter(p => p.name !== name);
     this.latest.delete(name);
     this.scalars.delete(name);
-    this._changed.emit();
+    this.runs.delete(name);
+    this.emitChanged();
+  }
+
+  private _startScalarTimer(): void {
+    this._scalarTimer = window.setInterval(
+      () => void this.refreshScalars(),
+      this.settings.refreshInterval * 1000
+    );
+  }
+
+  private _stopScalarTimer(): void {
+    if (this._scalarTimer !== null) {
+      window.clearInterval(this._scalarTimer);
+      this._scalarTimer = null;
+    }
   }
 }

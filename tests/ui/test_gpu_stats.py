@@ -47,7 +47,7 @@ def test_gpu_sparklines(page, lab, shot, theme):
     page.wait_for_function("() => Number(document.querySelector('.bk-stats')?.dataset.samples || 0) >= 4",
                            timeout=60_000)
     labels = page.locator(".bk-stats .bk-spark-label").all_inner_texts()
-    assert labels == ["CPU", "Memory", "GPU 0", "GPU 0 mem", "GPU 1", "GPU 1 mem"], labels
+    assert labels == ["CPU", "Memory", "GPU 0", "GPU 0 mem", "GPU 1", "GPU 1 mem", "Disk"], labels
     assert page.locator(".bk-stats .bk-spark:has-text('GPU 0 mem') .bk-spark-value").inner_text() == "31 GB / 80 GB"
     # Each chart draws a line through its samples (not a dot at the edge of an empty 10-minute box).
     widths = page.eval_on_selector_all(".bk-stats .bk-spark-line", "ls => ls.map(l => l.getBBox().width)")

@@ -51,6 +51,12 @@ def tab(page, name: str):
 def test_form_validation_errors(page, shot):
     open_sidebar(page)
     page.click("#beekeeper-sidebar .bk-new-project")
+    # The form opens full width in the main area (the sidebar cut off the git URL and the paths).
+    form = page.locator("#jp-main-dock-panel #beekeeper-form-new")
+    form.wait_for()
+    sidebar_width = page.locator("#beekeeper-sidebar").bounding_box()["width"]
+    assert page.locator("#bk-f-git_url").bounding_box()["width"] > 2 * sidebar_width
+    assert page.locator("#beekeeper-sidebar #bk-f-name").count() == 0
     page.fill("#bk-f-name", "bad name")
     error = page.locator("[data-field='name'] .bk-field-error")
     assert "No spaces" in error.inner_text()
@@ -60,12 +66,13 @@ def test_form_validation_errors(page, shot):
     assert error.count() == 0
     # A server-side rule: the error lands next to the field the server names.
     page.fill("#bk-f-git_url", "not a url")
-    page.click("#beekeeper-sidebar button[type='submit']")
+    page.click("#beekeeper-form-new button[type='submit']")
     server_error = page.locator("[data-field='git_url'] .bk-field-error")
     server_error.wait_for()
     assert server_error.inner_text().strip()
     shot(page, "form-validation-light")
-    page.click("#beekeeper-sidebar button:has-text('Cancel')")
+    page.click("#beekeeper-form-new button:has-text('Cancel')")
+    page.wait_for_selector("#beekeeper-form-new", state="detached")
     # The palette commands exist.
     for command in ("new-project", "open-project", "run", "stop", "show-panel"):
         assert page.evaluate(f"() => window.jupyterapp.commands.hasCommand('beekeeper:{command}')")
@@ -88,7 +95,8 @@ def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
     assert page.input_value("#bk-f-branch") == "main"
     assert page.input_value("#bk-f-train_file") == "train.py"
     assert page.input_value("#bk-f-tensorboard_log_dir") == "runs"
-    page.click("#beekeeper-sidebar button[type='submit']")
+    page.click("#beekeeper-form-new button[type='submit']")
+    page.wait_for_selector("#beekeeper-form-new", state="detached")
 
     # The project page opens; setup reaches ready.
     page.wait_for_selector("#beekeeper-project-demo .bk-page-title:has-text('demo')")
@@ -114,7 +122,19 @@ def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
 
     # The sidebar row shows the live run.
     page.wait_for_selector("#beekeeper-sidebar [data-project='demo'] .bk-stop")
-    assert "running" in page.locator("#beekeeper-sidebar [data-project='demo'] .bk-project-summary").inner_text()
+    summary = page.locator("#beekeeper-sidebar [data-project='demo'] .bk-project-summary")
+    assert "running" in summary.inner_text()
+    # Its duration ticks while it runs, in the sidebar and in the Runs table.
+    def ticks(selector: str):
+        """The text before the first " · " (the sidebar's headline scalar changes on its own) moves on."""
+        read = "s => (document.querySelector(s)?.innerText || '').split(' · ')[0]"
+        before = page.evaluate(read, selector)
+        page.wait_for_function(f"([s, t]) => ({read})(s) !== t", arg=[selector, before], timeout=30_000)
+
+    ticks("#beekeeper-sidebar [data-project='demo'] .bk-project-summary")
+    tab(page, "runs")
+    ticks("#beekeeper-project-demo .bk-runs-table .bk-run-running .bk-duration")
+    assert page.locator("#beekeeper-project-demo .bk-runs-table .bk-run-running .bk-duration").inner_text() != "0 s"
 
     # TensorBoard through the proxy renders the scalar tag.
     tab(page, "tensorboard")
@@ -144,8 +164,9 @@ def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
     # Edit settings (PATCH) from the Overview.
     tab(page, "overview")
     page.click("#beekeeper-project-demo .bk-card-title button:has-text('Edit')")
-    page.fill("#beekeeper-project-demo #bk-f-env", "FOO=bar")
-    page.click("#beekeeper-project-demo button[type='submit']")
+    page.fill("#beekeeper-form-edit-demo #bk-f-env", "FOO=bar")
+    page.click("#beekeeper-form-edit-demo button[type='submit']")
+    page.wait_for_selector("#beekeeper-form-edit-demo", state="detached")
     page.wait_for_selector("#beekeeper-project-demo .bk-kv td:text-is('FOO')")
 
     # Back to the list.

@@ -72,8 +72,8 @@ def test_run_on_ray_from_the_panel(page, lab, shot, git_repo):
     # Ray as the project's default, from the edit form.
     page.click(f"{PAGE} .bk-tab[data-tab='overview']")
     page.click(f"{PAGE} .bk-card-title button:has-text('Edit')")
-    page.select_option(f"{PAGE} #bk-f-default_executor", "ray")
-    page.click(f"{PAGE} button[type='submit']")
+    page.select_option("#beekeeper-form-edit-cluster #bk-f-default_executor", "ray")
+    page.click("#beekeeper-form-edit-cluster button[type='submit']")
     page.wait_for_selector(f"{PAGE} .bk-kv tr:has(th:text-is('Runs go to')) td:text-is('ray')")
     assert lab.api("GET", "projects/cluster")["default_executor"] == "ray"
     page.click(f"{PAGE} .bk-tab[data-tab='runs']")

@@ -1,6 +1,7 @@
 import * as React from 'react';
-import { Button } from '@jupyterlab/ui-components';
 import { computeWindow, ISpan, LineBuffer, parseAnsi } from './logmodel';
+import { LogToolbar } from './LogToolbar';
+import { useTrans } from '../i18n';
 
 const LINE_HEIGHT = 18;
 
@@ -29,23 +30,11 @@ function Span({ span }: { span: ISpan }): JSX.Element {
   return <span style={style}>{span.text}</span>;
 }
 
-/**
- * A log pane that draws only the lines in view (windowing), so 100k+ lines scroll smoothly.
- * It follows the end until the user scrolls up; "Follow" jumps back. Search highlights matches.
- */
-export function LogView(props: ILogViewProps): JSX.Element {
-  const { buffer, version } = props;
+/** The scroll box: its position and height, and whether it follows the end (until the user scrolls up). */
+function useLogScroll(version: number, total: number) {
   const scroller = React.useRef<HTMLDivElement>(null);
   const [follow, setFollow] = React.useState(true);
   const [scroll, setScroll] = React.useState({ top: 0, height: 400 });
-  const [query, setQuery] = React.useState('');
-  const [hit, setHit] = React.useState(0);
-  const total = buffer.length;
-
-  // The buffer is mutable: `version` says its lines changed.
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const hits = React.useMemo(() => buffer.search(query), [query, version, buffer]);
-  const hitSet = React.useMemo(() => new Set(hits), [hits]);
 
   React.useLayoutEffect(() => {
     const el = scroller.current;
@@ -77,17 +66,35 @@ export function LogView(props: ILogViewProps): JSX.Element {
     }
   };
 
-  const goTo = (index: number) => {
+  /** Show line `index` in the middle of the box (and stop following). */
+  const reveal = (index: number) => {
     const el = scroller.current;
-    if (!el || !hits.length) {
+    if (el) {
+      setFollow(false);
+      el.scrollTop = Math.max(0, index * LINE_HEIGHT - el.clientHeight / 2);
+    }
+  };
+
+  return { scroller, scroll, follow, setFollow, onScroll, reveal };
+}
+
+/** Search over the buffer: the matching lines and the current match. */
+function useLogSearch(buffer: LineBuffer, version: number, reveal: (line: number) => void) {
+  const [query, setQuery] = React.useState('');
+  const [hit, setHit] = React.useState(0);
+  // The buffer is mutable: `version` says its lines changed.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const hits = React.useMemo(() => buffer.search(query), [query, version, buffer]);
+  const hitSet = React.useMemo(() => new Set(hits), [hits]);
+
+  const goTo = (index: number) => {
+    if (!hits.length) {
       return;
     }
     const i = ((index % hits.length) + hits.length) % hits.length;
     setHit(i);
-    setFollow(false);
-    el.scrollTop = Math.max(0, hits[i] * LINE_HEIGHT - el.clientHeight / 2);
+    reveal(hits[i]);
   };
-
   // A new query jumps to its first match (new lines for the same query do not move the view).
   React.useEffect(() => {
     if (query && hits.length) {
@@ -96,11 +103,30 @@ export function LogView(props: ILogViewProps): JSX.Element {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [query]);
 
+  const onQuery = (q: string) => {
+    setQuery(q);
+    setHit(0);
+  };
+  return { query, onQuery, hit, hits, hitSet, goTo };
+}
+
+/**
+ * A log pane that draws only the lines in view (windowing), so 100k+ lines scroll smoothly.
+ * It follows the end until the user scrolls up; "Follow" jumps back. Search highlights matches.
+ */
+export function LogView(props: ILogViewProps): JSX.Element {
+  const { buffer, version } = props;
+  const trans = useTrans();
+  const total = buffer.length;
+  const { scroller, scroll, follow, setFollow, onScroll, reveal } = useLogScroll(version, total);
+  const search = useLogSearch(buffer, version, reveal);
+
   const win = computeWindow(scroll.top, scroll.height, LINE_HEIGHT, total);
   const rows: JSX.Element[] = [];
   for (let i = win.start; i < win.end; i++) {
+    const current = search.hits[search.hit] === i;
     const cls =
-      'bk-log-line' + (hitSet.has(i) ? (hits[hit] === i ? ' bk-log-hit-current' : ' bk-log-hit') : '');
+      'bk-log-line' + (search.hitSet.has(i) ? (current ? ' bk-log-hit-current' : ' bk-log-hit') : '');
     rows.push(
       <div key={i} className={cls} style={{ height: LINE_HEIGHT }}>
         {parseAnsi(buffer.line(i)).map((s, j) => (
@@ -112,98 +138,32 @@ export function LogView(props: ILogViewProps): JSX.Element {
 
   return (
     <div className="bk-log">
-      <div className="bk-log-toolbar">
-        {props.status}
-        <span className="bk-spacer" />
-        <input
-          className="jp-mod-styled bk-log-search"
-          placeholder="Search log"
-          value={query}
-          onChange={e => {
-            setQuery(e.target.value);
-            setHit(0);
-          }}
-          onKeyDown={e => {
-            if (e.key === 'Enter') {
-              goTo(hit + (e.shiftKey ? -1 : 1));
-            }
-          }}
-        />
-        {query && (
-          <span className="bk-muted bk-log-count">
-            {hits.length ? `${hit + 1}/${hits.length}` : 'no match'}
-          </span>
-        )}
-        <Button small minimal title="Previous match" onClick={() => goTo(hit - 1)} disabled={!hits.length}>
-          ↑
-        </Button>
-        <Button small minimal title="Next match" onClick={() => goTo(hit + 1)} disabled={!hits.length}>
-          ↓
-        </Button>
-        <Button
-          small
-          className={'bk-follow' + (follow ? ' bk-active' : '')}
-          title={follow ? 'Following the end: scroll up to stop' : 'Jump to the end and follow'}
-          onClick={() => setFollow(!follow)}
-        >
-          {follow ? 'Following' : 'Follow'}
-        </Button>
-        {props.downloadUrl && (
-          <a className="bk-link-button" href={props.downloadUrl} download title="Download the whole log">
-            Download
-          </a>
-        )}
-      </div>
+      <LogToolbar
+        status={props.status}
+        query={search.query}
+        onQuery={search.onQuery}
+        hit={search.hit}
+        hits={search.hits.length}
+        goTo={search.goTo}
+        follow={follow}
+        onFollow={setFollow}
+        downloadUrl={props.downloadUrl}
+      />
       {buffer.dropped > 0 && (
         <div className="bk-muted bk-log-note">
-          {buffer.dropped.toLocaleString('en-US')} earlier lines are not shown here; Download has the whole
-          log.
+          {trans.__(
+            '%1 earlier lines are not shown here; Download has the whole log.',
+            buffer.dropped.toLocaleString('en-US')
+          )}
         </div>
       )}
       <div className="bk-log-scroll" ref={scroller} onScroll={onScroll} data-lines={total}>
         {total === 0 ? (
-          <div className="bk-muted bk-log-empty">{props.emptyText || 'No output yet.'}</div>
+          <div className="bk-muted bk-log-empty">{props.emptyText || trans.__('No output yet.')}</div>
         ) : (
           <div style={{ paddingTop: win.padTop, paddingBottom: win.padBottom }}>{rows}</div>
         )}
       </div>
     </div>
   );
-}
-
-/**
- * Keeps a LineBuffer fed from a follower and re-renders at most once per animation frame,
- * however fast data arrives.
- */
-export function useLogBuffer(
-  connect: ((onData: (text: string) => void) => () => void) | null,
-  deps: React.DependencyList
-): { buffer: LineBuffer; version: number } {
-  // The caller's deps say when the stream is another one (a new buffer and a new connection).
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const buffer = React.useMemo(() => new LineBuffer(), deps);
-  const [version, setVersion] = React.useState(0);
-  React.useEffect(() => {
-    if (!connect) {
-      return;
-    }
-    let frame: number | null = null;
-    const dispose = connect(text => {
-      buffer.append(text);
-      if (frame === null) {
-        frame = requestAnimationFrame(() => {
-          frame = null;
-          setVersion(v => v + 1);
-        });
-      }
-    });
-    return () => {
-      dispose();
-      if (frame !== null) {
-        cancelAnimationFrame(frame);
-      }
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
-  return { buffer, version };
 }

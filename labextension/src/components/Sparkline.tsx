@@ -11,16 +11,17 @@ export interface ISparklineProps {
   label: string;
   value: string;
   title?: string;
+  /** The scale: what the top edge means (e.g. "100%"), drawn at the chart's top right. */
+  scale?: string;
+  /** The time span the full width covers (e.g. "10 min"), drawn at the bottom left. */
+  span?: string;
 }
 
-/** A tiny filled line chart in plain SVG: the stats panel draws a handful, several times a second. */
-export function Sparkline(props: ISparklineProps): JSX.Element {
-  const { values, capacity, label, value, title } = props;
-  const max = props.max || 100;
-  const w = 100;
-  const h = 24;
-  // The window grows with the history, from minCapacity up to capacity, then slides.
-  const n = Math.max(Math.min(capacity, Math.max(values.length, props.minCapacity ?? capacity)), 2);
+const W = 100;
+const H = 24;
+
+/** SVG points of the series, right-aligned in a window of `n` slots. */
+function linePoints(values: (number | null)[], n: number, max: number): string[] {
   const points: string[] = [];
   const shown = values.slice(-n);
   const offset = n - shown.length;
@@ -28,13 +29,26 @@ export function Sparkline(props: ISparklineProps): JSX.Element {
     if (v === null || v === undefined || !isFinite(v)) {
       return;
     }
-    const x = ((offset + i) / (n - 1)) * w;
-    const y = h - (Math.min(Math.max(v, 0), max) / max) * (h - 1) - 0.5;
+    const x = ((offset + i) / (n - 1)) * W;
+    const y = H - (Math.min(Math.max(v, 0), max) / max) * (H - 1) - 0.5;
     points.push(`${x.toFixed(2)},${y.toFixed(2)}`);
   });
+  return points;
+}
+
+/**
+ * A tiny filled line chart in plain SVG (the stats panel draws a handful, several times a second),
+ * with gridlines at half and full scale and the scale's label, so a glance reads a level.
+ */
+export function Sparkline(props: ISparklineProps): JSX.Element {
+  const { values, capacity, label, value, title } = props;
+  const max = props.max || 100;
+  // The window grows with the history, from minCapacity up to capacity, then slides.
+  const n = Math.max(Math.min(capacity, Math.max(values.length, props.minCapacity ?? capacity)), 2);
+  const points = linePoints(values, n, max);
   const line = points.join(' ');
   const area = points.length
-    ? `${points[0].split(',')[0]},${h} ${line} ${points[points.length - 1].split(',')[0]},${h}`
+    ? `${points[0].split(',')[0]},${H} ${line} ${points[points.length - 1].split(',')[0]},${H}`
     : '';
   return (
     <div className="bk-spark" title={title || `${label}: ${value}`}>
@@ -42,16 +56,29 @@ export function Sparkline(props: ISparklineProps): JSX.Element {
         <span className="bk-spark-label">{label}</span>
         <span className="bk-spark-value">{value}</span>
       </div>
-      <svg
-        className="bk-spark-svg"
-        viewBox={`0 0 ${w} ${h}`}
-        preserveAspectRatio="none"
-        role="img"
-        aria-label={label}
-      >
-        {area && <polygon className="bk-spark-area" points={area} />}
-        {line && <polyline className="bk-spark-line" points={line} vectorEffect="non-scaling-stroke" />}
-      </svg>
+      <div className="bk-spark-chart">
+        <svg
+          className="bk-spark-svg"
+          viewBox={`0 0 ${W} ${H}`}
+          preserveAspectRatio="none"
+          role="img"
+          aria-label={label}
+        >
+          <line className="bk-spark-grid" x1={0} x2={W} y1={0.5} y2={0.5} vectorEffect="non-scaling-stroke" />
+          <line
+            className="bk-spark-grid"
+            x1={0}
+            x2={W}
+            y1={H / 2}
+            y2={H / 2}
+            vectorEffect="non-scaling-stroke"
+          />
+          {area && <polygon className="bk-spark-area" points={area} />}
+          {line && <polyline className="bk-spark-line" points={line} vectorEffect="non-scaling-stroke" />}
+        </svg>
+        {props.scale && <span className="bk-spark-scale">{props.scale}</span>}
+        {props.span && <span className="bk-spark-span">{props.span}</span>}
+      </div>
     </div>
   );
 }

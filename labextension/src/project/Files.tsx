@@ -1,134 +1,203 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Notification } from '@jupyterlab/apputils';
-import { api, apiUrl, encodePath, IFileEntry } from '../api';
+import { IFileEntry } from '../api';
+import { BeekeeperModel } from '../model';
 import { formatBytes, formatTime } from '../format';
 import { confirmDanger } from '../components/confirm';
+import { notifyError, notifySuccess } from '../notify';
+import { useTrans } from '../i18n';
 
-/** Browse a project's `src/` and `runs/`; download files or folders (zip), upload, open in JupyterLab. */
-export function Files(props: { name: string; openInLab: (path: string) => void }): JSX.Element {
-  const { name } = props;
-  const [path, setPath] = React.useState('src');
+const ROOTS = ['src', 'runs'];
+
+/** A folder's entries (dirs first), reloaded when `reload` changes. */
+function useEntries(model: BeekeeperModel, name: string, path: string, reload: number) {
   const [entries, setEntries] = React.useState<IFileEntry[] | null>(null);
   const [error, setError] = React.useState<string | null>(null);
-  const [reload, setReload] = React.useState(0);
-  const upload = React.useRef<HTMLInputElement>(null);
-
   React.useEffect(() => {
     let alive = true;
     setEntries(null);
     setError(null);
-    api
-      .files(name, path)
-      .then(
-        r =>
-          alive &&
-          setEntries(
-            [...(r.entries || [])].sort((a, b) =>
-              a.kind === b.kind
-                ? a.name.localeCompare(b.name)
-                : a.kind === 'dir'
-                  ? -1
-                  : b.kind === 'dir'
-                    ? 1
-                    : 0
-            )
-          )
-      )
-      .catch(e => alive && setError((e as Error).message));
+    model.files(name, path).then(
+      e => alive && setEntries(e),
+      e => alive && setError((e as Error).message)
+    );
     return () => {
       alive = false;
     };
-  }, [name, path, reload]);
+  }, [model, name, path, reload]);
+  return { entries, error };
+}
 
-  const fileUrl = (p: string, query: Record<string, string> = {}) =>
-    apiUrl(`projects/${encodeURIComponent(name)}/files/${encodePath(p)}`, query);
-  const parts = path.split('/');
-  const onUpload = async (e: React.ChangeEvent<HTMLInputElement>) => {
-    const files = Array.from(e.target.files || []);
-    for (const file of files) {
-      // The server refuses to replace a file unless asked: ask the user first.
+/** Uploads into `path`, asking before replacing a file the folder has (the server refuses otherwise). */
+function useUpload(
+  model: BeekeeperModel,
+  name: string,
+  path: string,
+  entries: IFileEntry[] | null,
+  done: () => void
+) {
+  const trans = useTrans();
+  return async (e: React.ChangeEvent<HTMLInputElement>) => {
+    for (const file of Array.from(e.target.files || [])) {
       const exists = (entries || []).some(entry => entry.name === file.name);
-      if (exists) {
-        if (
-          !(await confirmDanger(
-            `Replace ${file.name}?`,
-            `${path}/${file.name} already exists in ${name}.`,
-            'Replace'
-          ))
-        ) {
-          continue;
-        }
+      const title = trans.__('Replace %1?', file.name);
+      const body = trans.__('%1/%2 already exists in %3.', path, file.name, name);
+      if (exists && !(await confirmDanger(title, body, trans.__('Replace')))) {
+        continue;
       }
       try {
-        await api.upload(name, `${path}/${file.name}`, file, exists);
-        Notification.success(`Uploaded ${file.name}`, { autoClose: 3000 });
+        await model.upload(name, `${path}/${file.name}`, file, exists);
+        notifySuccess(trans.__('Uploaded %1', file.name));
       } catch (err) {
-        Notification.error(`Upload ${file.name}: ${(err as Error).message}`, { autoClose: 8000 });
+        notifyError(trans.__('Upload %1: %2', file.name, (err as Error).message));
       }
     }
     e.target.value = '';
-    setReload(r => r + 1);
+    done();
   };
+}
 
+function Link(props: { onClick: () => void; className?: string; children: React.ReactNode }): JSX.Element {
+  return (
+    <a
+      href="#"
+      className={props.className}
+      onClick={e => {
+        e.preventDefault();
+        props.onClick();
+      }}
+    >
+      {props.children}
+    </a>
+  );
+}
+
+/** Roots, breadcrumbs, folder download and (under src/) upload. */
+function FilesBar(props: {
+  path: string;
+  setPath: (p: string) => void;
+  zipUrl: string;
+  onUpload: (e: React.ChangeEvent<HTMLInputElement>) => void;
+}): JSX.Element {
+  const { path, setPath } = props;
+  const trans = useTrans();
+  const upload = React.useRef<HTMLInputElement>(null);
+  const parts = path.split('/');
+  return (
+    <div className="bk-files-bar">
+      <div className="bk-roots">
+        {ROOTS.map(root => (
+          <Button
+            key={root}
+            small
+            className={parts[0] === root ? 'bk-active' : ''}
+            onClick={() => setPath(root)}
+          >
+            {root}/
+          </Button>
+        ))}
+      </div>
+      <div className="bk-crumbs">
+        {parts.map((p, i) => (
+          <React.Fragment key={i}>
+            {i > 0 && <span className="bk-muted"> / </span>}
+            <Link onClick={() => setPath(parts.slice(0, i + 1).join('/'))}>{p}</Link>
+          </React.Fragment>
+        ))}
+      </div>
+      <span className="bk-spacer" />
+      <a
+        className="bk-link-button"
+        href={props.zipUrl}
+        download
+        title={trans.__('Download this folder as a zip')}
+      >
+        {trans.__('Download folder')}
+      </a>
+      {parts[0] === 'src' && (
+        <>
+          <Button small onClick={() => upload.current?.click()}>
+            {trans.__('Upload')}
+          </Button>
+          <input ref={upload} type="file" multiple hidden onChange={props.onUpload} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function FileRow(props: {
+  entry: IFileEntry;
+  path: string;
+  url: (p: string, query?: Record<string, string>) => string;
+  setPath: (p: string) => void;
+  openInLab: (path: string) => void;
+}): JSX.Element {
+  const { entry, url } = props;
+  const trans = useTrans();
+  const p = `${props.path}/${entry.name}`;
+  const dir = entry.kind === 'dir';
+  return (
+    <tr data-entry={entry.name}>
+      <td>
+        {dir ? (
+          <Link className="bk-dir" onClick={() => props.setPath(p)}>
+            {entry.name}/
+          </Link>
+        ) : (
+          <a href={url(p)} download={entry.name}>
+            {entry.name}
+          </a>
+        )}
+      </td>
+      <td>{dir ? '' : formatBytes(entry.size)}</td>
+      <td>{formatTime(entry.mtime)}</td>
+      <td className="bk-actions">
+        {dir ? (
+          <a className="bk-link-button" href={url(p, { format: 'zip' })} download>
+            zip
+          </a>
+        ) : (
+          <a className="bk-link-button" href={url(p)} download={entry.name}>
+            {trans.__('download')}
+          </a>
+        )}
+        {entry.jupyter_path && entry.kind === 'file' && (
+          <Button small minimal onClick={() => props.openInLab(entry.jupyter_path!)}>
+            {trans.__('Open in JupyterLab')}
+          </Button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** Browse a project's `src/` and `runs/`; download files or folders (zip), upload, open in JupyterLab. */
+export function Files(props: {
+  model: BeekeeperModel;
+  name: string;
+  openInLab: (path: string) => void;
+}): JSX.Element {
+  const { model, name } = props;
+  const trans = useTrans();
+  const [path, setPath] = React.useState('src');
+  const [reload, setReload] = React.useState(0);
+  const { entries, error } = useEntries(model, name, path, reload);
+  const onUpload = useUpload(model, name, path, entries, () => setReload(r => r + 1));
+  const url = (p: string, query: Record<string, string> = {}) => model.fileUrl(name, p, query);
+  const parts = path.split('/');
   return (
     <div className="bk-files bk-card">
-      <div className="bk-files-bar">
-        <div className="bk-roots">
-          {['src', 'runs'].map(root => (
-            <Button
-              key={root}
-              small
-              className={parts[0] === root ? 'bk-active' : ''}
-              onClick={() => setPath(root)}
-            >
-              {root}/
-            </Button>
-          ))}
-        </div>
-        <div className="bk-crumbs">
-          {parts.map((p, i) => (
-            <React.Fragment key={i}>
-              {i > 0 && <span className="bk-muted"> / </span>}
-              <a
-                href="#"
-                onClick={e => {
-                  e.preventDefault();
-                  setPath(parts.slice(0, i + 1).join('/'));
-                }}
-              >
-                {p}
-              </a>
-            </React.Fragment>
-          ))}
-        </div>
-        <span className="bk-spacer" />
-        <a
-          className="bk-link-button"
-          href={fileUrl(path, { format: 'zip' })}
-          download
-          title="Download this folder as a zip"
-        >
-          Download folder
-        </a>
-        {parts[0] === 'src' && (
-          <>
-            <Button small onClick={() => upload.current?.click()}>
-              Upload
-            </Button>
-            <input ref={upload} type="file" multiple hidden onChange={onUpload} />
-          </>
-        )}
-      </div>
+      <FilesBar path={path} setPath={setPath} zipUrl={url(path, { format: 'zip' })} onUpload={onUpload} />
       {error && <div className="bk-form-error">{error}</div>}
-      {!entries && !error && <div className="bk-muted">Loading…</div>}
+      {!entries && !error && <div className="bk-muted">{trans.__('Loading…')}</div>}
       {entries && (
         <table className="bk-table bk-files-table">
           <thead>
             <tr>
-              <th>Name</th>
-              <th>Size</th>
-              <th>Modified</th>
+              <th>{trans.__('Name')}</th>
+              <th>{trans.__('Size')}</th>
+              <th>{trans.__('Modified')}</th>
               <th />
             </tr>
           </thead>
@@ -136,65 +205,24 @@ export function Files(props: { name: string; openInLab: (path: string) => void }
             {parts.length > 1 && (
               <tr>
                 <td colSpan={4}>
-                  <a
-                    href="#"
-                    onClick={e => {
-                      e.preventDefault();
-                      setPath(parts.slice(0, -1).join('/'));
-                    }}
-                  >
-                    ..
-                  </a>
+                  <Link onClick={() => setPath(parts.slice(0, -1).join('/'))}>..</Link>
                 </td>
               </tr>
             )}
-            {entries.map(entry => {
-              const p = `${path}/${entry.name}`;
-              return (
-                <tr key={entry.name} data-entry={entry.name}>
-                  <td>
-                    {entry.kind === 'dir' ? (
-                      <a
-                        href="#"
-                        className="bk-dir"
-                        onClick={e => {
-                          e.preventDefault();
-                          setPath(p);
-                        }}
-                      >
-                        {entry.name}/
-                      </a>
-                    ) : (
-                      <a href={fileUrl(p)} download={entry.name}>
-                        {entry.name}
-                      </a>
-                    )}
-                  </td>
-                  <td>{entry.kind === 'dir' ? '' : formatBytes(entry.size)}</td>
-                  <td>{formatTime(entry.mtime)}</td>
-                  <td className="bk-actions">
-                    {entry.kind === 'dir' ? (
-                      <a className="bk-link-button" href={fileUrl(p, { format: 'zip' })} download>
-                        zip
-                      </a>
-                    ) : (
-                      <a className="bk-link-button" href={fileUrl(p)} download={entry.name}>
-                        download
-                      </a>
-                    )}
-                    {entry.jupyter_path && entry.kind === 'file' && (
-                      <Button small minimal onClick={() => props.openInLab(entry.jupyter_path!)}>
-                        Open in JupyterLab
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
+            {entries.map(entry => (
+              <FileRow
+                key={entry.name}
+                entry={entry}
+                path={path}
+                url={url}
+                setPath={setPath}
+                openInLab={props.openInLab}
+              />
+            ))}
             {!entries.length && (
               <tr>
                 <td colSpan={4} className="bk-muted">
-                  Empty folder
+                  {trans.__('Empty folder')}
                 </td>
               </tr>
             )}

@@ -1,11 +1,13 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { Notification } from '@jupyterlab/apputils';
-import { api, IProject, LogFollower } from '../api';
+import { IProject } from '../api';
+import { BeekeeperModel } from '../model';
 import { formatTime, isSettingUp, SETUP_STEPS, stateLabel } from '../format';
-import { LogView, useLogBuffer } from '../components/LogView';
-import { ProjectForm } from '../components/ProjectForm';
+import { LogView } from '../components/LogView';
+import { useLogBuffer } from '../components/useLogBuffer';
 import { confirmDanger } from '../components/confirm';
+import { notifyError } from '../notify';
+import { useTrans } from '../i18n';
 
 function SetupSteps({ state }: { state: string }): JSX.Element {
   const current = SETUP_STEPS.indexOf(state);
@@ -20,139 +22,130 @@ function SetupSteps({ state }: { state: string }): JSX.Element {
   );
 }
 
-export function SetupLog({ project }: { project: IProject }): JSX.Element {
+export function SetupLog({ model, project }: { model: BeekeeperModel; project: IProject }): JSX.Element {
+  const trans = useTrans();
   const name = project.name;
   const setupKey = project.setup.started || '';
   const { buffer, version } = useLogBuffer(
     onData => {
-      const f = new LogFollower(
-        `projects/${encodeURIComponent(name)}/setup/log/stream`,
-        onData,
-        () => undefined
-      );
+      const f = model.followSetupLog(name, onData);
       return () => f.dispose();
     },
     [name, setupKey]
   );
-  return <LogView buffer={buffer} version={version} emptyText="The setup log is empty." />;
+  return <LogView buffer={buffer} version={version} emptyText={trans.__('The setup log is empty.')} />;
 }
 
-export function Overview(props: {
-  project: IProject;
-  onDeleted: () => void;
-  onSaved: (project: IProject) => void;
-}): JSX.Element {
-  const { project } = props;
-  const [editing, setEditing] = React.useState(false);
+function SetupCard({ model, project }: { model: BeekeeperModel; project: IProject }): JSX.Element {
+  const trans = useTrans();
   const [showLog, setShowLog] = React.useState(false);
   const settingUp = isSettingUp(project.setup.state);
   const failed = project.setup.state === 'failed';
-
   const resync = async () => {
     try {
-      await api.resync(project.name);
+      await model.resync(project.name);
     } catch (error) {
-      Notification.error(`Re-sync ${project.name}: ${(error as Error).message}`, { autoClose: 8000 });
+      notifyError(trans.__('Re-sync %1: %2', project.name, (error as Error).message));
     }
   };
+  return (
+    <div className={`bk-setup-card bk-setup-${project.setup.state}`}>
+      <div className="bk-setup-head">
+        <span className="bk-setup-title">{trans.__('Setup: %1', stateLabel(project.setup.state))}</span>
+        <span className="bk-spacer" />
+        <Button
+          small
+          onClick={resync}
+          disabled={settingUp}
+          title={trans.__('Pull the branch and reinstall the requirements')}
+        >
+          {trans.__('Re-sync')}
+        </Button>
+      </div>
+      {(settingUp || project.setup.state === 'ready') && <SetupSteps state={project.setup.state} />}
+      {failed && <div className="bk-form-error">{project.setup.message || trans.__('Setup failed')}</div>}
+      {project.setup.warning && <div className="bk-warning">{project.setup.warning}</div>}
+      {settingUp || failed || showLog ? (
+        <div className="bk-setup-log">
+          <SetupLog model={model} project={project} />
+        </div>
+      ) : (
+        <Button small minimal onClick={() => setShowLog(true)}>
+          {trans.__('Show setup log')}
+        </Button>
+      )}
+    </div>
+  );
+}
+
+function settingRows(trans: ReturnType<typeof useTrans>, project: IProject): [string, React.ReactNode][] {
+  return [
+    [trans.__('Git URL'), project.git_url],
+    [trans.__('Branch'), project.branch],
+    [trans.__('Commit'), project.setup.commit ? <code>{project.setup.commit.slice(0, 10)}</code> : '—'],
+    [trans.__('Python'), project.python?.version || project.python_version || trans.__('default')],
+    [trans.__('Train file'), project.train_file],
+    [trans.__('TensorBoard log dir'), project.tensorboard_log_dir],
+    [trans.__('Requirements'), project.requirements_file || '—'],
+    [trans.__('Packages'), String(project.setup.package_count ?? '—')],
+    [trans.__('Environment'), Object.keys(project.env || {}).join(', ') || '—'],
+    [trans.__('Credentials'), project.has_credentials ? trans.__('stored') : trans.__('none')],
+    ...(project.default_executor
+      ? [[trans.__('Runs go to'), project.default_executor] as [string, React.ReactNode]]
+      : []),
+    [trans.__('Last setup'), formatTime(project.setup.ended || project.setup.started)]
+  ];
+}
+
+export function Overview(props: {
+  model: BeekeeperModel;
+  project: IProject;
+  onEdit: () => void;
+  onDeleted: () => void;
+}): JSX.Element {
+  const { model, project } = props;
+  const trans = useTrans();
   const remove = async () => {
     const agreed = await confirmDanger(
-      `Delete ${project.name}?`,
-      'This deletes its checkout, its environment and all its runs and logs. It cannot be undone.',
-      'Delete'
+      trans.__('Delete %1?', project.name),
+      trans.__('This deletes its checkout, its environment and all its runs and logs. It cannot be undone.'),
+      trans.__('Delete')
     );
     if (!agreed) {
       return;
     }
     try {
-      await api.deleteProject(project.name);
+      await model.deleteProject(project.name);
       props.onDeleted();
     } catch (error) {
-      Notification.error(`Delete ${project.name}: ${(error as Error).message}`, { autoClose: 8000 });
+      notifyError(trans.__('Delete %1: %2', project.name, (error as Error).message));
     }
   };
-
-  const rows: [string, React.ReactNode][] = [
-    ['Git URL', project.git_url],
-    ['Branch', project.branch],
-    ['Commit', project.setup.commit ? <code>{project.setup.commit.slice(0, 10)}</code> : '—'],
-    ['Python', project.python?.version || project.python_version || 'default'],
-    ['Train file', project.train_file],
-    ['TensorBoard log dir', project.tensorboard_log_dir],
-    ['Requirements', project.requirements_file || '—'],
-    ['Packages', String(project.setup.package_count ?? '—')],
-    ['Environment', Object.keys(project.env || {}).join(', ') || '—'],
-    ['Credentials', project.has_credentials ? 'stored' : 'none'],
-    ...(project.default_executor
-      ? [['Runs go to', project.default_executor] as [string, React.ReactNode]]
-      : []),
-    ['Last setup', formatTime(project.setup.ended || project.setup.started)]
-  ];
-
   return (
     <div className="bk-overview">
-      <div className={`bk-setup-card bk-setup-${project.setup.state}`}>
-        <div className="bk-setup-head">
-          <span className="bk-setup-title">Setup: {stateLabel(project.setup.state)}</span>
+      <SetupCard model={model} project={project} />
+      <div className="bk-card">
+        <div className="bk-card-title">
+          {trans.__('Settings')}
           <span className="bk-spacer" />
-          <Button
-            small
-            onClick={resync}
-            disabled={settingUp}
-            title="Pull the branch and reinstall the requirements"
-          >
-            Re-sync
+          <Button small className="bk-edit-project" onClick={props.onEdit}>
+            {trans.__('Edit')}
+          </Button>
+          <Button small className="bk-danger" onClick={remove}>
+            {trans.__('Delete')}
           </Button>
         </div>
-        {(settingUp || project.setup.state === 'ready') && <SetupSteps state={project.setup.state} />}
-        {failed && <div className="bk-form-error">{project.setup.message || 'Setup failed'}</div>}
-        {project.setup.warning && <div className="bk-warning">{project.setup.warning}</div>}
-        {settingUp || failed || showLog ? (
-          <div className="bk-setup-log">
-            <SetupLog project={project} />
-          </div>
-        ) : (
-          <Button small minimal onClick={() => setShowLog(true)}>
-            Show setup log
-          </Button>
-        )}
+        <table className="bk-kv">
+          <tbody>
+            {settingRows(trans, project).map(([k, v]) => (
+              <tr key={k}>
+                <th>{k}</th>
+                <td>{v}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
-      {editing ? (
-        <div className="bk-card">
-          <div className="bk-card-title">Edit settings</div>
-          <ProjectForm
-            project={project}
-            onCancel={() => setEditing(false)}
-            onDone={p => {
-              setEditing(false);
-              props.onSaved(p);
-            }}
-          />
-        </div>
-      ) : (
-        <div className="bk-card">
-          <div className="bk-card-title">
-            Settings
-            <span className="bk-spacer" />
-            <Button small onClick={() => setEditing(true)}>
-              Edit
-            </Button>
-            <Button small className="bk-danger" onClick={remove}>
-              Delete
-            </Button>
-          </div>
-          <table className="bk-kv">
-            <tbody>
-              {rows.map(([k, v]) => (
-                <tr key={k}>
-                  <th>{k}</th>
-                  <td>{v}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
     </div>
   );
 }

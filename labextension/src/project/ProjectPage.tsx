@@ -1,11 +1,14 @@
 import * as React from 'react';
-import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
-import { Signal } from '@lumino/signaling';
-import { api, IRun } from '../api';
+import { ISignal, Signal } from '@lumino/signaling';
+import { IProject } from '../api';
 import { BeekeeperModel } from '../model';
 import { stateLabel } from '../format';
 import { beeIcon } from '../icons';
+import { TransContext, useTrans } from '../i18n';
+import { IObservable, useModel } from '../useModel';
 import { Overview } from './Overview';
 import { Runs } from './Runs';
 import { Logs } from './Logs';
@@ -14,162 +17,159 @@ import { Files } from './Files';
 
 export const TABS = ['overview', 'runs', 'logs', 'tensorboard', 'files'] as const;
 export type Tab = (typeof TABS)[number];
-const LABELS: Record<Tab, string> = {
-  overview: 'Overview',
-  runs: 'Runs',
-  logs: 'Logs',
-  tensorboard: 'TensorBoard',
-  files: 'Files'
-};
 
 export interface IPageActions {
   back: () => void;
+  edit: (project: IProject) => void;
   openInLab: (path: string) => void;
 }
 
 interface IPageProps {
   model: BeekeeperModel;
-  name: string;
   page: ProjectPage;
   actions: IPageActions;
 }
 
-function PageView(props: IPageProps): JSX.Element {
-  const { model, name, page, actions } = props;
-  const [runs, setRuns] = React.useState<IRun[]>([]);
-  const [runsError, setRunsError] = React.useState<string | null>(null);
+function Header(props: { name: string; project?: IProject; back: () => void }): JSX.Element {
+  const { name, project } = props;
+  const trans = useTrans();
+  return (
+    <div className="bk-page-header">
+      <Button
+        small
+        minimal
+        className="bk-back"
+        onClick={props.back}
+        title={trans.__('Back to the project list')}
+      >
+        ← {trans.__('Projects')}
+      </Button>
+      <beeIcon.react tag="span" className="bk-header-icon" />
+      <h2 className="bk-page-title">{name}</h2>
+      {project && (
+        <span className={`bk-badge bk-setup-${project.setup.state}`}>{stateLabel(project.setup.state)}</span>
+      )}
+    </div>
+  );
+}
 
-  const loadRuns = React.useCallback(async () => {
-    try {
-      const r = await api.runs(name, 200);
-      setRuns(r.runs);
-      setRunsError(null);
-      if (!page.selectedRun && r.runs.length) {
-        page.selectRun(r.runs[0].id, false);
-      }
-    } catch (error) {
-      setRunsError((error as Error).message);
-    }
-  }, [name, page]);
+function TabBar(props: { page: ProjectPage; tab: Tab }): JSX.Element {
+  const trans = useTrans();
+  const labels: Record<Tab, string> = {
+    overview: trans.__('Overview'),
+    runs: trans.__('Runs'),
+    logs: trans.__('Logs'),
+    tensorboard: trans.__('TensorBoard'),
+    files: trans.__('Files')
+  };
+  return (
+    <div className="bk-tabs" role="tablist">
+      {TABS.map(t => (
+        <button
+          key={t}
+          role="tab"
+          aria-selected={props.tab === t}
+          className={'bk-tab' + (props.tab === t ? ' bk-tab-active' : '')}
+          data-tab={t}
+          onClick={() => props.page.setTab(t)}
+        >
+          {labels[t]}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function TabBody(props: IPageProps & { project: IProject; tab: Tab }): JSX.Element {
+  const { model, page, actions, project, tab } = props;
+  const name = project.name;
+  const { runs, runsError } = useModel(model, m => ({
+    runs: m.runs.get(name) || [],
+    runsError: m.runsError.get(name) || null
+  }));
+  const selected = useModel(page, p => p.selectedRun);
+  switch (tab) {
+    case 'overview':
+      return (
+        <Overview
+          model={model}
+          project={project}
+          onEdit={() => actions.edit(project)}
+          onDeleted={actions.back}
+        />
+      );
+    case 'runs':
+      return (
+        <>
+          {runsError && <div className="bk-form-error">{runsError}</div>}
+          <Runs
+            model={model}
+            project={project}
+            runs={runs}
+            onShowLog={id => page.selectRun(id, true)}
+            onDeleted={id => page.forgetRun(id)}
+          />
+        </>
+      );
+    case 'logs':
+      return <Logs model={model} runs={runs} selected={selected} onSelect={id => page.selectRun(id, true)} />;
+    case 'tensorboard':
+      return <TensorBoard model={model} name={name} />;
+    default:
+      return <Files model={model} name={name} openInLab={actions.openInLab} />;
+  }
+}
+
+function PageView(props: IPageProps): JSX.Element {
+  const { model, page, actions } = props;
+  const name = page.projectName;
+  const trans = useTrans();
+  const { project, loaded, newest } = useModel(model, m => ({
+    project: m.project(name),
+    loaded: m.loaded,
+    newest: m.runs.get(name)?.[0]?.id
+  }));
+  const tab = useModel(page, p => p.tab);
 
   React.useEffect(() => {
-    void loadRuns();
-    const onRun = (_: unknown, run: IRun) => {
-      if (run.project !== name) {
-        return;
-      }
-      setRuns(old => {
-        const i = old.findIndex(r => r.id === run.id);
-        if (i < 0) {
-          return [run, ...old];
-        }
-        const next = [...old];
-        next[i] = run;
-        return next;
-      });
-    };
-    model.runChanged.connect(onRun);
-    return () => {
-      model.runChanged.disconnect(onRun);
-    };
-  }, [name, model, loadRuns]);
+    void model.loadRuns(name);
+  }, [model, name]);
+  // The Logs tab shows the newest run until the user picks one.
+  React.useEffect(() => {
+    if (newest && !page.selectedRun) {
+      page.selectRun(newest, false);
+    }
+  }, [newest, page]);
 
   return (
-    <UseSignal signal={page.stateChanged}>
-      {() => (
-        <UseSignal signal={model.changed}>
-          {() => {
-            const project = model.project(name);
-            const tab = page.tab;
-            return (
-              <div className="bk-page">
-                <div className="bk-page-header">
-                  <Button
-                    small
-                    minimal
-                    className="bk-back"
-                    onClick={actions.back}
-                    title="Back to the project list"
-                  >
-                    ← Projects
-                  </Button>
-                  <beeIcon.react tag="span" className="bk-header-icon" />
-                  <h2 className="bk-page-title">{name}</h2>
-                  {project && (
-                    <span className={`bk-badge bk-setup-${project.setup.state}`}>
-                      {stateLabel(project.setup.state)}
-                    </span>
-                  )}
-                </div>
-                <div className="bk-tabs" role="tablist">
-                  {TABS.map(t => (
-                    <button
-                      key={t}
-                      role="tab"
-                      aria-selected={tab === t}
-                      className={'bk-tab' + (tab === t ? ' bk-tab-active' : '')}
-                      data-tab={t}
-                      onClick={() => page.setTab(t)}
-                    >
-                      {LABELS[t]}
-                    </button>
-                  ))}
-                </div>
-                <div className="bk-tab-body" data-tab-body={tab}>
-                  {!project ? (
-                    <div className="bk-muted bk-empty">
-                      {model.loaded ? `There is no project named ${name} (any more).` : 'Loading…'}
-                    </div>
-                  ) : tab === 'overview' ? (
-                    <Overview
-                      project={project}
-                      onSaved={p => model.upsert(p)}
-                      onDeleted={() => {
-                        model.forget(name);
-                        actions.back();
-                      }}
-                    />
-                  ) : tab === 'runs' ? (
-                    <>
-                      {runsError && <div className="bk-form-error">{runsError}</div>}
-                      <Runs
-                        project={project}
-                        runs={runs}
-                        onShowLog={id => page.selectRun(id, true)}
-                        onDeleted={id => {
-                          setRuns(old => old.filter(r => r.id !== id));
-                          page.forgetRun(id);
-                          void model.refresh(); // the sidebar's latest run may have been this one
-                        }}
-                      />
-                    </>
-                  ) : tab === 'logs' ? (
-                    <Logs runs={runs} selected={page.selectedRun} onSelect={id => page.selectRun(id, true)} />
-                  ) : tab === 'tensorboard' ? (
-                    <TensorBoard name={name} />
-                  ) : (
-                    <Files name={name} openInLab={actions.openInLab} />
-                  )}
-                </div>
-              </div>
-            );
-          }}
-        </UseSignal>
-      )}
-    </UseSignal>
+    <div className="bk-page">
+      <Header name={name} project={project} back={actions.back} />
+      <TabBar page={page} tab={tab} />
+      <div className="bk-tab-body" data-tab-body={tab}>
+        {project ? (
+          <TabBody {...props} project={project} tab={tab} />
+        ) : (
+          <div className="bk-muted bk-empty">
+            {loaded ? trans.__('There is no project named %1 (any more).', name) : trans.__('Loading…')}
+          </div>
+        )}
+      </div>
+    </div>
   );
 }
 
 /** One project's page in the main area; the tab and the selected run live here so commands can set them. */
-export class ProjectPage extends ReactWidget {
+export class ProjectPage extends ReactWidget implements IObservable {
   tab: Tab = 'overview';
   selectedRun: string | null = null;
-  readonly stateChanged = new Signal<this, void>(this);
+  private _version = 0;
+  private _changed = new Signal<this, void>(this);
 
   constructor(
     private _model: BeekeeperModel,
     readonly projectName: string,
-    private _actions: IPageActions
+    private _actions: IPageActions,
+    private _trans: TranslationBundle
   ) {
     super();
     this.id = `beekeeper-project-${projectName}`;
@@ -177,19 +177,27 @@ export class ProjectPage extends ReactWidget {
     this.title.label = projectName;
     this.title.icon = beeIcon;
     this.title.closable = true;
-    this.title.caption = `Beekeeper project ${projectName}`;
+    this.title.caption = _trans.__('Beekeeper project %1', projectName);
+  }
+
+  get version(): number {
+    return this._version;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
   }
 
   setTab(tab: Tab): void {
     this.tab = tab;
-    this.stateChanged.emit();
+    this._emit();
   }
 
   /** A deleted run is no longer the one the Logs tab shows. */
   forgetRun(id: string): void {
     if (this.selectedRun === id) {
       this.selectedRun = null;
-      this.stateChanged.emit();
+      this._emit();
     }
   }
 
@@ -198,7 +206,7 @@ export class ProjectPage extends ReactWidget {
     if (show) {
       this.tab = 'logs';
     }
-    this.stateChanged.emit();
+    this._emit();
   }
 
   /** Closing (its tab's ×, or Back) disposes the page, so opening the project again builds a fresh one. */
@@ -208,6 +216,15 @@ export class ProjectPage extends ReactWidget {
   }
 
   render(): JSX.Element {
-    return <PageView model={this._model} name={this.projectName} page={this} actions={this._actions} />;
+    return (
+      <TransContext.Provider value={this._trans}>
+        <PageView model={this._model} page={this} actions={this._actions} />
+      </TransContext.Provider>
+    );
+  }
+
+  private _emit(): void {
+    this._version++;
+    this._changed.emit();
   }
 }

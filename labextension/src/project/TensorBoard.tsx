@@ -1,10 +1,13 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { api, baseUrl, ITensorBoardStatus } from '../api';
+import { ITensorBoardStatus } from '../api';
+import { BeekeeperModel } from '../model';
+import { useTrans } from '../i18n';
 
 /** Starts (or reuses) the project's TensorBoard and shows it through Jupyter's proxy once ready. */
-export function TensorBoard(props: { name: string }): JSX.Element {
-  const { name } = props;
+export function TensorBoard(props: { model: BeekeeperModel; name: string }): JSX.Element {
+  const { model, name } = props;
+  const trans = useTrans();
   const [status, setStatus] = React.useState<ITensorBoardStatus | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [attempt, setAttempt] = React.useState(0);
@@ -14,7 +17,7 @@ export function TensorBoard(props: { name: string }): JSX.Element {
     let timer: number | null = null;
     const poll = async () => {
       try {
-        const s = await api.tensorboard(name);
+        const s = await model.tensorboard(name);
         if (!alive) {
           return;
         }
@@ -29,7 +32,7 @@ export function TensorBoard(props: { name: string }): JSX.Element {
       }
     };
     setError(null);
-    api
+    model
       .startTensorboard(name)
       .then(s => {
         if (alive) {
@@ -46,19 +49,18 @@ export function TensorBoard(props: { name: string }): JSX.Element {
         window.clearTimeout(timer);
       }
     };
-  }, [name, attempt]);
+  }, [model, name, attempt]);
 
-  // The server's `url` already carries its base_url (e.g. /user/alice/).
-  const src = status?.url || baseUrl(`beekeeper/tensorboard/${encodeURIComponent(name)}/`);
+  const src = model.tensorboardUrl(name, status);
   const retry = (
     <Button small onClick={() => setAttempt(a => a + 1)}>
-      Retry
+      {trans.__('Retry')}
     </Button>
   );
   if (error) {
     return (
       <div className="bk-card bk-tb-message">
-        <div className="bk-form-error">TensorBoard: {error}</div>
+        <div className="bk-form-error">{trans.__('TensorBoard: %1', error)}</div>
         {retry}
       </div>
     );
@@ -66,7 +68,7 @@ export function TensorBoard(props: { name: string }): JSX.Element {
   if (!status || status.state === 'starting') {
     return (
       <div className="bk-card bk-tb-message bk-muted">
-        <span className="bk-spinner" /> Starting TensorBoard…
+        <span className="bk-spinner" /> {trans.__('Starting TensorBoard…')}
       </div>
     );
   }
@@ -74,7 +76,7 @@ export function TensorBoard(props: { name: string }): JSX.Element {
     return (
       <div className="bk-card bk-tb-message">
         <div className="bk-form-error">
-          TensorBoard is {status.state}
+          {trans.__('TensorBoard is %1', status.state)}
           {status.message ? `: ${status.message}` : ''}
         </div>
         {retry}
@@ -87,13 +89,13 @@ export function TensorBoard(props: { name: string }): JSX.Element {
         <span className="bk-muted">TensorBoard · {name}</span>
         <span className="bk-spacer" />
         <Button small minimal onClick={() => setAttempt(a => a + 1)}>
-          Reload
+          {trans.__('Reload')}
         </Button>
         <a className="bk-link-button" href={src} target="_blank" rel="noopener">
-          Open in new tab
+          {trans.__('Open in new tab')}
         </a>
       </div>
-      <iframe key={attempt} className="bk-tb-frame" src={src} title={`TensorBoard for ${name}`} />
+      <iframe key={attempt} className="bk-tb-frame" src={src} title={trans.__('TensorBoard for %1', name)} />
     </div>
   );
 }

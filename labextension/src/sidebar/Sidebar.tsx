@@ -1,57 +1,65 @@
 import * as React from 'react';
-import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
-import { Notification } from '@jupyterlab/apputils';
-import { api, IProject, IRun } from '../api';
+import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
 import {
+  formatDuration,
   formatHeadline,
-  formatShortDuration,
   isActiveRun,
   isSettingUp,
+  liveDuration,
   pickHeadline,
   stateLabel
 } from '../format';
-import { ProjectForm } from '../components/ProjectForm';
+import { notifyError } from '../notify';
+import { TransContext, useTrans } from '../i18n';
+import { useModel, useNow } from '../useModel';
 import { Stats } from './Stats';
 import { beeIcon } from '../icons';
 
 export interface ISidebarActions {
   open: (name: string, tab?: string) => void;
+  newProject: () => void;
   tryExample: () => Promise<void>;
 }
 
-/** "running 12 min · loss 0.213 @ 4,100" */
-export function summary(model: BeekeeperModel, p: IProject, run: IRun | undefined): string {
+/** "running 12 min 5 s · loss 0.213 @ 4,100" */
+export function summary(
+  trans: TranslationBundle,
+  p: IProject,
+  run: IRun | undefined,
+  scalars: BeekeeperModel['scalars'],
+  now: number
+): string {
   if (isSettingUp(p.setup.state)) {
-    return `setup: ${stateLabel(p.setup.state)}…`;
+    return trans.__('setup: %1…', stateLabel(p.setup.state));
   }
   if (p.setup.state === 'failed') {
-    return `setup failed${p.setup.message ? ': ' + p.setup.message : ''}`;
+    return p.setup.message ? trans.__('setup failed: %1', p.setup.message) : trans.__('setup failed');
   }
   const parts: string[] = [];
-  if (run) {
-    if (run.state === 'queued') {
-      parts.push(run.queue_position ? `queued #${run.queue_position}` : 'queued');
-    } else if (run.state === 'running' || run.state === 'starting') {
-      const started = run.started ? (Date.now() - new Date(run.started).getTime()) / 1000 : null;
-      parts.push(`${run.state} ${formatShortDuration(started)}`.trim());
-    } else {
-      parts.push(
-        run.exit_code !== null && run.state === 'failed' ? `failed (exit ${run.exit_code})` : run.state
-      );
-    }
+  if (!run) {
+    parts.push(trans.__('no runs yet'));
+  } else if (run.state === 'queued') {
+    parts.push(run.queue_position ? trans.__('queued #%1', run.queue_position) : trans.__('queued'));
+  } else if (run.state === 'running' || run.state === 'starting') {
+    parts.push(`${run.state} ${formatDuration(liveDuration(run, now))}`);
+  } else if (run.exit_code !== null && run.state === 'failed') {
+    parts.push(trans.__('failed (exit %1)', run.exit_code));
   } else {
-    parts.push('no runs yet');
+    parts.push(run.state);
   }
-  const headline = formatHeadline(pickHeadline(model.scalars.get(p.name)));
+  const headline = formatHeadline(pickHeadline(scalars.get(p.name)));
   if (headline) {
     parts.push(headline);
   }
   return parts.join(' · ');
 }
 
-function RunStop(props: { project: IProject; run?: IRun }): JSX.Element {
-  const { project, run } = props;
+function RunStop(props: { model: BeekeeperModel; project: IProject; run?: IRun }): JSX.Element {
+  const { model, project, run } = props;
+  const trans = useTrans();
   const [busy, setBusy] = React.useState(false);
   const active = isActiveRun(run?.state);
   const click = async (e: React.MouseEvent) => {
@@ -59,12 +67,12 @@ function RunStop(props: { project: IProject; run?: IRun }): JSX.Element {
     setBusy(true);
     try {
       if (active && run) {
-        await api.stopRun(run.id);
+        await model.stopRun(run.id);
       } else {
-        await api.startRun(project.name, {});
+        await model.startRun(project.name, {});
       }
     } catch (error) {
-      Notification.error(`${project.name}: ${(error as Error).message}`, { autoClose: 8000 });
+      notifyError(`${project.name}: ${(error as Error).message}`);
     } finally {
       setBusy(false);
     }
@@ -75,9 +83,9 @@ function RunStop(props: { project: IProject; run?: IRun }): JSX.Element {
       className={'bk-row-action ' + (active ? 'bk-stop' : 'bk-run')}
       disabled={busy || (!active && project.setup.state !== 'ready')}
       onClick={click}
-      title={active ? 'Stop the run' : 'Start a run with default settings'}
+      title={active ? trans.__('Stop the run') : trans.__('Start a run with default settings')}
     >
-      {active ? 'Stop' : 'Run'}
+      {active ? trans.__('Stop') : trans.__('Run')}
     </Button>
   );
 }
@@ -88,14 +96,17 @@ function ProjectRow(props: {
   actions: ISidebarActions;
 }): JSX.Element {
   const { model, project, actions } = props;
+  const trans = useTrans();
   const run = model.latest.get(project.name);
+  const now = useNow(isActiveRun(run?.state));
   const state = isSettingUp(project.setup.state) ? 'setup' : project.setup.state;
+  const text = summary(trans, project, run, model.scalars, now);
   return (
     <li
       className="bk-project-row"
       data-project={project.name}
       onClick={() => actions.open(project.name)}
-      title={`Open ${project.name}`}
+      title={trans.__('Open %1', project.name)}
       tabIndex={0}
       onKeyDown={e => e.key === 'Enter' && actions.open(project.name)}
     >
@@ -107,16 +118,17 @@ function ProjectRow(props: {
             {stateLabel(project.setup.state)}
           </span>
         </div>
-        <div className="bk-project-summary" title={summary(model, project, run)}>
-          {summary(model, project, run)}
+        <div className="bk-project-summary" title={text}>
+          {text}
         </div>
       </div>
-      <RunStop project={project} run={run} />
+      <RunStop model={model} project={project} run={run} />
     </li>
   );
 }
 
-function TryExampleButton(props: { actions: ISidebarActions }): JSX.Element {
+function EmptyState(props: { actions: ISidebarActions }): JSX.Element {
+  const trans = useTrans();
   const [busy, setBusy] = React.useState(false);
   const click = async () => {
     setBusy(true);
@@ -127,78 +139,64 @@ function TryExampleButton(props: { actions: ISidebarActions }): JSX.Element {
     }
   };
   return (
-    <Button
-      small
-      className="bk-try-example"
-      disabled={busy}
-      onClick={click}
-      title="Create a project from the example that ships with Beekeeper"
-    >
-      {busy ? 'Creating…' : 'Try the example'}
-    </Button>
+    <div className="bk-empty">
+      <p className="bk-muted">
+        {trans.__(
+          'No projects yet. Create one from a git repository, or try the bundled example: a small classifier that writes TensorBoard scalars and a checkpoint, with no download needed.'
+        )}
+      </p>
+      <Button
+        small
+        className="bk-try-example"
+        disabled={busy}
+        onClick={click}
+        title={trans.__('Create a project from the example that ships with Beekeeper')}
+      >
+        {busy ? trans.__('Creating…') : trans.__('Try the example')}
+      </Button>
+    </div>
+  );
+}
+
+function ProjectList(props: { model: BeekeeperModel; actions: ISidebarActions }): JSX.Element {
+  const { model, actions } = props;
+  const { projects, error, loaded } = useModel(model, m => ({
+    projects: m.projects,
+    error: m.error,
+    loaded: m.loaded
+  }));
+  return (
+    <>
+      {error && <div className="bk-form-error">{error}</div>}
+      {loaded && !projects.length && !error && <EmptyState actions={actions} />}
+      <ul className="bk-project-list">
+        {projects.map(p => (
+          <ProjectRow key={p.name} model={model} project={p} actions={actions} />
+        ))}
+      </ul>
+    </>
   );
 }
 
 function SidebarView(props: { model: BeekeeperModel; actions: ISidebarActions }): JSX.Element {
   const { model, actions } = props;
-  const [creating, setCreating] = React.useState(false);
-  const [, tick] = React.useState(0);
-  React.useEffect(() => {
-    const t = window.setInterval(() => tick(x => x + 1), 30000); // "running N min" keeps moving
-    return () => window.clearInterval(t);
-  }, []);
+  const trans = useTrans();
   return (
     <div className="bk-sidebar">
       <div className="bk-sidebar-header">
         <beeIcon.react tag="span" className="bk-header-icon" />
-        <span className="bk-title">Beekeeper</span>
+        <span className="bk-title">{trans.__('Beekeeper')}</span>
       </div>
-      <Stats />
-      {creating ? (
-        <div className="bk-section">
-          <div className="bk-section-title">
-            <span>New project</span>
-          </div>
-          <ProjectForm
-            onCancel={() => setCreating(false)}
-            onDone={project => {
-              setCreating(false);
-              void model.refresh();
-              actions.open(project.name);
-            }}
-          />
+      <Stats metrics={model.metrics} />
+      <div className="bk-section">
+        <div className="bk-section-title">
+          <span>{trans.__('Projects')}</span>
+          <Button small className="bk-primary bk-new-project" onClick={actions.newProject}>
+            {trans.__('New project')}
+          </Button>
         </div>
-      ) : (
-        <div className="bk-section">
-          <div className="bk-section-title">
-            <span>Projects</span>
-            <Button small className="bk-primary bk-new-project" onClick={() => setCreating(true)}>
-              New project
-            </Button>
-          </div>
-          <UseSignal signal={model.changed}>
-            {() => (
-              <>
-                {model.error && <div className="bk-form-error">{model.error}</div>}
-                {model.loaded && !model.projects.length && !model.error && (
-                  <div className="bk-empty">
-                    <p className="bk-muted">
-                      No projects yet. Create one from a git repository, or try the bundled example: a small
-                      classifier that writes TensorBoard scalars and a checkpoint, with no download needed.
-                    </p>
-                    <TryExampleButton actions={actions} />
-                  </div>
-                )}
-                <ul className="bk-project-list">
-                  {model.projects.map(p => (
-                    <ProjectRow key={p.name} model={model} project={p} actions={actions} />
-                  ))}
-                </ul>
-              </>
-            )}
-          </UseSignal>
-        </div>
-      )}
+        <ProjectList model={model} actions={actions} />
+      </div>
     </div>
   );
 }
@@ -206,21 +204,21 @@ function SidebarView(props: { model: BeekeeperModel; actions: ISidebarActions })
 export class Sidebar extends ReactWidget {
   constructor(
     private _model: BeekeeperModel,
-    private _actions: ISidebarActions
+    private _actions: ISidebarActions,
+    private _trans: TranslationBundle
   ) {
     super();
     this.id = 'beekeeper-sidebar';
     this.addClass('bk-sidebar-widget');
     this.title.icon = beeIcon;
-    this.title.caption = 'Beekeeper';
-  }
-
-  /** Opens the "New project" form (the palette command). */
-  newProject(): void {
-    this.node.querySelector<HTMLButtonElement>('.bk-new-project')?.click();
+    this.title.caption = _trans.__('Beekeeper');
   }
 
   render(): JSX.Element {
-    return <SidebarView model={this._model} actions={this._actions} />;
+    return (
+      <TransContext.Provider value={this._trans}>
+        <SidebarView model={this._model} actions={this._actions} />
+      </TransContext.Provider>
+    );
   }
 }

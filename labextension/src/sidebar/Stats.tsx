@@ -1,9 +1,11 @@
 import * as React from 'react';
-import { IGpuSample, IMetricsSample, Stream } from '../api';
-import { formatBytes } from '../format';
+import { IGpuSample, IMetricsSample } from '../api';
+import { formatBytes, formatShortDuration } from '../format';
+import { HostMetrics } from '../model';
 import { Sparkline } from '../components/Sparkline';
+import { useTrans } from '../i18n';
+import { useModel } from '../useModel';
 
-const HISTORY_SECONDS = 600;
 const MIN_WINDOW_SECONDS = 60;
 
 /** "NVIDIA H100 (GPU 0): 37% · 54 °C · 123/700 W" — what does not fit in the row, on hover. */
@@ -19,95 +21,138 @@ function gpuTitle(index: number, gpu: IGpuSample): string {
   return `${gpu.name || 'GPU'} (GPU ${index}): ${parts.join(' · ')}`;
 }
 
-/** Host CPU, memory and each GPU as live sparklines over the last 10 minutes (one shared stream). */
-export function Stats(): JSX.Element {
-  const [samples, setSamples] = React.useState<IMetricsSample[]>([]);
-  const [interval, setInterval_] = React.useState(2);
-  const [connected, setConnected] = React.useState(false);
+interface IChartWindow {
+  capacity: number;
+  minCapacity: number;
+  span: string;
+}
 
-  React.useEffect(() => {
-    let capacity = 300;
-    const stream = new Stream(
-      'metrics/stream',
-      msg => {
-        if (msg.type === 'history') {
-          const every = msg.interval || 2;
-          capacity = Math.ceil(HISTORY_SECONDS / every);
-          setInterval_(every);
-          setSamples((msg.samples || []).slice(-capacity));
-        } else if (msg.type === 'sample') {
-          setSamples(old => [...old.slice(-(capacity - 1)), msg as IMetricsSample]);
-        }
-      },
-      () => ({}),
-      setConnected
+/** One GPU's utilisation and memory, or its error. */
+function GpuCharts(props: { index: number; samples: IMetricsSample[]; win: IChartWindow }): JSX.Element {
+  const { index, samples, win } = props;
+  const trans = useTrans();
+  const gpu = samples[samples.length - 1].gpus.find(g => g.index === index)!;
+  if (gpu.error) {
+    return (
+      <div className="bk-spark bk-muted" title={gpu.error}>
+        GPU {index}: {gpu.error}
+      </div>
     );
-    return () => stream.dispose();
-  }, []);
+  }
+  const series = (pick: (g: IGpuSample) => number | null) =>
+    samples.map(s => {
+      const g = (s.gpus || []).find(x => x.index === index);
+      return g && !g.error ? pick(g) : null;
+    });
+  const memPct = (g: IGpuSample) => (g.memory_total ? (100 * (g.memory_used || 0)) / g.memory_total : null);
+  return (
+    <>
+      <Sparkline
+        label={`GPU ${index}`}
+        value={`${gpu.utilization ?? '—'}%`}
+        values={series(g => g.utilization ?? null)}
+        {...win}
+        scale="100%"
+        title={gpuTitle(index, gpu)}
+      />
+      <Sparkline
+        label={trans.__('GPU %1 mem', index)}
+        value={`${formatBytes(gpu.memory_used)} / ${formatBytes(gpu.memory_total)}`}
+        values={series(memPct)}
+        {...win}
+        scale={formatBytes(gpu.memory_total)}
+      />
+    </>
+  );
+}
 
-  const capacity = Math.ceil(HISTORY_SECONDS / interval);
-  const minCapacity = Math.ceil(MIN_WINDOW_SECONDS / interval);
+/** Disk usage of the filesystem holding BEEKEEPER_HOME (checkouts, venvs, run folders) as a meter. */
+function Disk(props: { disk: IMetricsSample['disk'] }): JSX.Element | null {
+  const { disk } = props;
+  const trans = useTrans();
+  if (!disk) {
+    return null;
+  }
+  if (disk.error || !disk.total) {
+    return (
+      <div className="bk-spark bk-muted bk-disk" title={disk.path}>
+        {trans.__('Disk: %1', disk.error || '—')}
+      </div>
+    );
+  }
+  const percent = (100 * (disk.used || 0)) / disk.total;
+  return (
+    <div
+      className={'bk-spark bk-disk' + (percent >= 90 ? ' bk-disk-full' : '')}
+      title={trans.__('%1: %2 free of %3', disk.path, formatBytes(disk.free), formatBytes(disk.total))}
+    >
+      <div className="bk-spark-head">
+        <span className="bk-spark-label">{trans.__('Disk')}</span>
+        <span className="bk-spark-value">
+          {formatBytes(disk.used)} / {formatBytes(disk.total)}
+        </span>
+      </div>
+      <div
+        className="bk-meter"
+        role="meter"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(percent)}
+      >
+        <div className="bk-meter-fill" style={{ width: `${percent.toFixed(1)}%` }} />
+      </div>
+    </div>
+  );
+}
+
+/** Host CPU, memory, disk and each GPU as live sparklines over the chart window (one shared stream). */
+export function Stats(props: { metrics: HostMetrics }): JSX.Element {
+  const { metrics } = props;
+  const trans = useTrans();
+  React.useEffect(() => metrics.acquire(), [metrics]);
+  const { samples, connected, interval, capacity } = useModel(metrics, m => ({
+    samples: m.samples,
+    connected: m.connected,
+    interval: m.interval,
+    capacity: m.capacity
+  }));
   const last = samples[samples.length - 1];
   if (!last) {
     return (
       <div className="bk-stats bk-muted">
-        {connected ? 'Collecting host stats…' : 'Host stats unavailable'}
+        {connected ? trans.__('Collecting host stats…') : trans.__('Host stats unavailable')}
       </div>
     );
   }
+  const win: IChartWindow = {
+    capacity,
+    minCapacity: Math.ceil(MIN_WINDOW_SECONDS / interval),
+    span: formatShortDuration(
+      Math.min(capacity, Math.max(samples.length, MIN_WINDOW_SECONDS / interval)) * interval
+    )
+  };
   const gpuIndices = (last.gpus || []).map(g => g.index);
   return (
     <div className="bk-stats" data-samples={samples.length}>
       <Sparkline
-        label="CPU"
+        label={trans.__('CPU')}
         value={`${Math.round(last.cpu.percent)}%`}
         values={samples.map(s => s.cpu?.percent ?? null)}
-        capacity={capacity}
-        minCapacity={minCapacity}
-        title={`CPU: ${last.cpu.percent.toFixed(0)}% of ${last.cpu.count} cores`}
+        {...win}
+        scale="100%"
+        title={trans.__('CPU: %1% of %2 cores', last.cpu.percent.toFixed(0), last.cpu.count)}
       />
       <Sparkline
-        label="Memory"
+        label={trans.__('Memory')}
         value={`${formatBytes(last.memory.used)} / ${formatBytes(last.memory.total)}`}
         values={samples.map(s => s.memory?.percent ?? null)}
-        capacity={capacity}
-        minCapacity={minCapacity}
+        {...win}
+        scale={formatBytes(last.memory.total)}
       />
-      {gpuIndices.map(index => {
-        const gpu = last.gpus.find(g => g.index === index)!;
-        if (gpu.error) {
-          return (
-            <div key={index} className="bk-spark bk-muted" title={gpu.error}>
-              GPU {index}: {gpu.error}
-            </div>
-          );
-        }
-        const series = (pick: (g: any) => number | null) =>
-          samples.map(s => {
-            const g = (s.gpus || []).find(x => x.index === index);
-            return g && !g.error ? pick(g) : null;
-          });
-        const memPct = (g: any) => (g.memory_total ? (100 * g.memory_used) / g.memory_total : null);
-        return (
-          <React.Fragment key={index}>
-            <Sparkline
-              label={`GPU ${index}`}
-              value={`${gpu.utilization ?? '—'}%`}
-              values={series(g => g.utilization ?? null)}
-              capacity={capacity}
-              minCapacity={minCapacity}
-              title={gpuTitle(index, gpu)}
-            />
-            <Sparkline
-              label={`GPU ${index} mem`}
-              value={`${formatBytes(gpu.memory_used)} / ${formatBytes(gpu.memory_total)}`}
-              values={series(memPct)}
-              capacity={capacity}
-              minCapacity={minCapacity}
-            />
-          </React.Fragment>
-        );
-      })}
+      {gpuIndices.map(index => (
+        <GpuCharts key={index} index={index} samples={samples} win={win} />
+      ))}
+      <Disk disk={last.disk} />
       {!gpuIndices.length && last.gpu_status && (
         <div className="bk-muted bk-stats-note">{last.gpu_status}</div>
       )}

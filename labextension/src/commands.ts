@@ -1,0 +1,122 @@
+/** The panel's commands (palette, launcher card), each a thin call into the model or the pages. */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { ILauncher } from '@jupyterlab/launcher';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { BeekeeperModel } from './model';
+import { Pages } from './pages';
+import { Tab, TABS } from './project/ProjectPage';
+import { beeIcon } from './icons';
+import { isActiveRun } from './format';
+import { tryExample } from './examples';
+import { notifyError, notifyInfo } from './notify';
+
+export const CMD = {
+  open: 'beekeeper:open-project',
+  newProject: 'beekeeper:new-project',
+  run: 'beekeeper:run',
+  stop: 'beekeeper:stop',
+  panel: 'beekeeper:show-panel',
+  example: 'beekeeper:try-example'
+};
+
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  model: BeekeeperModel;
+  pages: Pages;
+  trans: TranslationBundle;
+  sidebarId: string;
+}
+
+async function pickProject(ctx: ICommandContext, label: string): Promise<string | null> {
+  const names = ctx.model.projects.map(p => p.name);
+  if (!names.length) {
+    notifyInfo(ctx.trans.__('No Beekeeper projects yet.'));
+    return null;
+  }
+  const result = await InputDialog.getItem({ title: label, items: names });
+  return result.button.accept ? result.value : null;
+}
+
+function addRunCommands(ctx: ICommandContext): void {
+  const { app, model, pages, trans } = ctx;
+  app.commands.addCommand(CMD.run, {
+    label: trans.__('Beekeeper: Run Project…'),
+    icon: beeIcon,
+    execute: async args => {
+      const name = (args.name as string) || (await pickProject(ctx, trans.__('Run project')));
+      if (!name) {
+        return;
+      }
+      try {
+        const run = await model.startRun(name, {});
+        pages.open(name, 'logs', run.id);
+      } catch (error) {
+        notifyError(trans.__('Run %1: %2', name, (error as Error).message));
+      }
+    }
+  });
+  app.commands.addCommand(CMD.stop, {
+    label: trans.__('Beekeeper: Stop Run…'),
+    icon: beeIcon,
+    execute: async args => {
+      const name = (args.name as string) || (await pickProject(ctx, trans.__('Stop the active run of')));
+      if (!name) {
+        return;
+      }
+      const run = model.latest.get(name);
+      if (!run || !isActiveRun(run.state)) {
+        notifyInfo(trans.__('%1 has no active run.', name));
+        return;
+      }
+      try {
+        await model.stopRun(run.id);
+      } catch (error) {
+        notifyError(trans.__('Stop %1: %2', name, (error as Error).message));
+      }
+    }
+  });
+}
+
+export function addCommands(
+  ctx: ICommandContext,
+  palette: ICommandPalette | null,
+  launcher: ILauncher | null
+): void {
+  const { app, model, pages, trans } = ctx;
+  app.commands.addCommand(CMD.panel, {
+    label: trans.__('Beekeeper: Show Panel'),
+    icon: beeIcon,
+    execute: () => app.shell.activateById(ctx.sidebarId)
+  });
+  app.commands.addCommand(CMD.open, {
+    label: args =>
+      args.name ? trans.__('Open %1', args.name as string) : trans.__('Beekeeper: Open Project…'),
+    caption: trans.__('Open a Beekeeper project page'),
+    icon: beeIcon,
+    execute: async args => {
+      const name = (args.name as string) || (await pickProject(ctx, trans.__('Open project')));
+      if (name) {
+        const tab = TABS.includes(args.tab as Tab) ? (args.tab as Tab) : undefined;
+        pages.open(name, tab, args.run as string | undefined);
+      }
+    }
+  });
+  app.commands.addCommand(CMD.newProject, {
+    label: args => (args.isLauncher ? trans.__('Beekeeper project') : trans.__('Beekeeper: New Project…')),
+    caption: trans.__('Create a Beekeeper project from a git repository'),
+    icon: beeIcon,
+    execute: () => pages.newProject()
+  });
+  addRunCommands(ctx);
+  app.commands.addCommand(CMD.example, {
+    label: trans.__('Beekeeper: Try the Example'),
+    caption: trans.__('Create (or open) a project from the example that ships with Beekeeper'),
+    icon: beeIcon,
+    execute: () => tryExample(model, trans, name => pages.open(name))
+  });
+  for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel, CMD.example]) {
+    palette?.addItem({ command, category: 'Beekeeper' });
+  }
+  launcher?.add({ command: CMD.newProject, category: 'Other', rank: 1, args: { isLauncher: true } });
+}

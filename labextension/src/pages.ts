@@ -1,0 +1,75 @@
+/**
+ * The main-area widgets the panel opens: one page per project (reused while open) and the project
+ * form (New project, Edit) as a full-width widget.
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { IProject } from './api';
+import { BeekeeperModel } from './model';
+import { ProjectPage, Tab } from './project/ProjectPage';
+import { ProjectFormWidget } from './components/ProjectFormWidget';
+
+export class Pages {
+  private _pages = new Map<string, ProjectPage>();
+  private _forms = new Map<string, ProjectFormWidget>();
+
+  constructor(
+    private _app: JupyterFrontEnd,
+    private _model: BeekeeperModel,
+    private _trans: TranslationBundle,
+    private _sidebarId: string
+  ) {}
+
+  /** Open (or bring forward) a project's page, optionally on a tab and a run. */
+  open(name: string, tab?: Tab, run?: string): ProjectPage {
+    let page = this._pages.get(name);
+    if (!page || page.isDisposed) {
+      const created = new ProjectPage(
+        this._model,
+        name,
+        {
+          back: () => {
+            this._app.shell.activateById(this._sidebarId);
+            created.close();
+          },
+          edit: project => this.edit(project),
+          openInLab: path => void this._app.commands.execute('docmanager:open', { path })
+        },
+        this._trans
+      );
+      page = created;
+      this._pages.set(name, created);
+      created.disposed.connect(() => this._pages.delete(name));
+      this._app.shell.add(created, 'main');
+    }
+    if (run) {
+      page.selectRun(run, true);
+    }
+    if (tab) {
+      page.setTab(tab);
+    }
+    this._app.shell.activateById(page.id);
+    return page;
+  }
+
+  /** The New project form; once created, the project's page opens. */
+  newProject(): void {
+    this._form('new', undefined, project => this.open(project.name));
+  }
+
+  /** The Edit form of a project; saving returns to its page. */
+  edit(project: IProject): void {
+    this._form(`edit:${project.name}`, project, saved => this.open(saved.name, 'overview'));
+  }
+
+  private _form(key: string, project: IProject | undefined, onDone: (project: IProject) => void): void {
+    let form = this._forms.get(key);
+    if (!form || form.isDisposed) {
+      form = new ProjectFormWidget(this._model, this._trans, { project, onDone });
+      this._forms.set(key, form);
+      form.disposed.connect(() => this._forms.delete(key));
+      this._app.shell.add(form, 'main');
+    }
+    this._app.shell.activateById(form.id);
+  }
+}

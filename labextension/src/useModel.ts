@@ -1,0 +1,42 @@
+/**
+ * The one way state reaches React: anything with a `changed` signal and a `version` that grows on
+ * each change (the model, a project page, the host metrics) is read through `useModel`, which
+ * subscribes with useSyncExternalStore so a component re-renders exactly when its source changed.
+ */
+import * as React from 'react';
+import { ISignal } from '@lumino/signaling';
+
+export interface IObservable {
+  readonly changed: ISignal<any, void>;
+  /** Grows on every change: the snapshot useSyncExternalStore compares. */
+  readonly version: number;
+}
+
+export function useModel<S extends IObservable, T>(source: S, select: (source: S) => T): T {
+  const subscribe = React.useCallback(
+    (notify: () => void) => {
+      const slot = () => notify();
+      source.changed.connect(slot);
+      return () => {
+        source.changed.disconnect(slot);
+      };
+    },
+    [source]
+  );
+  React.useSyncExternalStore(subscribe, () => source.version);
+  return select(source);
+}
+
+/** The current time, ticking every `ms` while `active` (live durations of active runs). */
+export function useNow(active: boolean, ms = 1000): number {
+  const [now, setNow] = React.useState(() => Date.now());
+  React.useEffect(() => {
+    if (!active) {
+      return;
+    }
+    setNow(Date.now());
+    const timer = window.setInterval(() => setNow(Date.now()), ms);
+    return () => window.clearInterval(timer);
+  }, [active, ms]);
+  return now;
+}
