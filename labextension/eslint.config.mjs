@@ -6,7 +6,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['lib/', 'node_modules/', 'coverage/', '**/*.d.ts', '../beekeeper_ext/'] },
+  { ignores: ['lib/', 'node_modules/', 'coverage/', '**/*.d.ts', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

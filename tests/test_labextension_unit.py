@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,17 @@ def test_vitest_unit_tests_pass():
     assert out.returncode == 0, text[-4000:]
     passed = re.search(r"Tests\s+(\d+) passed", text)
     assert passed and int(passed.group(1)) > 0, text[-4000:]
+
+
+def test_generated_api_types_match_the_openapi_document(tmp_path):
+    """src/generated/api.ts is what `npm run gen:api` makes from the server's OpenAPI document now:
+    a schema changed on the server without regenerating fails here, not in a user's browser."""
+    if not (LABEXTENSION / "node_modules" / ".bin" / "openapi-typescript").exists() or not shutil.which("node"):
+        pytest.skip("labextension/node_modules is missing: `pip install -e .` installs it with the npm build")
+    out = tmp_path / "api.ts"
+    env = {"PATH": os.environ["PATH"], "PYTHON": sys.executable, "HOME": os.environ.get("HOME", str(tmp_path))}
+    done = subprocess.run(["bash", "scripts/gen-api.sh", str(out)], cwd=LABEXTENSION, capture_output=True,
+                          text=True, timeout=240, env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    committed = (LABEXTENSION / "src" / "generated" / "api.ts").read_text()
+    assert out.read_text() == committed, "the API changed: run `npm run gen:api` in labextension/ and commit"

@@ -2,6 +2,7 @@
  * Pure helpers shared by the panel: input rules that mirror the server's, and human formatting.
  * No DOM, no JupyterLab imports, so they are unit-tested directly.
  */
+import { ACTIVE_RUN_STATES, SETUP_IN_PROGRESS } from './states';
 
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -191,15 +192,12 @@ export function formatHeadline(h: { tag: string; point: IScalarPoint } | null): 
   return `${short} ${formatValue(h.point.value)} @ ${formatStep(h.point.step)}`;
 }
 
-export const ACTIVE_RUN_STATES = ['queued', 'starting', 'running'];
-export const SETUP_STEPS = ['queued', 'cloning', 'creating_env', 'installing', 'ready'];
-
 export function isActiveRun(state: string | null | undefined): boolean {
-  return !!state && ACTIVE_RUN_STATES.includes(state);
+  return !!state && (ACTIVE_RUN_STATES as readonly string[]).includes(state);
 }
 
 export function isSettingUp(state: string | null | undefined): boolean {
-  return !!state && ['queued', 'cloning', 'creating_env', 'installing'].includes(state);
+  return !!state && (SETUP_IN_PROGRESS as readonly string[]).includes(state);
 }
 
 /** "creating_env" → "creating env". */

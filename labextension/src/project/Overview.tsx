@@ -2,7 +2,8 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { IProject } from '../api';
 import { BeekeeperModel } from '../model';
-import { formatTime, isSettingUp, SETUP_STEPS, stateLabel } from '../format';
+import { formatTime, isSettingUp, stateLabel } from '../format';
+import { SETUP_STEPS } from '../states';
 import { LogView } from '../components/LogView';
 import { useLogBuffer } from '../components/useLogBuffer';
 import { confirmDanger } from '../components/confirm';
@@ -10,7 +11,7 @@ import { notifyError } from '../notify';
 import { useTrans } from '../i18n';
 
 function SetupSteps({ state }: { state: string }): JSX.Element {
-  const current = SETUP_STEPS.indexOf(state);
+  const current = (SETUP_STEPS as readonly string[]).indexOf(state);
   return (
     <ol className="bk-steps">
       {SETUP_STEPS.map((s, i) => (
