@@ -1328,7 +1328,7 @@ export interface paths {
               project?: string;
               /** @enum {string} */
               state?: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-              /** @description path below the server's base URL */
+              /** @description path from the server root, its base_url included */
               url?: string;
               pid?: number | null;
               started?: string | null;
@@ -1365,7 +1365,7 @@ export interface paths {
               project?: string;
               /** @enum {string} */
               state?: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-              /** @description path below the server's base URL */
+              /** @description path from the server root, its base_url included */
               url?: string;
               pid?: number | null;
               started?: string | null;
@@ -1401,7 +1401,7 @@ export interface paths {
               project?: string;
               /** @enum {string} */
               state?: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-              /** @description path below the server's base URL */
+              /** @description path from the server root, its base_url included */
               url?: string;
               pid?: number | null;
               started?: string | null;
@@ -1473,6 +1473,874 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/notifications/sinks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Notification sinks (stored and configured); secrets masked */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              sinks?: {
+                id?: string;
+                name?: string;
+                /** @enum {string} */
+                kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+                events?: (
+                  | 'succeeded'
+                  | 'failed'
+                  | 'stopped'
+                  | 'lost'
+                  | 'stalled'
+                  | 'setup_failed'
+                  | 'disk_full'
+                  | 'gpu_hot'
+                )[];
+                enabled?: boolean;
+                /** @enum {string} */
+                source?: 'api' | 'config';
+                created?: string | null;
+                updated?: string | null;
+                /** @description masked: scheme, host and the last 4 characters */
+                url?: string;
+                host?: string;
+                port?: number;
+                /** @enum {string} */
+                security?: 'starttls' | 'ssl' | 'none';
+                username?: string | null;
+                password_set?: boolean;
+                sender?: string;
+                to?: string[];
+              }[];
+              events?: string[];
+              kinds?: string[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    /** Add a sink: webhook, slack, discord, ntfy (url) or email (host, port, security, username, password, sender, to), with the events it wants */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @enum {string} */
+            kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+            events?: (
+              | 'succeeded'
+              | 'failed'
+              | 'stopped'
+              | 'lost'
+              | 'stalled'
+              | 'setup_failed'
+              | 'disk_full'
+              | 'gpu_hot'
+            )[];
+            enabled?: boolean;
+            url?: string;
+            host?: string;
+            port?: number;
+            /** @enum {string} */
+            security?: 'starttls' | 'ssl' | 'none';
+            username?: string;
+            password?: string;
+            sender?: string;
+            to?: string | string[];
+          };
+        };
+      };
+      responses: {
+        /** @description success */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              name?: string;
+              /** @enum {string} */
+              kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+              events?: (
+                | 'succeeded'
+                | 'failed'
+                | 'stopped'
+                | 'lost'
+                | 'stalled'
+                | 'setup_failed'
+                | 'disk_full'
+                | 'gpu_hot'
+              )[];
+              enabled?: boolean;
+              /** @enum {string} */
+              source?: 'api' | 'config';
+              created?: string | null;
+              updated?: string | null;
+              /** @description masked: scheme, host and the last 4 characters */
+              url?: string;
+              host?: string;
+              port?: number;
+              /** @enum {string} */
+              security?: 'starttls' | 'ssl' | 'none';
+              username?: string | null;
+              password_set?: boolean;
+              sender?: string;
+              to?: string[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/sinks/{sink_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        sink_id: string;
+      };
+      cookie?: never;
+    };
+    /** One sink; secrets masked */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          sink_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              name?: string;
+              /** @enum {string} */
+              kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+              events?: (
+                | 'succeeded'
+                | 'failed'
+                | 'stopped'
+                | 'lost'
+                | 'stalled'
+                | 'setup_failed'
+                | 'disk_full'
+                | 'gpu_hot'
+              )[];
+              enabled?: boolean;
+              /** @enum {string} */
+              source?: 'api' | 'config';
+              created?: string | null;
+              updated?: string | null;
+              /** @description masked: scheme, host and the last 4 characters */
+              url?: string;
+              host?: string;
+              port?: number;
+              /** @enum {string} */
+              security?: 'starttls' | 'ssl' | 'none';
+              username?: string | null;
+              password_set?: boolean;
+              sender?: string;
+              to?: string[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Remove a sink (409 for one from the configuration) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          sink_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Edit a sink (409 for one from the configuration); a masked url sent back keeps the stored one */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          sink_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            name?: string;
+            /** @enum {string} */
+            kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+            events?: (
+              | 'succeeded'
+              | 'failed'
+              | 'stopped'
+              | 'lost'
+              | 'stalled'
+              | 'setup_failed'
+              | 'disk_full'
+              | 'gpu_hot'
+            )[];
+            enabled?: boolean;
+            url?: string;
+            host?: string;
+            port?: number;
+            /** @enum {string} */
+            security?: 'starttls' | 'ssl' | 'none';
+            username?: string;
+            password?: string;
+            sender?: string;
+            to?: string | string[];
+          };
+        };
+      };
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              name?: string;
+              /** @enum {string} */
+              kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+              events?: (
+                | 'succeeded'
+                | 'failed'
+                | 'stopped'
+                | 'lost'
+                | 'stalled'
+                | 'setup_failed'
+                | 'disk_full'
+                | 'gpu_hot'
+              )[];
+              enabled?: boolean;
+              /** @enum {string} */
+              source?: 'api' | 'config';
+              created?: string | null;
+              updated?: string | null;
+              /** @description masked: scheme, host and the last 4 characters */
+              url?: string;
+              host?: string;
+              port?: number;
+              /** @enum {string} */
+              security?: 'starttls' | 'ssl' | 'none';
+              username?: string | null;
+              password_set?: boolean;
+              sender?: string;
+              to?: string[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    trace?: never;
+  };
+  '/notifications/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Delivery attempts, newest first */
+    get: {
+      parameters: {
+        query?: {
+          /** @description only this sink */
+          sink?: string;
+          /** @description at most this many (default 100) */
+          limit?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              deliveries?: {
+                id?: number;
+                sink_id?: string;
+                sink_name?: string | null;
+                kind?: string | null;
+                event?: string;
+                project?: string | null;
+                run_id?: string | null;
+                attempt?: number;
+                ok?: boolean;
+                status?: number | null;
+                error?: string | null;
+                created?: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/notifications/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a test message to one sink now (up to 3 tries); every attempt is returned */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            sink: string;
+          };
+        };
+      };
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              delivered?: boolean;
+              attempts?: {
+                id?: number;
+                sink_id?: string;
+                sink_name?: string | null;
+                kind?: string | null;
+                event?: string;
+                project?: string | null;
+                run_id?: string | null;
+                attempt?: number;
+                ok?: boolean;
+                status?: number | null;
+                error?: string | null;
+                created?: string;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/projects/{name}/schedules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        name: string;
+      };
+      cookie?: never;
+    };
+    /** A project's schedules */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              schedules?: {
+                id?: string;
+                project?: string;
+                cron?: string;
+                timezone?: string;
+                /** @description a run body, as for POST /projects/{name}/runs */
+                run?: {
+                  args?: string[];
+                  env?: {
+                    [key: string]: string;
+                  };
+                  gpus?: number | number[];
+                  executor?: string;
+                  allow_parallel?: boolean;
+                  resources?: Record<string, never>;
+                };
+                enabled?: boolean;
+                /** @description the next fire times (UTC) */
+                next?: string[];
+                last_due?: string | null;
+                last_run_id?: string | null;
+                created?: string;
+                updated?: string;
+                /** @description recent outcomes, newest first */
+                fires?: {
+                  due?: string;
+                  fired?: string;
+                  /** @enum {string} */
+                  outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
+                  run_id?: string | null;
+                  message?: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    /** Schedule runs with a cron expression in a time zone; each fire creates an ordinary run */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /** @example 0 2 * * * */
+            cron?: string;
+            /**
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /** @description a run body, as for POST /projects/{name}/runs */
+            run?: {
+              args?: string[];
+              env?: {
+                [key: string]: string;
+              };
+              gpus?: number | number[];
+              executor?: string;
+              allow_parallel?: boolean;
+              resources?: Record<string, never>;
+            };
+            /** @default true */
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description success */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              project?: string;
+              cron?: string;
+              timezone?: string;
+              /** @description a run body, as for POST /projects/{name}/runs */
+              run?: {
+                args?: string[];
+                env?: {
+                  [key: string]: string;
+                };
+                gpus?: number | number[];
+                executor?: string;
+                allow_parallel?: boolean;
+                resources?: Record<string, never>;
+              };
+              enabled?: boolean;
+              /** @description the next fire times (UTC) */
+              next?: string[];
+              last_due?: string | null;
+              last_run_id?: string | null;
+              created?: string;
+              updated?: string;
+              /** @description recent outcomes, newest first */
+              fires?: {
+                due?: string;
+                fired?: string;
+                /** @enum {string} */
+                outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
+                run_id?: string | null;
+                message?: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/schedules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Schedules of every project */
+    get: {
+      parameters: {
+        query?: {
+          /** @description only this project */
+          project?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              schedules?: {
+                id?: string;
+                project?: string;
+                cron?: string;
+                timezone?: string;
+                /** @description a run body, as for POST /projects/{name}/runs */
+                run?: {
+                  args?: string[];
+                  env?: {
+                    [key: string]: string;
+                  };
+                  gpus?: number | number[];
+                  executor?: string;
+                  allow_parallel?: boolean;
+                  resources?: Record<string, never>;
+                };
+                enabled?: boolean;
+                /** @description the next fire times (UTC) */
+                next?: string[];
+                last_due?: string | null;
+                last_run_id?: string | null;
+                created?: string;
+                updated?: string;
+                /** @description recent outcomes, newest first */
+                fires?: {
+                  due?: string;
+                  fired?: string;
+                  /** @enum {string} */
+                  outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
+                  run_id?: string | null;
+                  message?: string | null;
+                }[];
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/schedules/{schedule_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        schedule_id: string;
+      };
+      cookie?: never;
+    };
+    /** One schedule with its next fire times and recent outcomes */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          schedule_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              project?: string;
+              cron?: string;
+              timezone?: string;
+              /** @description a run body, as for POST /projects/{name}/runs */
+              run?: {
+                args?: string[];
+                env?: {
+                  [key: string]: string;
+                };
+                gpus?: number | number[];
+                executor?: string;
+                allow_parallel?: boolean;
+                resources?: Record<string, never>;
+              };
+              enabled?: boolean;
+              /** @description the next fire times (UTC) */
+              next?: string[];
+              last_due?: string | null;
+              last_run_id?: string | null;
+              created?: string;
+              updated?: string;
+              /** @description recent outcomes, newest first */
+              fires?: {
+                due?: string;
+                fired?: string;
+                /** @enum {string} */
+                outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
+                run_id?: string | null;
+                message?: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a schedule (its runs stay) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          schedule_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Edit a schedule; a new cron or time zone, or re-enabling, counts from now */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          schedule_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            /** @example 0 2 * * * */
+            cron?: string;
+            /**
+             * @default UTC
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+            /** @description a run body, as for POST /projects/{name}/runs */
+            run?: {
+              args?: string[];
+              env?: {
+                [key: string]: string;
+              };
+              gpus?: number | number[];
+              executor?: string;
+              allow_parallel?: boolean;
+              resources?: Record<string, never>;
+            };
+            /** @default true */
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id?: string;
+              project?: string;
+              cron?: string;
+              timezone?: string;
+              /** @description a run body, as for POST /projects/{name}/runs */
+              run?: {
+                args?: string[];
+                env?: {
+                  [key: string]: string;
+                };
+                gpus?: number | number[];
+                executor?: string;
+                allow_parallel?: boolean;
+                resources?: Record<string, never>;
+              };
+              enabled?: boolean;
+              /** @description the next fire times (UTC) */
+              next?: string[];
+              last_due?: string | null;
+              last_run_id?: string | null;
+              created?: string;
+              updated?: string;
+              /** @description recent outcomes, newest first */
+              fires?: {
+                due?: string;
+                fired?: string;
+                /** @enum {string} */
+                outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
+                run_id?: string | null;
+                message?: string | null;
+              }[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1509,6 +2377,16 @@ export interface components {
         token?: string;
       };
       default_executor?: string;
+      /**
+       * @description seconds without log output, scalar step or GPU use before a running run is flagged stalled; 0 = never
+       * @default 1800
+       */
+      stall_timeout: number;
+      /**
+       * @default notify
+       * @enum {string}
+       */
+      stall_action: 'notify' | 'stop';
     };
     Project: {
       name?: string;
@@ -1525,6 +2403,9 @@ export interface components {
       env?: Record<string, never>;
       has_credentials?: boolean;
       default_executor?: string | null;
+      stall_timeout?: number;
+      /** @enum {string} */
+      stall_action?: 'notify' | 'stop';
       setup?: {
         /** @enum {string} */
         state?: 'queued' | 'cloning' | 'creating_env' | 'installing' | 'ready' | 'failed';
@@ -1565,6 +2446,11 @@ export interface components {
       /** Format: date-time */
       ended?: string | null;
       exit_code?: number | null;
+      /**
+       * Format: date-time
+       * @description set while the stall watchdog finds the run making no progress
+       */
+      stalled_since?: string | null;
     };
   };
   responses: {
@@ -1619,6 +2505,93 @@ export const pathsProjectsNameTensorboardPostResponses202ContentApplicationJsonS
 export const pathsProjectsNameTensorboardDeleteResponses200ContentApplicationJsonStateValues: ReadonlyArray<
   FlattenedDeepRequired<paths>['/projects/{name}/tensorboard']['delete']['responses']['200']['content']['application/json']['state']
 > = ['stopped', 'starting', 'ready', 'failed', 'crashed'];
+export const pathsNotificationsSinksGetResponses200ContentApplicationJsonSinksKindValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['get']['responses']['200']['content']['application/json']['sinks']['kind']
+> = ['webhook', 'slack', 'discord', 'ntfy', 'email'];
+export const pathsNotificationsSinksGetResponses200ContentApplicationJsonSinksEventsValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['get']['responses']['200']['content']['application/json']['sinks']['events']
+> = ['succeeded', 'failed', 'stopped', 'lost', 'stalled', 'setup_failed', 'disk_full', 'gpu_hot'];
+export const pathsNotificationsSinksGetResponses200ContentApplicationJsonSinksSourceValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['get']['responses']['200']['content']['application/json']['sinks']['source']
+> = ['api', 'config'];
+export const pathsNotificationsSinksGetResponses200ContentApplicationJsonSinksSecurityValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['get']['responses']['200']['content']['application/json']['sinks']['security']
+> = ['starttls', 'ssl', 'none'];
+export const pathsNotificationsSinksPostRequestBodyContentApplicationJsonKindValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['requestBody']['content']['application/json']['kind']
+> = ['webhook', 'slack', 'discord', 'ntfy', 'email'];
+export const pathsNotificationsSinksPostRequestBodyContentApplicationJsonEventsValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['requestBody']['content']['application/json']['events']
+> = ['succeeded', 'failed', 'stopped', 'lost', 'stalled', 'setup_failed', 'disk_full', 'gpu_hot'];
+export const pathsNotificationsSinksPostRequestBodyContentApplicationJsonSecurityValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['requestBody']['content']['application/json']['security']
+> = ['starttls', 'ssl', 'none'];
+export const pathsNotificationsSinksPostResponses201ContentApplicationJsonKindValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['responses']['201']['content']['application/json']['kind']
+> = ['webhook', 'slack', 'discord', 'ntfy', 'email'];
+export const pathsNotificationsSinksPostResponses201ContentApplicationJsonEventsValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['responses']['201']['content']['application/json']['events']
+> = ['succeeded', 'failed', 'stopped', 'lost', 'stalled', 'setup_failed', 'disk_full', 'gpu_hot'];
+export const pathsNotificationsSinksPostResponses201ContentApplicationJsonSourceValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['responses']['201']['content']['application/json']['source']
+> = ['api', 'config'];
+export const pathsNotificationsSinksPostResponses201ContentApplicationJsonSecurityValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks']['post']['responses']['201']['content']['application/json']['security']
+> = ['starttls', 'ssl', 'none'];
+export const pathsNotificationsSinksSink_idGetResponses200ContentApplicationJsonKindValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['get']['responses']['200']['content']['application/json']['kind']
+> = ['webhook', 'slack', 'discord', 'ntfy', 'email'];
+export const pathsNotificationsSinksSink_idGetResponses200ContentApplicationJsonEventsValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['get']['responses']['200']['content']['application/json']['events']
+> = ['succeeded', 'failed', 'stopped', 'lost', 'stalled', 'setup_failed', 'disk_full', 'gpu_hot'];
+export const pathsNotificationsSinksSink_idGetResponses200ContentApplicationJsonSourceValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['get']['responses']['200']['content']['application/json']['source']
+> = ['api', 'config'];
+export const pathsNotificationsSinksSink_idGetResponses200ContentApplicationJsonSecurityValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['get']['responses']['200']['content']['application/json']['security']
+> = ['starttls', 'ssl', 'none'];
+export const pathsNotificationsSinksSink_idPatchRequestBodyContentApplicationJsonKindValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['requestBody']['content']['application/json']['kind']
+> = ['webhook', 'slack', 'discord', 'ntfy', 'email'];
+export const pathsNotificationsSinksSink_idPatchRequestBodyContentApplicationJsonEventsValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['requestBody']['content']['application/json']['events']
+> = ['succeeded', 'failed', 'stopped', 'lost', 'stalled', 'setup_failed', 'disk_full', 'gpu_hot'];
+export const pathsNotificationsSinksSink_idPatchRequestBodyContentApplicationJsonSecurityValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['requestBody']['content']['application/json']['security']
+> = ['starttls', 'ssl', 'none'];
+export const pathsNotificationsSinksSink_idPatchResponses200ContentApplicationJsonKindValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['responses']['200']['content']['application/json']['kind']
+> = ['webhook', 'slack', 'discord', 'ntfy', 'email'];
+export const pathsNotificationsSinksSink_idPatchResponses200ContentApplicationJsonEventsValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['responses']['200']['content']['application/json']['events']
+> = ['succeeded', 'failed', 'stopped', 'lost', 'stalled', 'setup_failed', 'disk_full', 'gpu_hot'];
+export const pathsNotificationsSinksSink_idPatchResponses200ContentApplicationJsonSourceValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['responses']['200']['content']['application/json']['source']
+> = ['api', 'config'];
+export const pathsNotificationsSinksSink_idPatchResponses200ContentApplicationJsonSecurityValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/notifications/sinks/{sink_id}']['patch']['responses']['200']['content']['application/json']['security']
+> = ['starttls', 'ssl', 'none'];
+export const pathsProjectsNameSchedulesGetResponses200ContentApplicationJsonSchedulesFiresOutcomeValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/projects/{name}/schedules']['get']['responses']['200']['content']['application/json']['schedules']['fires']['outcome']
+> = ['fired', 'skipped', 'missed', 'failed'];
+export const pathsProjectsNameSchedulesPostResponses201ContentApplicationJsonFiresOutcomeValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/projects/{name}/schedules']['post']['responses']['201']['content']['application/json']['fires']['outcome']
+> = ['fired', 'skipped', 'missed', 'failed'];
+export const pathsSchedulesGetResponses200ContentApplicationJsonSchedulesFiresOutcomeValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/schedules']['get']['responses']['200']['content']['application/json']['schedules']['fires']['outcome']
+> = ['fired', 'skipped', 'missed', 'failed'];
+export const pathsSchedulesSchedule_idGetResponses200ContentApplicationJsonFiresOutcomeValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/schedules/{schedule_id}']['get']['responses']['200']['content']['application/json']['fires']['outcome']
+> = ['fired', 'skipped', 'missed', 'failed'];
+export const pathsSchedulesSchedule_idPatchResponses200ContentApplicationJsonFiresOutcomeValues: ReadonlyArray<
+  FlattenedDeepRequired<paths>['/schedules/{schedule_id}']['patch']['responses']['200']['content']['application/json']['fires']['outcome']
+> = ['fired', 'skipped', 'missed', 'failed'];
+export const projectCreateStall_actionValues: ReadonlyArray<
+  FlattenedDeepRequired<components>['schemas']['ProjectCreate']['stall_action']
+> = ['notify', 'stop'];
+export const projectStall_actionValues: ReadonlyArray<
+  FlattenedDeepRequired<components>['schemas']['Project']['stall_action']
+> = ['notify', 'stop'];
 export const projectSetupStateValues: ReadonlyArray<
   FlattenedDeepRequired<components>['schemas']['Project']['setup']['state']
 > = ['queued', 'cloning', 'creating_env', 'installing', 'ready', 'failed'];
