@@ -1,17 +1,18 @@
 /**
  * Run and setup states as the server defines them: the value lists come from the OpenAPI document
- * (src/generated/api.ts, `npm run gen:api`), so a state added on the server reaches the panel
+ * (src/generated/, `npm run gen:api`), so a state added on the server reaches the panel
  * without a hand-copied list. Only which states are final is said here, and the generated union
  * types make a misspelt or removed state a compile error.
  */
-import { components, projectSetupStateValues, runStateValues } from './generated/api';
+import type { components } from './generated/api';
+import { runStates, setupStates } from './generated/enums';
 
 type Schemas = components['schemas'];
 export type RunState = NonNullable<Schemas['Run']['state']>;
 export type SetupState = NonNullable<NonNullable<Schemas['Project']['setup']>['state']>;
 
-export const RUN_STATES: readonly RunState[] = runStateValues;
-export const SETUP_STATES: readonly SetupState[] = projectSetupStateValues;
+export const RUN_STATES: readonly RunState[] = runStates;
+export const SETUP_STATES: readonly SetupState[] = setupStates;
 
 const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'stopped', 'lost'];
 const FINAL_SETUP_STATES: readonly SetupState[] = ['ready', 'failed'];
