@@ -391,6 +391,8 @@ export interface paths {
           limit?: string;
           /** @description rows to skip */
           offset?: string;
+          /** @description created (default: newest first), metric:TAG[:last|min|max] or param:NAME; a leading - sorts descending; runs without the metric or param come last */
+          sort?: string;
         };
         header?: never;
         path: {
@@ -494,6 +496,8 @@ export interface paths {
           limit?: string;
           /** @description rows to skip */
           offset?: string;
+          /** @description created (default: newest first), metric:TAG[:last|min|max] or param:NAME; a leading - sorts descending; runs without the metric or param come last */
+          sort?: string;
         };
         header?: never;
         path?: never;
@@ -685,6 +689,97 @@ export interface paths {
         404: components['responses']['Error'];
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{run_id}/scalars/{tag}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+        tag: string;
+      };
+      cookie?: never;
+    };
+    /** One scalar tag of a run, in step order; at most max_points points, each bucket keeping its min and max so spikes survive; 404 for a tag the run does not have */
+    get: {
+      parameters: {
+        query?: {
+          /** @description default 2000, 4 to 100000 */
+          max_points?: string;
+        };
+        header?: never;
+        path: {
+          run_id: string;
+          tag: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Scalars'];
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/runs/{run_id}/usage': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        run_id: string;
+      };
+      cookie?: never;
+    };
+    /** A run's resource history: CPU %, RSS and its GPUs' utilisation and memory, one sample every usage_interval seconds while it ran (local runs) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          run_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['UsageHistory'];
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -3093,6 +3188,8 @@ export interface components {
        * @enum {string}
        */
       stall_action: 'notify' | 'stop';
+      /** @description regexes with groups name, value (and step) read from the run's output; null: the default key=value pattern; []: off */
+      metric_patterns?: string[] | null;
     };
     Project: {
       name?: string;
@@ -3112,6 +3209,7 @@ export interface components {
       stall_timeout?: number;
       /** @enum {string} */
       stall_action?: 'notify' | 'stop';
+      metric_patterns?: string[] | null;
       setup?: {
         /** @enum {string} */
         state?: 'queued' | 'cloning' | 'creating_env' | 'installing' | 'ready' | 'failed';
@@ -3174,6 +3272,44 @@ export interface components {
       priority?: number;
       /** @description the sweep this run is a trial of */
       sweep?: string | null;
+      /** @description parsed from args (--lr 0.01, --lr=0.01, lr=0.01, --flag), plus gpus, commit and executor */
+      params?: Record<string, never>;
+      /** @description per scalar tag of the run's own event files (and printed metrics) */
+      metrics?: {
+        [key: string]: components['schemas']['MetricSummary'];
+      };
+    };
+    MetricSummary: {
+      /** @description the value at the highest step */
+      last: number | null;
+      min: number | null;
+      max: number | null;
+      step: number | null;
+      count: number;
+    };
+    Scalars: {
+      tag: string;
+      /** @description [step, wall_time, value] in step order */
+      points: (number | null)[][];
+      /** @description true when each bucket kept only its min and max */
+      downsampled: boolean;
+    };
+    UsageHistory: {
+      /** @description usage_interval, seconds */
+      interval: number;
+      samples: {
+        time?: number;
+        cpu_percent?: number;
+        rss_bytes?: number;
+        processes?: number;
+        gpus?: {
+          index?: number;
+          utilization?: number | null;
+          memory_used?: number | null;
+          memory_total?: number | null;
+          run_memory_bytes?: number;
+        }[];
+      }[];
     };
   };
   responses: {
@@ -3197,6 +3333,9 @@ export type SchemaPython = components['schemas']['Python'];
 export type SchemaProjectCreate = components['schemas']['ProjectCreate'];
 export type SchemaProject = components['schemas']['Project'];
 export type SchemaRun = components['schemas']['Run'];
+export type SchemaMetricSummary = components['schemas']['MetricSummary'];
+export type SchemaScalars = components['schemas']['Scalars'];
+export type SchemaUsageHistory = components['schemas']['UsageHistory'];
 export type ResponseError = components['responses']['Error'];
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;
