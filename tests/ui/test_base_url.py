@@ -48,7 +48,7 @@ def test_panel_under_a_base_url(page, lab, git_repo):
     page.click("#beekeeper-sidebar .bk-new-project")
     page.fill("#bk-f-name", "alice")
     page.fill("#bk-f-git_url", url)
-    page.click("#beekeeper-sidebar button[type='submit']")
+    page.click("#beekeeper-form-new button[type='submit']")
     page.wait_for_selector("#beekeeper-project-alice .bk-page-header .bk-setup-ready", timeout=240_000)
 
     tab(page, "runs")
