@@ -477,8 +477,11 @@ class SweepService:
                 stopped = await self._median_rule(row, trials, summaries)
                 if stopped:
                     fields["early_stopped"] = [*(row["early_stopped"] or []), *stopped]
-        if len(trials) >= row["trial_count"] and not any(t["state"] in ACTIVE for t in trials):
+        # (A sweep still queuing its trials is never checked; a deleted ended trial changes nothing.)
+        if not any(t["state"] in ACTIVE for t in trials):
             fields.update(state="finished", ended=now())
+            for t in trials:
+                self._final_series.pop((t["id"], objective["metric"]) if objective else None, None)
             log.info("sweep %s finished", row["id"])
         if fields:
             self.store.update_sweep(row["id"], **fields)
