@@ -428,7 +428,7 @@ class RunMetricsService:
     def summaries(self, run_ids: list[str]) -> dict[str, dict[str, dict]]:
         return {k: public_summary(v) for k, v in self.store.metric_summaries(run_ids).items()}
 
-    async def scalars(self, run: dict, tag: str, max_points: int) -> dict:
+    async def scalars(self, run: dict, tag: str, max_points: int) -> bytes:
         summary = self.store.metric_summaries([run["id"]])[run["id"]].get(tag)
         if summary is None:
             raise not_found(f"scalar tag {tag!r} of run {run['id']}")

@@ -192,6 +192,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX run_sources_project ON run_sources(project);
     CREATE INDEX run_sources_run ON run_sources(run_id);
     """,
+    # Run lists across projects, newest first, walk this instead of sorting every run.
+    """
+    CREATE INDEX runs_seq ON runs(seq)
+    """,
 ]
 
 # Columns stored as JSON text, decoded on read.
@@ -381,6 +385,8 @@ class Store:
     ) -> list[dict]:
         """`sort` is (kind, key, stat, descending): ("created", "", "", True), ("metric", tag, "min",
         False) or ("param", name, "", False). Runs without the metric or param come last."""
+        if sort is not None and sort[0] == "metric":
+            return self._runs_by_metric(project, states, limit, offset, *sort[1:])
         where, params = self._where(project, states)
         sql, order = "SELECT runs.* FROM runs", "runs.seq " + ("ASC" if oldest_first else "DESC")
         if sort is not None:
@@ -388,12 +394,6 @@ class Store:
             direction = "DESC" if descending else "ASC"
             if kind == "created":
                 order = f"runs.seq {direction}"
-            elif kind == "metric":
-                if stat not in METRIC_STATS:
-                    raise ValueError(stat)
-                sql += " LEFT JOIN run_metrics m ON m.run_id = runs.id AND m.tag = ?"
-                params.insert(0, key)
-                order = f"m.{stat} IS NULL, m.{stat} {direction}, runs.seq DESC"
             elif kind == "param":
                 path = '$."' + key.replace('\\', '\\\\').replace('"', '\\"') + '"'
                 value = "json_extract(runs.params, ?)"
@@ -408,6 +408,41 @@ class Store:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
         return [self._decode(r) for r in self.db.execute(sql, params)]
+
+    def _runs_by_metric(self, project, states, limit, offset, tag: str, stat: str, descending: bool) -> list[dict]:
+        """Runs with the metric in its order (walking the run_metrics (tag, stat) index, so a page
+        costs its own rows, not a sort of every run), then the runs without it, newest first."""
+        if stat not in METRIC_STATS:
+            raise ValueError(stat)
+        where, params = self._where(project, states)
+        direction = "DESC" if descending else "ASC"
+        if project is not None:  # a project's runs are few: sort them instead of walking every run's metric
+            sql = (f"SELECT runs.* FROM runs LEFT JOIN run_metrics m ON m.run_id = runs.id AND m.tag = ?{where}"
+                   f" ORDER BY m.{stat} IS NULL, m.{stat} {direction}, runs.seq DESC")
+            params.insert(0, tag)
+            if limit is not None:
+                sql += " LIMIT ? OFFSET ?"
+                params += [limit, offset]
+            return [self._decode(r) for r in self.db.execute(sql, params)]
+        having = f" AND m.tag = ? AND m.{stat} IS NOT NULL"
+        joined = "FROM run_metrics m CROSS JOIN runs ON runs.id = m.run_id" + where + having
+        page = [*params, tag]
+        sql = f"SELECT runs.* {joined} ORDER BY m.{stat} {direction}, runs.seq DESC"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            page += [limit, offset]
+        rows = [self._decode(r) for r in self.db.execute(sql, page)]
+        if limit is not None and len(rows) >= limit:
+            return rows
+        with_metric = offset + len(rows) if rows else self.db.execute(
+            f"SELECT COUNT(*) {joined}", [*params, tag]).fetchone()[0]
+        missing = (f"SELECT runs.* FROM runs{where} AND NOT EXISTS (SELECT 1 FROM run_metrics m WHERE "
+                   f"m.run_id = runs.id{having}) ORDER BY runs.seq DESC")
+        rest = [*params, tag]
+        if limit is not None:
+            missing += " LIMIT ? OFFSET ?"
+            rest += [limit - len(rows), max(0, offset - with_metric)]
+        return rows + [self._decode(r) for r in self.db.execute(missing, rest)]
 
     def queued_runs(self) -> list[dict]:
         """The queue in start order: higher priority first, then queue_order (FIFO unless moved)."""
@@ -570,13 +605,15 @@ class Store:
     def metric_summaries(self, run_ids: list[str]) -> dict[str, dict[str, dict]]:
         """{run_id: {tag: {last, min, max, step, count, wall_time, source}}} for these runs."""
         out: dict[str, dict[str, dict]] = {run_id: {} for run_id in run_ids}
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: a page of runs carries hundreds of these rows
         for start in range(0, len(run_ids), 500):
             chunk = run_ids[start:start + 500]
-            rows = self.db.execute(
-                f"SELECT * FROM run_metrics WHERE run_id IN ({', '.join('?' for _ in chunk)})", chunk)
-            for r in rows:
-                out[r["run_id"]][r["tag"]] = {k: r[k] for k in ("last", "min", "max", "step", "count",
-                                                                "wall_time", "source")}
+            rows = cursor.execute("SELECT run_id, tag, last, min, max, step, count, wall_time, source FROM "
+                                  f"run_metrics WHERE run_id IN ({', '.join('?' for _ in chunk)})", chunk)
+            for run_id, tag, last, low, high, step, count, wall_time, source in rows:
+                out[run_id][tag] = {"last": last, "min": low, "max": high, "step": step, "count": count,
+                                    "wall_time": wall_time, "source": source}
         return out
 
     def metric_sources(self, project: str) -> dict[str, dict]:

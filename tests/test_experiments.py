@@ -192,6 +192,9 @@ async def test_sort_by_metric_and_param_and_bad_sorts(api, ready_project):
     assert await order("metric:loss/train:min", project="sorty") == [ids[10], ids[20], ids[30]]
     assert await order("-metric:loss/train:max", project="sorty") == [ids[30], ids[20], ids[10]]
     assert await order("metric:loss/train") == [ids[10], ids[20], ids[30], plain["id"]]  # none last
+    assert await order("metric:loss/train", limit="2", offset="2") == [ids[30], plain["id"]]
+    assert await order("metric:loss/train", limit="2", offset="3") == [plain["id"]]
+    assert await order("-metric:loss/train", state="succeeded", limit="1", offset="1") == [ids[20]]
     assert await order("param:lr", project="sorty") == [ids[10], ids[20], ids[30]]
     assert await order("-param:lr", project="sorty", limit="2", offset="1") == [ids[20], ids[10]]
     assert await order("created", project="sorty") == [ids[30], ids[10], ids[20]]

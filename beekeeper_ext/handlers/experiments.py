@@ -21,7 +21,9 @@ class ScalarsHandler(BeekeeperHandler):
     async def get(self, run_id, tag):
         run = self.runs.row(run_id)
         max_points = self.int_arg("max_points", DEFAULT_POINTS, minimum=4, maximum=100_000)
-        self.send(await self.run_metrics.scalars(run, tag, max_points))
+        body = await self.run_metrics.scalars(run, tag, max_points)  # JSON text, cached
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
 
 
 class UsageHandler(BeekeeperHandler):

@@ -1,0 +1,127 @@
+"""`GET /runs` sorted on the server by a metric (and by a param, and unsorted), p50/p99, with
+10,000 runs over 100 projects that each carry 5 metric summaries.
+
+The rows are inserted through the store directly (what 10,000 real runs would have left in
+beekeeper.db), then a real `jupyter server` with Beekeeper opens that home and answers over HTTP
+with keep-alive, one request at a time, as the Runs tab asks for a page.
+
+    .venv/bin/python bench/runs_list.py [--runs 10000 --projects 100 --repeat 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+from live_server import LiveServer  # noqa: E402
+
+from beekeeper_ext.params import parse_args  # noqa: E402
+from beekeeper_ext.store import Store  # noqa: E402
+
+TAGS = ("loss/train", "loss/test", "acc/test", "lr", "grad_norm")
+
+
+def stamp(t: datetime) -> str:
+    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def populate(home: Path, runs: int, projects: int) -> None:
+    home.mkdir(parents=True)
+    store = Store(home / "beekeeper.db")
+    rng = random.Random(0)
+    now = datetime.now(timezone.utc)
+    for p in range(projects):
+        store.insert_project({"name": f"proj{p:03d}", "git_url": f"file:///nowhere/proj{p}.git", "branch": "main",
+                              "train_file": "train.py", "tensorboard_log_dir": "runs",
+                              "requirements_file": "requirements.txt", "env": {}, "setup_state": "ready",
+                              "created": stamp(now), "updated": stamp(now), "packages": []})
+    metric_rows = []
+    store.db.execute("BEGIN IMMEDIATE")
+    for i in range(runs):
+        created = now - timedelta(minutes=runs - i)
+        run_id = created.strftime("%Y%m%d-%H%M%S-") + f"{i:04x}"
+        args = ["--lr", f"{rng.choice([1e-4, 3e-4, 1e-3, 3e-3]):g}", "--batch-size", str(rng.choice([32, 64, 128])),
+                f"model.depth={rng.randint(2, 24)}"]
+        store.insert_run({"id": run_id, "seq": i + 1, "queue_order": i + 1, "project": f"proj{i % projects:03d}",
+                          "state": "succeeded", "executor": "local", "command": [], "args": args, "env": {},
+                          "gpus_requested": 0, "gpus": [], "resources": {}, "params": parse_args(args),
+                          "commit_sha": "0" * 40, "host": "bench", "exit_code": 0, "created": stamp(created),
+                          "started": stamp(created), "ended": stamp(created + timedelta(minutes=30))})
+        for tag in TAGS:
+            low = rng.random()
+            metric_rows.append((run_id, tag, "events", low + 0.1, low, low + 1.0, 1000, time.time(), 1000))
+    store.db.execute("COMMIT")
+    store.insert_metric_rows(metric_rows)
+    store.close()
+
+
+def measure(session: requests.Session, url: str, params: dict, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat + 5):
+        started = time.perf_counter()
+        response = session.get(url, params=params, timeout=60)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        times.append(elapsed)
+    return sorted(times[5:])  # the first few warm the server's caches
+
+
+def pct(times: list[float], q: float) -> float:
+    return times[min(len(times) - 1, int(round(q * (len(times) - 1))))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--projects", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    cases = [
+        ("sort=metric:loss/test:min, all projects", {"sort": "metric:loss/test:min"}),
+        ("sort=-metric:acc/test:max, all projects", {"sort": "-metric:acc/test:max"}),
+        ("sort=metric:loss/test:min, one project", {"sort": "metric:loss/test:min", "project": "proj042"}),
+        ("sort=param:lr, all projects", {"sort": "param:lr"}),
+        ("no sort (newest first), all projects", {}),
+    ]
+    with tempfile.TemporaryDirectory(prefix="bk-bench-runs-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        populate(root / "bkhome", args.runs, args.projects)
+        print(f"inserted {args.runs:,} runs × {len(TAGS)} metrics in {time.perf_counter() - started:.1f} s", flush=True)
+        server = LiveServer(root)
+        try:
+            session = requests.Session()
+            session.headers["Authorization"] = f"token {server.token}"
+            url = server.url + "beekeeper/api/runs"
+            body = session.get(url, params={"sort": "metric:loss/test:min", "limit": 3}).json()
+            assert body["total"] == args.runs and body["runs"][0]["metrics"]["loss/test"]["min"] <= \
+                body["runs"][1]["metrics"]["loss/test"]["min"], body
+            results = [(name, measure(session, url, {**params, "limit": 100}, args.repeat)) for name, params in cases]
+        finally:
+            server.stop()
+    print(f"\nGET /beekeeper/api/runs?limit=100, {args.runs:,} runs over {args.projects} projects, {len(TAGS)} metrics "
+          f"each; {args.repeat} requests per row, keep-alive, {psutil.cpu_count()} cores\n")
+    header = f"{'query':<44} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7}"
+    print(header)
+    print("-" * len(header))
+    for name, times in results:
+        print(f"{name:<44} | {pct(times, 0.5):>7.1f} | {pct(times, 0.99):>7.1f} | {times[-1] * 1000:>7.1f}")
+    worst = max(pct(times, 0.99) for _name, times in results[:3])
+    print(f"\nmetric-sorted p99: {worst:.1f} ms (target < 50 ms); median of the metric rows "
+          f"{statistics.median(pct(t, 0.5) for _n, t in results[:3]):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
