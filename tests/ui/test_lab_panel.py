@@ -3,6 +3,8 @@ TensorBoard scalar → stop → back, the stats panel, and screenshots of every 
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -200,6 +202,30 @@ def test_screenshots(page, lab, shot, theme):
             page.wait_for_selector("#beekeeper-project-demo [data-entry='train.py']")
         page.wait_for_timeout(500)
         shot(page, f"{view}-{slug}")
+
+
+def put_settings(lab, values: dict) -> None:
+    """The panel's settings as the Settings Editor saves them (JupyterLab's settings REST API)."""
+    request = urllib.request.Request(
+        f"{lab.url}lab/api/settings/beekeeper-ext:plugin", method="PUT",
+        data=json.dumps({"raw": json.dumps(values)}).encode(),
+        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status in (200, 204)
+
+
+def test_settings_choose_run_columns(page, lab):
+    """schema/plugin.json is registered, and the panel reads its choices through the setting registry."""
+    put_settings(lab, {"runColumns": ["duration", "args"], "metricColumns": ["loss:min"]})
+    try:
+        page.reload()
+        page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('beekeeper:open-project')")
+        page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'demo', tab: 'runs'})")
+        page.wait_for_selector("#beekeeper-project-demo .bk-runs-table")
+        headers = page.locator("#beekeeper-project-demo .bk-runs-table th").all_inner_texts()
+        assert headers == ["Run", "State", "Duration", "Args", "loss (min)", ""], headers
+    finally:
+        put_settings(lab, {})
 
 
 def test_delete_with_confirm(page, lab):
