@@ -84,7 +84,8 @@ def parse_args(args: list[str]) -> dict:
 
 def run_params(row: dict) -> dict:
     """Args-derived params plus where and how the run ran (never its env)."""
-    params = parse_args(list(row.get("args") or []))
+    stored = row.get("params")  # parsed once when the run was made
+    params = dict(stored) if isinstance(stored, dict) else parse_args(list(row.get("args") or []))
     params.setdefault("gpus", list(row.get("gpus") or []))
     params.setdefault("commit", row.get("commit_sha"))
     params.setdefault("executor", row.get("executor"))

@@ -85,13 +85,14 @@ def _epoch(stamp: str | None) -> float | None:
 
 
 def _finite(x):
-    return x if isinstance(x, (int, float)) and math.isfinite(x) else None
+    return x if x is None or math.isfinite(x) else None
 
 
 def public_summary(summary: dict[str, dict]) -> dict[str, dict]:
-    """The API view of a run's metrics: {tag: {last, min, max, step, count}} (JSON-safe)."""
-    return {tag: {"last": _finite(m["last"]), "min": _finite(m["min"]), "max": _finite(m["max"]),
-                  "step": m["step"], "count": m["count"]} for tag, m in sorted(summary.items())}
+    """The API view of a run's metrics: {tag: {last, min, max, step, count}} (JSON-safe: min and
+    max never hold NaN or infinities, and `last` is stored as null when it was one)."""
+    return {tag: {"last": m["last"], "min": m["min"], "max": m["max"], "step": m["step"], "count": m["count"]}
+            for tag, m in sorted(summary.items())}
 
 
 def parse_sort(text: str | None) -> tuple[str, str, str, bool] | None:
@@ -419,7 +420,7 @@ class RunMetricsService:
                 current["max"] = high if current["max"] is None else max(current["max"], high)
             step, wall, value = max(rows, key=lambda r: (r[0], r[1]))
             if current["step"] is None or (step, wall) >= (current["step"], current["wall_time"] or 0):
-                current.update(last=value, step=int(step), wall_time=wall)
+                current.update(last=_finite(value), step=int(step), wall_time=wall)
             current["count"] += len(rows)
             summary[tag] = current
             out.summaries.setdefault(run_id, {})[tag] = current

@@ -109,6 +109,8 @@ def main() -> None:
             assert body["total"] == args.runs and body["runs"][0]["metrics"]["loss/test"]["min"] <= \
                 body["runs"][1]["metrics"]["loss/test"]["min"], body
             results = [(name, measure(session, url, {**params, "limit": 100}, args.repeat)) for name, params in cases]
+            results.append(("(floor: Jupyter GET /api/status)", measure(session, server.url + "api/status", {},
+                                                                       args.repeat)))
         finally:
             server.stop()
     print(f"\nGET /beekeeper/api/runs?limit=100, {args.runs:,} runs over {args.projects} projects, {len(TAGS)} metrics "
