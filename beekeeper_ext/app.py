@@ -213,7 +213,7 @@ class BeekeeperApp(ExtensionApp):
         self.notifications = NotificationService(
             self.store, lambda: self.notification_sinks, self._public_url, lambda: self.notification_backoff,
             log_tail=lambda run: tail_lines(self.runs.log_path(run)),
-            metrics=lambda run: latest_metrics(self.tensorboards, run))
+            metrics=lambda run: latest_metrics(self.tensorboards, run, getattr(self, "run_metrics", None)))
         self.runs.listeners.append(self.notifications.on_run)
         self.projects.listeners.append(self.notifications.on_project)
         # Samples at the usage-history interval (usage_interval, when the usage history is there).

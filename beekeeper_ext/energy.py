@@ -222,7 +222,10 @@ class EnergyMeter:
         now = time.monotonic()
         cached = self._trees.get(run["id"])
         if cached is None or cached[0] <= now:
-            cached = self._trees[run["id"]] = (now + TREE_RESCAN, _tree(run))
+            # Reused for half the run's age, at most TREE_RESCAN: a young run is still spawning.
+            started = run.get("pid_start_time")
+            ttl = max(0.0, min(TREE_RESCAN, (time.time() - started) / 2)) if started else 0.0
+            cached = self._trees[run["id"]] = (now + ttl, _tree(run))
         total = 0.0
         for proc in cached[1]:
             try:

@@ -489,9 +489,15 @@ def tail_lines(path, count: int = LOG_TAIL_LINES, max_bytes: int = 64 * 1024) ->
     return [line[:500] for line in lines if line.strip()][-count:]
 
 
-async def latest_metrics(tensorboards, run: dict) -> dict:
-    """The last value of each scalar the run wrote: TensorBoard runs named after the run id, else
-    any scalar point written since the run started (the project's log dir is shared by its runs)."""
+async def latest_metrics(tensorboards, run: dict, run_metrics=None) -> dict:
+    """The last value of each metric of the run: the experiments service's per-run metrics when
+    it has some, else the project's scalars — TensorBoard runs named after the run id, else any
+    point written since the run started (the project's log dir is shared by its runs)."""
+    if run_metrics is not None:
+        own = run_metrics.summaries([run["id"]]).get(run["id"]) or {}
+        found = {tag: {"step": m["step"], "value": m["last"]} for tag, m in own.items() if m["last"] is not None}
+        if found:
+            return found
     scalars = (await tensorboards.latest_scalars(run["project"]))["runs"]
     own = {name: tags for name, tags in scalars.items() if run["id"] in name}
     started = run.get("started")

@@ -26,6 +26,15 @@ log = logging.getLogger("beekeeper")
 
 FILE = "usage.jsonl"
 MAX_SAMPLES = 20000  # a read returns at most this many (evenly thinned)
+TREE_RESCAN = 30.0  # seconds a run's process tree is reused before descendants are searched again
+
+
+def tree_ttl(run: dict) -> float:
+    """How long a run's process tree may be reused: half the run's age, at most TREE_RESCAN, so a
+    just-started run (whose script and workers are still being spawned) is rescanned every sample."""
+    started = run.get("pid_start_time")
+    age = time.time() - started if started else 0.0
+    return max(0.0, min(TREE_RESCAN, age / 2))
 
 
 class UsageRecorder:
@@ -38,6 +47,7 @@ class UsageRecorder:
         self.on_pids = on_pids
         self.hostname = socket.gethostname()
         self._procs: dict[int, psutil.Process] = {}  # own cache: cpu_percent windows are per object
+        self._trees: dict[str, tuple[float, list[psutil.Process]]] = {}  # run id → (rescan at, tree)
         self._lock = threading.Lock()
         self._task: asyncio.Task | None = None
 
@@ -73,6 +83,18 @@ class UsageRecorder:
             await asyncio.sleep(max(0.05, self.interval() - (loop.time() - began)))
 
     def _tree(self, run: dict) -> list[psutil.Process]:
+        """The run's processes. Finding descendants walks all of /proc (~5 ms a run on a busy host),
+        so a tree is reused for up to TREE_RESCAN seconds (less while the run is young and still
+        spawning) unless one of its processes ended; a worker started in between joins at the
+        next rescan."""
+        cached = self._trees.get(run["id"])
+        if cached is not None and cached[0] > time.monotonic() and all(p.is_running() for p in cached[1]):
+            return cached[1]
+        found = self._scan(run)
+        self._trees[run["id"]] = (time.monotonic() + tree_ttl(run), found)
+        return found
+
+    def _scan(self, run: dict) -> list[psutil.Process]:
         try:
             root = psutil.Process(run["pid"])
             if run["pid_start_time"] is not None and abs(root.create_time() - run["pid_start_time"]) > 0.05:
@@ -135,6 +157,8 @@ class UsageRecorder:
                 seen[run["id"]] = alive
             for pid in set(self._procs) - alive_all:
                 del self._procs[pid]
+            for run_id in set(self._trees) - {r["id"] for r in runs}:
+                del self._trees[run_id]
         return seen
 
     @staticmethod

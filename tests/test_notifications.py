@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
+
+import beekeeper_ext
 
 from receivers import HttpReceiver, SmtpReceiver
 from runhelpers import wait_run
@@ -19,7 +22,12 @@ DISCORD_SECRET = "discordtoken-def0-secret"
 SMTP_PASSWORD = "smtp-password-0123-secret"
 SECRETS = (SLACK_SECRET, HOOK_SECRET, NTFY_SECRET, DISCORD_SECRET, SMTP_PASSWORD, "slacktoken1234secret")
 
-TRAIN_FAIL = """import sys
+TRAIN_FAIL = """import os, sys
+from tbevents import SummaryWriter
+writer = SummaryWriter(os.path.join("runs", os.environ["BEEKEEPER_RUN_ID"]))
+for step in range(5):
+    writer.add_scalar("loss/train", 1.0 / (step + 1), step)
+writer.close()
 for i in range(30):
     print(f"line {i}", flush=True)
 print("giving up", flush=True)
@@ -77,7 +85,8 @@ async def test_real_runs_reach_every_sink_kind_and_no_secret_leaks(api, bk_app, 
     assert sinks["hook"]["events"] == ["succeeded", "failed", "stopped", "lost", "stalled", "sweep_finished",
                                        "setup_failed", "disk_full", "gpu_hot"]
 
-    await ready_project("loud", {"train.py": TRAIN_FAIL})
+    tbevents = (Path(beekeeper_ext.__file__).parent / "example_project" / "tbevents.py").read_text()
+    await ready_project("loud", {"train.py": TRAIN_FAIL, "tbevents.py": tbevents})
     code, run = await api.post("projects/loud/runs")
     assert code == 201, run
     run = await wait_run(api, run["id"])
@@ -90,6 +99,9 @@ async def test_real_runs_reach_every_sink_kind_and_no_secret_leaks(api, bk_app, 
     assert len(hook["log_tail"]) == 20 and "giving up" in hook["log_tail"][-2] + hook["log_tail"][-1]
     assert hook["link"] == f"https://lab.example.org/user/me/lab?beekeeper-run={run['id']}"
     assert "Exit code: 3" in hook["text"] and "line 29" in hook["text"] and "line 5\n" not in hook["text"]
+    assert hook["metrics"]["loss/train"]["step"] == 4
+    assert hook["metrics"]["loss/train"]["value"] == pytest.approx(0.2)
+    assert "Metrics: loss/train 0.2 (step 4)" in hook["text"]
 
     [slack] = http_receiver.json_at("/slack/")
     assert set(slack) == {"text"} and run["id"] in slack["text"] and "Exit code: 3" in slack["text"]
