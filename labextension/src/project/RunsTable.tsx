@@ -180,9 +180,7 @@ export function RunsTable(props: {
           <th>{trans.__('Run')}</th>
           <th>{trans.__('State')}</th>
           {columns.map(c => (
-            <th key={c.key} className={c.className}>
-              {c.header}
-            </th>
+            <th key={c.key}>{c.header}</th>
           ))}
           <th />
         </tr>
