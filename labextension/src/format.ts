@@ -6,28 +6,38 @@ import { ACTIVE_RUN_STATES, SETUP_IN_PROGRESS } from './states';
 
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/** A translation bundle's `__` (gettext style, %1 %2 … placeholders); the panel passes its own. */
+export type Translate = (msg: string, ...args: (string | number)[]) => string;
+
+/** The messages as written, placeholders filled: for tests and code with no translator. */
+export const english: Translate = (msg, ...args) =>
+  msg.replace(/%(\d+)/g, (m, i) => (args[Number(i) - 1] !== undefined ? String(args[Number(i) - 1]) : m));
+
 /** The server's project-name rule, checked as the user types; null when the name is fine. */
-export function validateName(name: string): string | null {
+export function validateName(name: string, __: Translate = english): string | null {
   if (!name) {
-    return 'A name is required';
+    return __('A name is required');
   }
   if (/\s/.test(name)) {
-    return 'No spaces: use letters, digits, "-", "_" or "."';
+    return __('No spaces: use letters, digits, "-", "_" or "."');
   }
   if (name.includes('..')) {
-    return 'The name may not contain ".."';
+    return __('The name may not contain ".."');
   }
   if (name.length > 64) {
-    return 'At most 64 characters';
+    return __('At most 64 characters');
   }
   if (!NAME_RE.test(name)) {
-    return 'Start with a letter or digit; then letters, digits, "-", "_" or "."';
+    return __('Start with a letter or digit; then letters, digits, "-", "_" or "."');
   }
   return null;
 }
 
 /** Parse "KEY=value" lines into an env object; errors name the offending line. */
-export function parseEnv(text: string): { env: Record<string, string>; error: string | null } {
+export function parseEnv(
+  text: string,
+  __: Translate = english
+): { env: Record<string, string>; error: string | null } {
   const env: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -38,7 +48,7 @@ export function parseEnv(text: string): { env: Record<string, string>; error: st
     const eq = line.indexOf('=');
     const key = eq < 0 ? line : line.slice(0, eq).trim();
     if (eq < 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      return { env, error: `Line ${i + 1}: expected KEY=value` };
+      return { env, error: __('Line %1: expected KEY=value', i + 1) };
     }
     env[key] = line.slice(eq + 1);
   }
@@ -235,7 +245,10 @@ export function formatUsage(
 }
 
 /** Where a run ran, and what that means for its outputs ("" for plain local runs). */
-export function describePlacement(run: { executor: string | null; mode: string | null }): {
+export function describePlacement(
+  run: { executor: string | null; mode: string | null },
+  __: Translate = english
+): {
   label: string;
   note: string;
 } {
@@ -246,11 +259,13 @@ export function describePlacement(run: { executor: string | null; mode: string |
   const label = run.mode && run.mode !== executor ? `${executor} · ${run.mode}` : executor;
   const note =
     run.mode === 'working-dir'
-      ? 'Ran on a cluster node from a copy of src/: TensorBoard events, checkpoints and other outputs stay on ' +
-        'that node, so the TensorBoard and Files tabs do not show them; the log is mirrored here.'
+      ? __(
+          'Ran on a cluster node from a copy of src/: TensorBoard events, checkpoints and other outputs stay on that node, so the TensorBoard and Files tabs do not show them; the log is mirrored here.'
+        )
       : run.mode === 'shared-filesystem'
-        ? "Ran on a cluster node in this project's own src/ and venv (shared filesystem): TensorBoard and " +
-          'files work as for local runs.'
+        ? __(
+            "Ran on a cluster node in this project's own src/ and venv (shared filesystem): TensorBoard and files work as for local runs."
+          )
         : '';
   return { label, note };
 }

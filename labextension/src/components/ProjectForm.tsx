@@ -3,7 +3,7 @@ import { Button } from '@jupyterlab/ui-components';
 import { IExecutor, IProject, IPython } from '../api';
 import { BeekeeperModel } from '../model';
 import { executorLabel, parseEnv } from '../format';
-import { useTrans } from '../i18n';
+import { useTrans, useTranslate } from '../i18n';
 import { Field } from './form/Field';
 import { IFields } from './form/fields';
 import { useProjectForm } from './form/useProjectForm';
@@ -101,7 +101,8 @@ function Source(props: { form: Form; pythons: IPython[] | null }): JSX.Element {
 function Layout(props: { form: Form }): JSX.Element {
   const { form } = props;
   const trans = useTrans();
-  const envError = form.errors.env || parseEnv(form.fields.env).error;
+  const __ = useTranslate();
+  const envError = form.errors.env || parseEnv(form.fields.env, __).error;
   return (
     <>
       <div className="bk-field-row">

@@ -4,7 +4,7 @@ import { ApiError, IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
 import { executorLabel, parseEnv, splitArgs } from '../format';
 import { useExecutors } from '../components/useExecutors';
-import { useTrans } from '../i18n';
+import { useTrans, useTranslate } from '../i18n';
 
 const RUN_FIELDS = ['args', 'env', 'gpus', 'executor'];
 
@@ -25,6 +25,7 @@ export function RunForm(props: {
 }): JSX.Element {
   const { model, project } = props;
   const trans = useTrans();
+  const __ = useTranslate();
   const [args, setArgs] = React.useState('');
   const [env, setEnv] = React.useState('');
   const [gpus, setGpus] = React.useState('');
@@ -36,7 +37,7 @@ export function RunForm(props: {
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const parsed = parseEnv(env);
+    const parsed = parseEnv(env, __);
     if (parsed.error) {
       setError({ field: 'env', message: parsed.error });
       return;

@@ -25,6 +25,7 @@ interface IColumn {
 
 /** The optional columns, in table order (the settings pick which show). */
 function optionalColumns(trans: TranslationBundle): Record<RunColumn, IColumn> {
+  const __ = (msg: string) => trans.__(msg);
   return {
     started: { key: 'started', header: trans.__('Started'), cell: r => formatTime(r.started || r.created) },
     duration: {
@@ -49,7 +50,7 @@ function optionalColumns(trans: TranslationBundle): Record<RunColumn, IColumn> {
       key: 'where',
       header: trans.__('Where'),
       className: 'bk-where',
-      title: r => describePlacement(r).note,
+      title: r => describePlacement(r, __).note,
       cell: r => (
         <>
           {describePlacement(r).label}

@@ -3,7 +3,7 @@
  * which field a server error belongs to. Pure, so it is unit-tested directly.
  */
 import { IProject } from '../../api';
-import { formatEnv, parseEnv, validateName } from '../../format';
+import { english, formatEnv, parseEnv, Translate, validateName } from '../../format';
 
 export interface IFields {
   name: string;
@@ -51,16 +51,16 @@ export function initialFields(p?: IProject): IFields {
 }
 
 /** Problems found before asking the server (field → message); empty when the form may be sent. */
-export function localErrors(f: IFields, editing: boolean): Record<string, string> {
+export function localErrors(f: IFields, editing: boolean, __: Translate = english): Record<string, string> {
   const errors: Record<string, string> = {};
-  const nameError = editing ? null : validateName(f.name);
+  const nameError = editing ? null : validateName(f.name, __);
   if (nameError) {
     errors.name = nameError;
   }
   if (!f.git_url.trim()) {
-    errors.git_url = 'A git URL is required';
+    errors.git_url = __('A git URL is required');
   }
-  const env = parseEnv(f.env);
+  const env = parseEnv(f.env, __);
   if (env.error) {
     errors.env = env.error;
   }

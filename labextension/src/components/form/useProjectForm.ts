@@ -2,6 +2,7 @@ import * as React from 'react';
 import { ApiError, IProject } from '../../api';
 import { BeekeeperModel } from '../../model';
 import { validateName } from '../../format';
+import { useTranslate } from '../../i18n';
 import { errorField, FieldName, IFields, initialFields, localErrors, requestBody } from './fields';
 
 type InputEvent = React.ChangeEvent<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>;
@@ -13,6 +14,7 @@ export function useProjectForm(
   onDone: (p: IProject) => void
 ) {
   const editing = !!project;
+  const __ = useTranslate();
   const [fields, setFields] = React.useState<IFields>(() => initialFields(project));
   const [touched, setTouched] = React.useState<Record<string, boolean>>({});
   const [errors, setErrors] = React.useState<Record<string, string>>({});
@@ -32,12 +34,12 @@ export function useProjectForm(
   const nameError = editing
     ? null
     : touched.name || errors.name
-      ? errors.name || validateName(fields.name)
+      ? errors.name || validateName(fields.name, __)
       : null;
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    const local = localErrors(fields, editing);
+    const local = localErrors(fields, editing, __);
     if (Object.keys(local).length) {
       setTouched({ name: true });
       setErrors(local);
