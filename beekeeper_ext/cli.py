@@ -397,6 +397,31 @@ def schedule_row(s: dict) -> dict:
             "last": f"{last['outcome']} {last['run_id'] or ''}".strip() if last else None}
 
 
+def _schedule_add(bk, args) -> dict:
+    run: dict[str, Any] = {"args": args.args}
+    if args.env:
+        run["env"] = env_pairs(args.env)
+    if args.gpus is not None:
+        run["gpus"] = args.gpus
+    if args.executor:
+        run["executor"] = args.executor
+    return bk.create_schedule(args.project, args.cron, timezone=args.timezone, run=run, enabled=not args.disabled)
+
+
+def _schedule_edit(bk, args) -> dict:
+    fields = {k: getattr(args, k) for k in ("cron", "timezone") if getattr(args, k)}
+    return bk.update_schedule(args.schedule_id, **fields)
+
+
+SCHEDULE_ACTIONS = {
+    "add": _schedule_add,
+    "show": lambda bk, args: bk.schedule(args.schedule_id),
+    "enable": lambda bk, args: bk.update_schedule(args.schedule_id, enabled=True),
+    "disable": lambda bk, args: bk.update_schedule(args.schedule_id, enabled=False),
+    "edit": _schedule_edit,
+}
+
+
 def cmd_schedule(args) -> int:
     bk = connect(args)
     action = args.schedule_action
@@ -404,31 +429,11 @@ def cmd_schedule(args) -> int:
         items = bk.schedules(args.project)
         emit(args, items, [schedule_row(s) for s in items], SCHEDULE_COLUMNS)
         return EXIT_OK
-    if action == "add":
-        run: dict[str, Any] = {"args": args.args}
-        if args.env:
-            run["env"] = env_pairs(args.env)
-        if args.gpus is not None:
-            run["gpus"] = args.gpus
-        if args.executor:
-            run["executor"] = args.executor
-        schedule = bk.create_schedule(args.project, args.cron, timezone=args.timezone, run=run,
-                                      enabled=not args.disabled)
-    elif action == "show":
-        schedule = bk.schedule(args.schedule_id)
-    elif action in ("enable", "disable"):
-        schedule = bk.update_schedule(args.schedule_id, enabled=action == "enable")
-    elif action == "edit":
-        fields: dict[str, Any] = {}
-        if args.cron:
-            fields["cron"] = args.cron
-        if args.timezone:
-            fields["timezone"] = args.timezone
-        schedule = bk.update_schedule(args.schedule_id, **fields)
-    else:  # rm
+    if action == "rm":
         bk.delete_schedule(args.schedule_id)
         emit(args, {"deleted": args.schedule_id})
         return EXIT_OK
+    schedule = SCHEDULE_ACTIONS[action](bk, args)
     if args.json:
         emit(args, schedule)
     else:

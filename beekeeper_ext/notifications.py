@@ -81,6 +81,81 @@ def _duration(seconds: float | None) -> str:
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
 
 
+def _kind(body: dict, current: dict | None) -> str:
+    if current is None:
+        kind = body.get("kind")
+        if kind not in KINDS:
+            raise bad_request("kind", f"kind must be one of {', '.join(KINDS)}")
+        return kind
+    if "kind" in body and body["kind"] != current["kind"]:
+        raise bad_request("kind", "a sink's kind cannot change; make a new sink")
+    return current["kind"]
+
+
+def _common(body: dict, current: dict | None, kind: str) -> dict:
+    """name, events and enabled, with a PATCH keeping what it omits."""
+    name = body.get("name", current["name"] if current else kind)
+    if not isinstance(name, str) or not name.strip() or len(name) > 100:
+        raise bad_request("name", "name must be a non-empty string of at most 100 characters")
+    events = body.get("events", current["events"] if current else list(EVENTS))
+    if not isinstance(events, list) or not events or not all(e in EVENTS for e in events):
+        raise bad_request("events", f"events must be a non-empty list of: {', '.join(EVENTS)}")
+    enabled = body.get("enabled", bool(current["enabled"]) if current else True)
+    if not isinstance(enabled, bool):
+        raise bad_request("enabled", "enabled must be true or false")
+    return {"name": name.strip(), "events": [e for e in EVENTS if e in events], "enabled": enabled}
+
+
+def _url(url: Any, stored: str | None) -> str:
+    if stored is not None and url == mask_url(stored):
+        return stored  # the masked form sent back unchanged keeps the stored URL
+    if not isinstance(url, str) or any(c in url for c in "\x00\r\n \t"):
+        raise bad_request("url", "url must be an http or https URL")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise bad_request("url", "url must be an http or https URL")
+    return url
+
+
+def _server(body: dict, cfg: dict, creating: bool) -> None:
+    """SMTP host, security and port (the port's default follows the security)."""
+    if creating or "host" in body:
+        host = body.get("host")
+        if not isinstance(host, str) or not host.strip() or any(c in host for c in "\x00\r\n /"):
+            raise bad_request("host", "host must be the SMTP server's name or address")
+        cfg["host"] = host.strip()
+    if creating or "security" in body:
+        security = body.get("security", "starttls")
+        if security not in SECURITY:
+            raise bad_request("security", f"security must be one of {', '.join(SECURITY)}")
+        cfg["security"] = security
+    if creating or "port" in body:
+        default = {"starttls": 587, "ssl": 465, "none": 25}[cfg["security"]]
+        cfg["port"] = v.integer(body.get("port", default), "port", minimum=1, maximum=65535)
+
+
+def _mailboxes(body: dict, cfg: dict, creating: bool) -> None:
+    """SMTP login and the envelope: no CR/LF anywhere, so no header can be smuggled in."""
+    for field in ("username", "password"):
+        if field in body:
+            value = body[field]
+            if value is not None and (not isinstance(value, str) or any(c in value for c in "\x00\r\n")):
+                raise bad_request(field, f"{field} must be a string")
+            cfg[field] = value or None
+    if creating or "sender" in body:
+        sender = body.get("sender")
+        if not isinstance(sender, str) or "@" not in sender or any(c in sender for c in "\r\n"):
+            raise bad_request("sender", "sender must be an e-mail address")
+        cfg["sender"] = sender
+    if creating or "to" in body:
+        to = body.get("to")
+        to = [to] if isinstance(to, str) else to
+        if (not isinstance(to, list) or not to
+                or not all(isinstance(a, str) and "@" in a and not any(c in a for c in "\r\n,") for a in to)):
+            raise bad_request("to", "to must be an e-mail address or a list of them")
+        cfg["to"] = to
+
+
 class NotificationService:
     """Sinks (stored and configured), event listeners, delivery with retries, the attempt record."""
 
@@ -147,80 +222,20 @@ class NotificationService:
         if not isinstance(body, dict):
             raise bad_request("body", "the request body must be a JSON object")
         v.reject_unknown(body, SINK_FIELDS)
-        if current is None:
-            kind = body.get("kind")
-            if kind not in KINDS:
-                raise bad_request("kind", f"kind must be one of {', '.join(KINDS)}")
-        else:
-            kind = current["kind"]
-            if "kind" in body and body["kind"] != kind:
-                raise bad_request("kind", "a sink's kind cannot change; make a new sink")
+        kind = _kind(body, current)
         allowed = SINK_FIELDS - (URL_FIELDS if kind == "email" else EMAIL_FIELDS)
         for key in body:
             if key not in allowed:
                 raise bad_request(key, f"{key} does not apply to a {kind} sink")
         cfg = dict(current["config"]) if current else {}
-        out: dict[str, Any] = {"kind": kind}
-        name = body.get("name", current["name"] if current else kind)
-        if not isinstance(name, str) or not name.strip() or len(name) > 100:
-            raise bad_request("name", "name must be a non-empty string of at most 100 characters")
-        out["name"] = name.strip()
-        events = body.get("events", current["events"] if current else list(EVENTS))
-        if not isinstance(events, list) or not events or not all(e in EVENTS for e in events):
-            raise bad_request("events", f"events must be a non-empty list of: {', '.join(EVENTS)}")
-        out["events"] = [e for e in EVENTS if e in events]
-        enabled = body.get("enabled", bool(current["enabled"]) if current else True)
-        if not isinstance(enabled, bool):
-            raise bad_request("enabled", "enabled must be true or false")
-        out["enabled"] = enabled
+        out: dict[str, Any] = {"kind": kind, **_common(body, current, kind)}
         if kind == "email":
-            self._email_config(body, cfg, current is None)
+            _server(body, cfg, current is None)
+            _mailboxes(body, cfg, current is None)
         elif "url" in body or current is None:
-            url = body.get("url")
-            if current is not None and url == mask_url(cfg["url"]):
-                url = cfg["url"]  # the masked form sent back unchanged keeps the stored URL
-            if not isinstance(url, str) or any(c in url for c in "\x00\r\n \t"):
-                raise bad_request("url", "url must be an http or https URL")
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise bad_request("url", "url must be an http or https URL")
-            cfg["url"] = url
+            cfg["url"] = _url(body.get("url"), cfg.get("url"))
         out["config"] = cfg
         return out
-
-    @staticmethod
-    def _email_config(body: dict, cfg: dict, creating: bool) -> None:
-        if creating or "host" in body:
-            host = body.get("host")
-            if not isinstance(host, str) or not host.strip() or any(c in host for c in "\x00\r\n /"):
-                raise bad_request("host", "host must be the SMTP server's name or address")
-            cfg["host"] = host.strip()
-        if creating or "security" in body:
-            security = body.get("security", "starttls")
-            if security not in SECURITY:
-                raise bad_request("security", f"security must be one of {', '.join(SECURITY)}")
-            cfg["security"] = security
-        if creating or "port" in body:
-            default = {"starttls": 587, "ssl": 465, "none": 25}[cfg["security"]]
-            cfg["port"] = v.integer(body.get("port", default), "port", minimum=1, maximum=65535)
-        for field in ("username", "password"):
-            if field in body:
-                value = body[field]
-                if value is not None and (not isinstance(value, str) or any(c in value for c in "\x00\r\n")):
-                    raise bad_request(field, f"{field} must be a string")
-                cfg[field] = value or None
-        if creating or "sender" in body:
-            sender = body.get("sender")
-            if not isinstance(sender, str) or "@" not in sender or any(c in sender for c in "\r\n"):
-                raise bad_request("sender", "sender must be an e-mail address")
-            cfg["sender"] = sender
-        if creating or "to" in body:
-            to = body.get("to")
-            to = [to] if isinstance(to, str) else to
-            if (not isinstance(to, list) or not to
-                    or not all(isinstance(a, str) and "@" in a and not any(c in a for c in "\r\n,") for a in to)):
-                raise bad_request("to", "to must be an e-mail address or a list of them")
-            cfg["to"] = to
 
     def create(self, body: dict) -> dict:
         fields = self._validate(body, None)
@@ -334,22 +349,27 @@ class NotificationService:
         url = self.public_url() or ""
         return url if url.endswith("/") else url + "/"
 
+    async def _run_facts(self, run: dict) -> tuple[list[str], dict]:
+        """The run's last log lines (read in a thread) and latest metrics; empty when unreadable."""
+        tail: list[str] = []
+        if self.log_tail is not None:
+            try:
+                tail = await asyncio.to_thread(self.log_tail, run)
+            except Exception:
+                log.exception("reading the log tail of run %s", run["id"])
+        metrics: dict = {}
+        if self.metrics is not None:
+            try:
+                metrics = await self.metrics(run) or {}
+            except Exception:
+                log.exception("reading the metrics of run %s", run["id"])
+        return tail, metrics
+
     async def _message(self, event: str, run: dict | None, project: dict | None, detail: str | None,
                        sweep: dict | None = None) -> dict:
         base = self._public()
         if run is not None:
-            tail: list[str] = []
-            if self.log_tail is not None:
-                try:
-                    tail = await asyncio.to_thread(self.log_tail, run)
-                except Exception:
-                    log.exception("reading the log tail of run %s", run["id"])
-            metrics: dict = {}
-            if self.metrics is not None:
-                try:
-                    metrics = await self.metrics(run) or {}
-                except Exception:
-                    log.exception("reading the metrics of run %s", run["id"])
+            tail, metrics = await self._run_facts(run)
             if event == "stalled":
                 title = f"{run['project']}: run {run['id']} is stalled"
             else:

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadCronError, croniter
+from croniter import croniter
 
 from . import validation as v
 from .errors import BeekeeperError, bad_request, not_found
@@ -45,6 +45,25 @@ def iso(moment: datetime) -> str:
 
 def parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _timezone(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise bad_request("timezone", "timezone must be an IANA name like Europe/Berlin")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise bad_request("timezone", f"unknown timezone {name!r}; use an IANA name like Europe/Berlin") from None
+    return name
+
+
+def _cron(cron: Any) -> str:
+    if not isinstance(cron, str) or not cron.strip() or "\x00" in cron:
+        raise bad_request("cron", "cron is required, e.g. \"0 2 * * *\"")
+    cron = " ".join(cron.split())
+    if len(cron.split()) != 5 or not croniter.is_valid(cron):
+        raise bad_request("cron", "cron must be a 5-field expression: minute hour day month weekday")
+    return cron
 
 
 class ScheduleService:
@@ -87,45 +106,32 @@ class ScheduleService:
         if not isinstance(body, dict):
             raise bad_request("body", "the request body must be a JSON object")
         v.reject_unknown(body, FIELDS)
-        out: dict[str, Any] = {}
-        tz_name = body.get("timezone", current["timezone"] if current else "UTC")
-        if not isinstance(tz_name, str) or not tz_name:
-            raise bad_request("timezone", "timezone must be an IANA name like Europe/Berlin")
-        try:
-            ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise bad_request("timezone", f"unknown timezone {tz_name!r}; use an IANA name like Europe/Berlin") \
-                from None
-        out["timezone"] = tz_name
+        out: dict[str, Any] = {"timezone": _timezone(body.get("timezone", current["timezone"] if current else "UTC"))}
         if current is None or "cron" in body:
-            cron = body.get("cron")
-            if not isinstance(cron, str) or not cron.strip() or "\x00" in cron:
-                raise bad_request("cron", "cron is required, e.g. \"0 2 * * *\"")
-            cron = " ".join(cron.split())
-            if len(cron.split()) != 5 or not croniter.is_valid(cron):
-                raise bad_request("cron", "cron must be a 5-field expression: minute hour day month weekday")
-            out["cron"] = cron
+            out["cron"] = _cron(body.get("cron"))
         if current is None or "run" in body:
-            spec = body.get("run") or {}
-            if not isinstance(spec, dict):
-                raise bad_request("run", "run must be an object like {args, env, gpus, executor}")
-            unknown = set(spec) - RUN_FIELDS
-            if unknown:
-                key = sorted(unknown)[0]
-                raise bad_request(f"run.{key}", f"unknown field 'run.{key}'")
-            try:
-                self.runs.validate_body(project, spec)  # the same rules as POST /runs, now
-            except BeekeeperError as exc:
-                if exc.field and exc.field != "body":
-                    exc.field = f"run.{exc.field}"
-                raise
-            out["run_spec"] = spec
+            out["run_spec"] = self._run_spec(project, body.get("run") or {})
         if "enabled" in body or current is None:
             enabled = body.get("enabled", True)
             if not isinstance(enabled, bool):
                 raise bad_request("enabled", "enabled must be true or false")
             out["enabled"] = int(enabled)
         return out
+
+    def _run_spec(self, project: dict, spec: Any) -> dict:
+        if not isinstance(spec, dict):
+            raise bad_request("run", "run must be an object like {args, env, gpus, executor}")
+        unknown = set(spec) - RUN_FIELDS
+        if unknown:
+            key = sorted(unknown)[0]
+            raise bad_request(f"run.{key}", f"unknown field 'run.{key}'")
+        try:
+            self.runs.validate_body(project, spec)  # the same rules as POST /runs, now
+        except BeekeeperError as exc:
+            if exc.field and exc.field != "body":
+                exc.field = f"run.{exc.field}"
+            raise
+        return spec
 
     # -- reads --------------------------------------------------------------------------------
     def row(self, schedule_id: str) -> dict:

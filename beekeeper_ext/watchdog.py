@@ -171,7 +171,7 @@ class StallWatchdog:
         if timeout <= 0 or row.get("stalled_since") or now - seen.active_at < timeout:
             return
         quiet = int(now - seen.active_at)
-        self._note(row, f"stalled: no log output, no new scalar step"
+        self._note(row, "stalled: no log output, no new scalar step"
                         + (", GPUs under 5 %" if row["gpus"] else "") + f" for {quiet} s")
         self.runs.mark_stalled(run_id, quiet)
         await self.dump(row)

@@ -80,6 +80,32 @@ def measure(server: LiveServer, seconds: float, settle: float) -> float:
     return 100 * (cpu_seconds(proc) - before) / (time.monotonic() - started)
 
 
+def _usage_tick(store, nvml, tmp: Path):
+    """One usage-history sample (issue 13) of the running rows, when this tree has it."""
+    try:
+        from beekeeper_ext.usage_history import UsageRecorder
+    except ImportError:
+        return None
+
+    class Paths:
+        def run_dir(self, run_id):
+            folder = tmp / "runs" / run_id
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+
+    class Projects:
+        def paths(self, _name):
+            return Paths()
+
+    recorder = UsageRecorder(store, Projects(), nvml, lambda: 5.0)
+    rows = store.list_runs(states=["running"])
+
+    async def tick():
+        recorder.sample(rows)
+
+    return tick
+
+
 def per_tick_cpu(runs: int = RUNS, ticks: int = 50) -> dict[str, float]:
     """CPU milliseconds (all threads) of one energy sample and one watchdog check over `runs` real
     sleeping processes, measured in this process with the real classes and a real store: the
@@ -129,28 +155,9 @@ def per_tick_cpu(runs: int = RUNS, ticks: int = 50) -> dict[str, float]:
                 return (time.process_time() - started) / ticks * 1000
 
             out = {}
-            try:  # the usage history (issue 13), when this tree has it
-                from beekeeper_ext.usage_history import UsageRecorder
-
-                class Paths:
-                    def run_dir(self, run_id):
-                        folder = tmp / "runs" / run_id
-                        folder.mkdir(parents=True, exist_ok=True)
-                        return folder
-
-                class Projects:
-                    def paths(self, _name):
-                        return Paths()
-
-                recorder = UsageRecorder(store, Projects(), nvml, lambda: 5.0)
-                rows = store.list_runs(states=["running"])
-
-                async def usage_tick():
-                    recorder.sample(rows)
-
+            usage_tick = _usage_tick(store, nvml, tmp)
+            if usage_tick is not None:
                 out["usage sample"] = None, usage_tick
-            except ImportError:
-                pass
 
             async def both():
                 for name, (_, tick) in list(out.items()):
@@ -204,9 +211,13 @@ def main() -> None:
             finally:
                 server.stop()
 
+    print_tables(results, args.seconds)
+
+
+def print_tables(results: list[tuple[str, float]], seconds: float) -> None:
     usage_history = (ROOT / "beekeeper_ext" / "usage_history.py").exists()
     baseline = results[1][1]
-    print(f"\nunattended-training sampling, server CPU, {args.seconds:g} s per phase, {psutil.cpu_count()} cores, "
+    print(f"\nunattended-training sampling, server CPU, {seconds:g} s per phase, {psutil.cpu_count()} cores, "
           f"% of ONE core (usage history {'included' if usage_history else 'not in this tree: energy only'})\n")
     header = f"{'phase':<58} | {'% core':>7} | {'over off':>8} | target"
     print(header)
