@@ -10,6 +10,7 @@ import time
 import psutil
 import pytest
 
+from conftest import git
 from runhelpers import wait_log, wait_run
 
 TRAIN_OK = "import os, sys\nprint('hello', sys.argv[1:], os.environ.get('GREETING'), flush=True)\n"
@@ -326,8 +327,6 @@ async def test_a_command_that_cannot_start_says_why(api, ready_project):
 async def test_train_file_cannot_lead_out_of_the_checkout(api, ready_project, tmp_path):
     """`train.py -> /etc/hostname` (or any file outside src/) is refused like every other path:
     at PATCH when there is a checkout to check, and when a run starts."""
-    from conftest import git
-
     outside = tmp_path / "outside.py"
     outside.write_text("print('escaped the checkout', flush=True)\n")
     project = await ready_project("link", {"real.py": "print('inside', flush=True)\n"})
