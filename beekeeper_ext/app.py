@@ -1,9 +1,11 @@
 """BeekeeperApp: the Jupyter Server extension — configuration, service wiring, handler table.
 
 Configure with `c.BeekeeperApp.<trait>` in jupyter_server_config.py (or any file passed with
-`--config=FILE`). Services are plain objects built here once and handed to handlers through
-the tornado settings; their background work starts when the event loop runs and stops in
-`stop_extension`. Nothing starts on import.
+`--config=FILE`). Services are built here once, in dependency order, each given its
+collaborators in its constructor and its settings as its own traits (linked to the app's
+traits of the same meaning); handlers get them as one `Services` object in the tornado
+settings. Background work starts when the event loop runs and stops in `stop_extension`.
+Nothing starts on import.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, validate
+from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, dlink, validate
 
 from . import handlers
 from .environments import Environments, Interpreters, find_uv
@@ -32,6 +34,7 @@ from .projects import ProjectService
 from .run_metrics import RunMetricsService
 from .runs import RunService
 from .schedules import ScheduleService
+from .services import Services
 from .store import Store
 from .sweeps import SweepService, read_series
 from .tensorboard import TensorBoardService
@@ -159,8 +162,6 @@ class BeekeeperApp(ExtensionApp):
     max_json_body_bytes = Int(
         1024 * 1024, help="Largest JSON request body, in bytes: a larger one is refused (413) before it is read."
     ).tag(config=True)
-
-    extra_settings = Dict(help="Reserved for tests and embedding.").tag(config=False)
     _started = Bool(False)
 
     # -------------------------------------------------------------------------------------------
@@ -191,24 +192,27 @@ class BeekeeperApp(ExtensionApp):
                            self.default_executor, ", ".join(self.executors))
             self.default_executor = "local"
         self.projects = ProjectService(home, self.store, self.interpreters, self.environments, self.gitops,
-                                       executor_names=lambda: list(self.executors))
+                                       self.executors)
         self.projects.recover()
-        self.runs = RunService(home, self.store, self.projects, self.executors, config=self)
-        self.projects.delete_guards.append(self.runs.active_reason)
-        self.projects.delete_hooks.append(self.runs.forget_project)
-        self.logs = LogHub(lambda: self.log_poll_interval)
-        self.metrics = MetricsService(home, self.store, lambda: self.metrics_interval, lambda: self.metrics_history)
-        self.runs.usage_provider = self.metrics.run_usage
+        self.metrics = self._configured(MetricsService(home, self.store, parent=self),
+                                        interval="metrics_interval", history_seconds="metrics_history")
+        self.runs = self._configured(
+            RunService(home, self.store, self.projects, self.executors, usage_provider=self.metrics.run_usage,
+                       parent=self),
+            gpus="gpus", max_concurrent_runs="max_concurrent_runs", stop_grace_period="stop_grace_period",
+            default_executor="default_executor")
         self.run_metrics = RunMetricsService(self.store, self.projects, lambda: self.scalars_interval)
         self.runs.metrics_provider = self.run_metrics.summaries
         self.runs.listeners.append(self.run_metrics.on_run)
         self.runs.forget_hooks.append(self.run_metrics.forget_run)
         self.usage = UsageRecorder(self.store, self.projects, self.metrics.nvml, lambda: self.usage_interval,
                                    on_pids=self.run_metrics.note_pids)
-        self.tensorboards = TensorBoardService(self.projects, lambda: self.tensorboard_idle_timeout,
-                                               lambda: self.tensorboard_reload_interval, self.helpers)
-        self.projects.delete_hooks.append(self.tensorboards.forget_project)
-        self.files = FileService(self.projects, self.store, lambda: self.upload_max_bytes)
+        self.logs = self._configured(LogHub(parent=self), poll_interval="log_poll_interval")
+        self.tensorboards = self._configured(TensorBoardService(self.projects, self.helpers, parent=self),
+                                             idle_timeout="tensorboard_idle_timeout",
+                                             reload_interval="tensorboard_reload_interval")
+        self.files = self._configured(FileService(self.projects, self.store, parent=self),
+                                      upload_max_bytes="upload_max_bytes")
         self.example_projects = Examples(home, self.projects)
         self.notifications = NotificationService(
             self.store, lambda: self.notification_sinks, self._public_url, lambda: self.notification_backoff,
@@ -234,7 +238,12 @@ class BeekeeperApp(ExtensionApp):
                                                        tag, count),
             interval=lambda: self.sweep_interval)
         self.sweeps.finished_listeners.append(self.notifications.on_sweep_finished)
-        self.settings["beekeeper"] = self
+        self.settings["beekeeper"] = Services(
+            home_path=home, store=self.store, interpreters=self.interpreters, executors=self.executors,
+            projects=self.projects, runs=self.runs, logs=self.logs, metrics=self.metrics,
+            tensorboards=self.tensorboards, files=self.files, example_projects=self.example_projects,
+            routes=self.routes, notifications=self.notifications,
+            schedules=self.schedules, sweeps=self.sweeps)
         self.settings["beekeeper_max_json_body_bytes"] = self.max_json_body_bytes
         self.log.info("Beekeeper home: %s", home)
         # Under pytest-jupyter the loop already runs and the start hook is not called.
@@ -255,6 +264,13 @@ class BeekeeperApp(ExtensionApp):
         token = getattr(getattr(server, "identity_provider", None), "token", "") or getattr(server, "token", "")
         mask = TokenMask([token, os.environ.get("JUPYTERHUB_API_TOKEN", "")])
         install(mask, beekeeper_loggers(server.log if server is not None else self.log))
+
+    def _configured(self, service, **names: str):
+        """Give a service the values of this app's traits (`service_trait="app_trait"`), now and
+        whenever they change: users keep configuring `c.BeekeeperApp.<name>`."""
+        for target, source in names.items():
+            dlink((self, source), (service, target))
+        return service
 
     def routes(self) -> list[tuple]:
         return handlers.routes()
@@ -280,15 +296,6 @@ class BeekeeperApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp):
         await self.start_services()
         self.interpreters.warm()  # a real server start: scan interpreters before anyone asks
-
-    async def executor_status(self) -> list[dict]:
-        async def check(name, executor):
-            try:
-                return {**await asyncio.wait_for(executor.check(), 5), "name": name}
-            except Exception as exc:
-                return {"name": name, "reachable": False, "detail": str(exc) or type(exc).__name__}
-
-        return list(await asyncio.gather(*(check(n, e) for n, e in self.executors.items())))
 
     async def stop_extension(self):
         await self.runs.stop_supervisor()  # the runs themselves keep going

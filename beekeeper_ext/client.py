@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-ACTIVE_STATES = ("queued", "starting", "running")
-FINISHED_STATES = ("succeeded", "failed", "stopped", "lost")
-SETUP_ACTIVE = ("queued", "cloning", "creating_env", "installing")
+from .models.states import ACTIVE as ACTIVE_STATES  # noqa: F401 (part of the client's API)
+from .models.states import FINISHED as FINISHED_STATES
+from .models.states import SETUP_ACTIVE
+
 CHUNK = 1024 * 1024
 
 

@@ -20,6 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
+from traitlets import Int
+from traitlets.config import LoggingConfigurable
+
 from .errors import BeekeeperError, conflict, not_found
 from .projects import ProjectPaths, ProjectService
 from .store import Store
@@ -329,13 +332,15 @@ async def read_chunks(path: Path, start: int, length: int) -> AsyncIterator[byte
         handle.close()
 
 
-class FileService:
+class FileService(LoggingConfigurable):
     """Listing, download metadata, upload placement and deletion inside a project's roots."""
 
-    def __init__(self, projects: ProjectService, store: Store, upload_max_bytes: Callable[[], int]):
+    upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload (c.BeekeeperApp.upload_max_bytes).")
+
+    def __init__(self, projects: ProjectService, store: Store, **kwargs):
+        super().__init__(**kwargs)
         self.projects = projects
         self.store = store
-        self.upload_max_bytes = upload_max_bytes
 
     def locate(self, name: str, path: str | None, raw: str | None = None) -> Location:
         self.projects.row(name)  # 404 for an unknown project
@@ -380,7 +385,7 @@ class FileService:
         if loc.root != "src" or not loc.parts:
             raise _refuse("uploads go under src/ and need a file name", 400)
         refuse_git_writes(loc)
-        limit = self.upload_max_bytes()
+        limit = self.upload_max_bytes
         if length is not None and length > limit:
             raise BeekeeperError(413, f"the upload is larger than the limit of {limit} bytes", "body")
         if loc.target.is_dir():

@@ -15,6 +15,9 @@ import os
 from pathlib import Path
 from typing import AsyncIterator, Callable
 
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
+
 CHUNK = 64 * 1024
 END_CHECK = 0.25  # seconds between "has the writer finished?" checks while no bytes arrive
 
@@ -116,16 +119,15 @@ class _Watch:
             pass
 
 
-class LogHub:
+class LogHub(LoggingConfigurable):
     """Shares one watcher per followed file among all its followers."""
 
-    def __init__(self, poll_interval: Callable[[], float] | float = 0.01):
-        self._interval = poll_interval if callable(poll_interval) else (lambda: poll_interval)
-        self._watches: dict[Path, _Watch] = {}
+    poll_interval = Float(0.01, help="Seconds between size checks of a followed file "
+                                     "(c.BeekeeperApp.log_poll_interval).")
 
-    @property
-    def watched(self) -> int:
-        return len(self._watches)
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._watches: dict[Path, _Watch] = {}
 
     async def close(self) -> None:
         """Jupyter is stopping: end the watchers (followers see their sockets close)."""
@@ -141,7 +143,7 @@ class LogHub:
         path = Path(path)
         watch = self._watches.get(path)
         if watch is None:
-            watch = self._watches[path] = _Watch(path, self._interval())
+            watch = self._watches[path] = _Watch(path, self.poll_interval)
         watch.followers += 1
         watch.start()
         try:

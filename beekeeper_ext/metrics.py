@@ -17,13 +17,14 @@ import threading
 import time
 from collections import deque
 from pathlib import Path
-from typing import Callable
 
 import psutil
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
 
 from .nvml import Nvml
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("beekeeper.metrics")
 
 QUEUE_LIMIT = 4  # samples a slow subscriber may lag behind; older ones are dropped for it
 
@@ -45,13 +46,17 @@ class Subscription:
         return await self.queue.get()
 
 
-class MetricsService:
-    def __init__(self, home: Path, store, interval: Callable[[], float], history: Callable[[], float],
-                 nvml: Nvml | None = None):
+class MetricsService(LoggingConfigurable):
+    """One shared sampler, running only while someone listens."""
+
+    interval = Float(1.0, help="Seconds between samples while someone listens (c.BeekeeperApp.metrics_interval).")
+    history_seconds = Float(600.0, help="Seconds of samples kept for new listeners "
+                                        "(c.BeekeeperApp.metrics_history).")
+
+    def __init__(self, home: Path, store, nvml: Nvml | None = None, **kwargs):
+        super().__init__(**kwargs)
         self.home = Path(home)
         self.store = store
-        self.interval = interval
-        self.history_seconds = history
         self.nvml = nvml or Nvml()
         self.sampler_starts = 0  # how many times the shared sampler started (tests, diagnostics)
         self._subscribers: set[Subscription] = set()
@@ -117,10 +122,10 @@ class MetricsService:
                 self._trim(sample["time"])
                 for sub in list(self._subscribers):
                     sub.offer(sample)
-            await asyncio.sleep(max(0.0, self.interval() - (loop.time() - began)))
+            await asyncio.sleep(max(0.0, self.interval - (loop.time() - began)))
 
     def _trim(self, now: float) -> None:
-        oldest = now - self.history_seconds()
+        oldest = now - self.history_seconds
         while self._history and self._history[0]["time"] < oldest:
             self._history.popleft()
 
@@ -133,7 +138,7 @@ class MetricsService:
     async def current(self) -> dict:
         """For GET /metrics: the live sampler's latest sample while it runs (a fresh reading would
         also shorten the CPU window of the stream's next sample), else a reading made now."""
-        if self.sampling and self._history and time.time() - self._history[-1]["time"] < 2 * self.interval():
+        if self.sampling and self._history and time.time() - self._history[-1]["time"] < 2 * self.interval:
             return self._history[-1]
         return await self.snapshot()
 
@@ -248,7 +253,7 @@ class MetricsService:
             return None
         if run.get("mode") not in (None, "local") and run.get("host") != self._hostname:
             return None
-        if self._history and time.time() - self._history[-1]["time"] < 2 * self.interval() + 1:
+        if self._history and time.time() - self._history[-1]["time"] < 2 * self.interval + 1:
             for usage in self._history[-1]["runs"]:
                 if usage["id"] == run["id"]:
                     return {k: usage[k] for k in ("cpu_percent", "rss_bytes", "gpu_memory_bytes", "processes")}

@@ -12,27 +12,23 @@ import asyncio
 import logging
 import shutil
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
-from . import validation as v
 from .environments import Environments, Interpreters
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .git import GitFailure, GitOps, redact, split_credentials
-from .stdout_metrics import validate as metric_patterns
+from .models.base import parse
+from .models.project import Project, ProjectCreate, ProjectUpdate
+from .models.states import PROJECT_DEFAULTS, SETUP_ACTIVE
 from .store import Store, now
 
-SETUP_ACTIVE = ("queued", "cloning", "creating_env", "installing")
-SETUP_STATES = SETUP_ACTIVE + ("ready", "failed")
-CREATE_FIELDS = {"name", "git_url", "branch", "python_version", "train_file", "tensorboard_log_dir",
-                 "requirements_file", "env", "credentials", "default_executor", "stall_timeout", "stall_action",
-                 "metric_patterns"}
-EDITABLE_FIELDS = CREATE_FIELDS - {"name"}
+CREATE_FIELDS = set(ProjectCreate.model_fields)
 # Changing one of these means the checkout or venv no longer matches: setup runs again.
 RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
 # Paths inside the checkout: each must stay inside src/ once symbolic links are followed.
 CONFINED_FIELDS = {"train_file", "tensorboard_log_dir", "requirements_file"}
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.projects")
 
 
 class ProjectPaths:
@@ -62,16 +58,17 @@ class ProjectService:
     """Creates, edits, sets up, re-syncs and deletes projects."""
 
     def __init__(self, home: Path, store: Store, interpreters: Interpreters,
-                 environments: Environments, gitops: GitOps, executor_names: Callable[[], list[str]]):
+                 environments: Environments, gitops: GitOps, executors: Mapping[str, object]):
         self.home = Path(home)
         self.store = store
         self.interpreters = interpreters
         self.environments = environments
         self.git = gitops
-        self.executor_names = executor_names
+        self.executors = executors  # only its names: a project's default_executor must be one
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: dict[str, asyncio.Task] = {}
-        # Hooks other services register: may a project be deleted? what to do when it is.
+        # Services built on this one register here (in their constructors): may a project be
+        # deleted (None, or the reason why not)? what to let go of when it is.
         self.delete_guards: list[Callable[[str], str | None]] = []
         self.delete_hooks: list[Callable[[str], Awaitable[None]]] = []
         self.listeners: list[Callable[[dict], None]] = []
@@ -121,39 +118,27 @@ class ProjectService:
         return [self.render(row, detail=False) for row in self.store.list_projects()]
 
     def render(self, row: dict, detail: bool = True) -> dict:
-        """The API view of a project: never the credentials, only whether there are some."""
+        """The API view of a project (models.Project): never the credentials, only whether there are some."""
         paths = self.paths(row["name"])
-        out = {
-            "name": row["name"],
-            "git_url": row["git_url"],
-            "branch": row["branch"],
-            "python_version": row["python_version"],
-            "python": {"version": row["python_resolved"], "path": row["python_path"]},
-            "train_file": row["train_file"],
-            "tensorboard_log_dir": row["tensorboard_log_dir"],
-            "requirements_file": row["requirements_file"],
-            "env": row["env"],
-            "has_credentials": bool(row["credentials"]),
-            "default_executor": row["default_executor"],
-            "stall_timeout": 1800 if row.get("stall_timeout") is None else row["stall_timeout"],
-            "stall_action": row.get("stall_action") or "notify",
-            "metric_patterns": row.get("metric_patterns"),
-            "created": row["created"],
-            "updated": row["updated"],
-            "setup": {
-                "state": row["setup_state"],
-                "message": row["setup_message"],
-                "warning": row["setup_warning"],
-                "started": row["setup_started"],
-                "ended": row["setup_ended"],
-                "commit": row["commit_sha"],
-                "package_count": len(row["packages"] or []),
-            },
-            "paths": {"root": str(paths.root), "src": str(paths.src), "venv": str(paths.venv)},
-        }
+        setup = {"state": row["setup_state"], "message": row["setup_message"], "warning": row["setup_warning"],
+                 "started": row["setup_started"], "ended": row["setup_ended"], "commit": row["commit_sha"],
+                 "package_count": len(row["packages"] or [])}
         if detail:
-            out["setup"]["packages"] = row["packages"] or []
-        return out
+            setup["packages"] = row["packages"] or []
+        return Project(
+            name=row["name"], git_url=row["git_url"], branch=row["branch"],
+            python_version=row["python_version"],
+            python={"version": row["python_resolved"], "path": row["python_path"]},
+            train_file=row["train_file"], tensorboard_log_dir=row["tensorboard_log_dir"],
+            requirements_file=row["requirements_file"], env=row["env"] or {},
+            has_credentials=bool(row["credentials"]), default_executor=row["default_executor"],
+            stall_timeout=(PROJECT_DEFAULTS["stall_timeout"] if row.get("stall_timeout") is None
+                           else row["stall_timeout"]),
+            stall_action=row.get("stall_action") or PROJECT_DEFAULTS["stall_action"],
+            metric_patterns=row.get("metric_patterns"),
+            created=row["created"], updated=row["updated"], setup=setup,
+            paths={"root": str(paths.root), "src": str(paths.src), "venv": str(paths.venv)},
+        ).dump()
 
     def _announce(self, name: str) -> None:
         if not self.listeners:
@@ -173,52 +158,19 @@ class ProjectService:
 
     # -- validation ---------------------------------------------------------------------------
     async def _validate(self, body: dict, creating: bool) -> dict[str, Any]:
-        if not isinstance(body, dict):
-            raise bad_request("body", "the request body must be a JSON object")
-        v.reject_unknown(body, CREATE_FIELDS if creating else EDITABLE_FIELDS)
-        out: dict[str, Any] = {}
-        if creating:
-            out["name"] = v.name(body.get("name"))
-        if creating or "git_url" in body:
-            url = v.git_url(body.get("git_url"))
-            url, embedded = split_credentials(url)
-            out["git_url"] = url
-            if embedded and "credentials" not in body:
+        """The body checked against ProjectCreate/ProjectUpdate, then what needs the host: the
+        interpreter, credentials embedded in the URL."""
+        model = ProjectCreate if creating else ProjectUpdate
+        parsed = parse(model, body, context={"executors": list(self.executors)})
+        out = parsed.model_dump(exclude_unset=not creating)
+        if "git_url" in out:
+            out["git_url"], embedded = split_credentials(out["git_url"])
+            if embedded and "credentials" not in parsed.model_fields_set:
                 out["credentials"] = embedded
-        defaults = {"branch": "main", "train_file": "train.py", "tensorboard_log_dir": "runs",
-                    "requirements_file": "requirements.txt"}
-        for field, default in defaults.items():
-            if creating or field in body:
-                value = body.get(field, default) if creating else body[field]
-                if field == "branch":
-                    out[field] = v.branch(value)
-                else:
-                    out[field] = v.relative_path(value, field)
-        if creating or "python_version" in body:
-            requested = body.get("python_version") or None
-            python = await self.interpreters.resolve(requested)
-            out["python_version"] = requested
+        if "python_version" in out:
+            python = await self.interpreters.resolve(out["python_version"])
             out["python_path"] = python["path"]
             out["python_resolved"] = python["version"]
-        if creating or "env" in body:
-            out["env"] = v.env(body.get("env"))
-        if "credentials" in body:
-            out["credentials"] = v.credentials(body["credentials"])
-        if creating or "default_executor" in body:
-            executor = body.get("default_executor")
-            if executor is not None and executor not in self.executor_names():
-                raise bad_request("default_executor",
-                                  f"default_executor must be one of {', '.join(self.executor_names())}")
-            out["default_executor"] = executor
-        if "stall_timeout" in body:  # the stall watchdog's settings (watchdog.py); None = the default
-            timeout = body["stall_timeout"]
-            out["stall_timeout"] = None if timeout is None else v.integer(timeout, "stall_timeout", minimum=0)
-        if "stall_action" in body:
-            if body["stall_action"] not in ("notify", "stop"):
-                raise bad_request("stall_action", "stall_action must be 'notify' or 'stop'")
-            out["stall_action"] = body["stall_action"]
-        if "metric_patterns" in body:
-            out["metric_patterns"] = metric_patterns(body["metric_patterns"])
         return out
 
     # -- writes -------------------------------------------------------------------------------
@@ -373,9 +325,3 @@ class ProjectService:
                                           setup_message=redact(f"internal error: {exc}", secrets),
                                           setup_ended=now())
             self._announce(name)
-
-    async def wait_setup(self, name: str) -> None:
-        """Tests and the sync-before-run step await the current setup, if any."""
-        task = self._tasks.get(name)
-        if task:
-            await asyncio.gather(task, return_exceptions=True)

@@ -22,21 +22,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from traitlets import Float, Int, List, Unicode
+from traitlets.config import LoggingConfigurable
+
 from . import validation as v
 from .errors import BeekeeperError, bad_request, conflict, not_found
-from .executors import FINISHED, Executor, LaunchSpec
+from .executors import Executor, LaunchSpec
 from .git import GitFailure, redact
 from .params import parse_args, run_params
+from .models.base import parse
+from .models.run import PRIORITY_LIMIT, Run, RunCreate, RunList
+from .models.states import ACTIVE, FINISHED, RUN_STATES
 from .projects import ProjectService
 from .store import Store, now
 
-ACTIVE = ("queued", "starting", "running")
-STATES = ACTIVE + FINISHED
-RUN_FIELDS = {"args", "env", "gpus", "allow_parallel", "executor", "resources", "priority"}
-PRIORITY_LIMIT = 1_000_000
+STATES = RUN_STATES
+RUN_FIELDS = set(RunCreate.model_fields)  # a run body's fields (sweeps and schedules keep bodies)
 STOP_REQUESTED = "stop requested"
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.runs")
 
 
 def new_run_id() -> str:
@@ -48,19 +52,27 @@ def _parse_time(stamp: str | None) -> datetime | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
-class RunService:
+class RunService(LoggingConfigurable):
     """Creates, queues, launches, watches, stops and deletes runs."""
 
+    # Values come from the c.BeekeeperApp traits of the same names (see app.py).
+    gpus = List(Int(), default_value=None, allow_none=True,
+                help="GPU indices runs may be given; None: every GPU NVML sees.")
+    max_concurrent_runs = Int(2, help="Active runs that use no GPU; more wait queued.")
+    stop_grace_period = Float(10.0, help="Seconds between SIGTERM and SIGKILL.")
+    default_executor = Unicode("local", help="Executor used when neither run nor project names one.")
+    poll_interval = Float(0.25, help="Seconds between supervisor polls of the active runs.")
+
     def __init__(self, home: Path, store: Store, projects: ProjectService, executors: dict[str, Executor],
-                 config: Any):
+                 usage_provider: Callable[[dict], dict | None] | None = None, **kwargs):
+        super().__init__(**kwargs)
         self.home = Path(home)
         self.store = store
         self.projects = projects
         self.executors = executors
-        self.config = config  # the BeekeeperApp: gpus, max_concurrent_runs, stop_grace_period, ...
+        #: run row → resource usage dict, or None (the metrics service's run_usage).
+        self.usage_provider = usage_provider
         self.listeners: list[Callable[[dict], None]] = []
-        #: Optional hook (set by the metrics service): run row → resource usage dict, or None.
-        self.usage_provider: Callable[[dict], dict | None] | None = None
         #: Optional hook (set by the energy meter): run row → its `energy` view.
         self.energy_provider: Callable[[dict], dict | None] | None = None
         #: Optional hook (set by the sweep service): sweep id → how many of its trials may be
@@ -76,17 +88,20 @@ class RunService:
         self._launches: dict[str, asyncio.Task] = {}
         self._stops: dict[str, asyncio.Task] = {}
         self._stop_reasons: dict[str, str] = {}
-        self.poll_interval = 0.25
+        projects.delete_guards.append(self.active_reason)
+        projects.delete_hooks.append(self.forget_project)
 
     # -- configuration ------------------------------------------------------------------------
     @property
     def gpu_pool(self) -> list[int]:
-        gpus = self.config.gpus
-        if gpus is None:
+        """The configured GPUs, else (asked once) every GPU NVML sees."""
+        if self.gpus is None:
             from .nvml import gpu_indices
 
-            gpus = self.config.gpus = gpu_indices()
-        return list(gpus)
+            if self._nvml_pool is None:
+                self._nvml_pool = gpu_indices()
+            return list(self._nvml_pool)
+        return list(self.gpus)
 
     def executor(self, name: str) -> Executor:
         try:
@@ -120,8 +135,8 @@ class RunService:
         rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort)
         queue = self._queue_ids()
         metrics = self.metrics_provider([r["id"] for r in rows]) if self.metrics_provider else {}
-        return {"runs": [self.render(r, queue, metrics.get(r["id"], {})) for r in rows],
-                "total": self.store.count_runs(project, states), "limit": limit, "offset": offset}
+        return RunList(runs=[self.view(r, queue, metrics.get(r["id"], {})) for r in rows],
+                       total=self.store.count_runs(project, states), limit=limit, offset=offset).dump()
 
     def _queue_ids(self) -> list[str]:
         return [r["id"] for r in self.store.queued_runs()]
@@ -130,7 +145,10 @@ class RunService:
         return self.projects.paths(row["project"]).run_dir(row["id"]) / "output.log"
 
     def render(self, row: dict, queue: list[str] | None = None, metrics: dict | None = None) -> dict:
-        """The API view: env keys only, never values."""
+        """The API view (models.Run) as JSON: env keys only, never values."""
+        return self.view(row, queue, metrics).dump()
+
+    def view(self, row: dict, queue: list[str] | None = None, metrics: dict | None = None) -> Run:
         started, ended = _parse_time(row["started"]), _parse_time(row["ended"])
         duration = None
         if started:
@@ -151,26 +169,22 @@ class RunService:
                 usage = self.usage_provider(row)
             except Exception:
                 log.exception("usage provider failed")
-        return {
-            "id": row["id"], "project": row["project"], "state": row["state"], "executor": row["executor"],
-            "mode": row["mode"], "command": row["command"], "args": row["args"],
-            "env_keys": sorted(row["env"] or {}), "commit": row["commit_sha"], "gpus": row["gpus"],
-            "gpus_requested": row["gpus_requested"], "allow_parallel": bool(row["allow_parallel"]),
-            "host": row["host"], "pid": row["pid"], "exit_code": row["exit_code"], "message": row["message"],
-            "created": row["created"], "started": row["started"], "ended": row["ended"],
-            "duration": duration, "log_size": log_size, "queue_position": position, "usage": usage,
-            "stalled_since": row.get("stalled_since") if row["state"] == "running" else None,
-            "energy": self.energy_provider(row) if self.energy_provider is not None else None,
-            "priority": row.get("priority") or 0, "sweep": row.get("sweep"),
-            "sweep_params": row.get("sweep_params") if row.get("sweep") else None,
-            "params": {**run_params(row), **(row.get("sweep_params") or {})},  # a trial's as its sweep gave them
-            "metrics": metrics if metrics is not None else (
+        return Run(
+            id=row["id"], project=row["project"], state=row["state"], executor=row["executor"],
+            mode=row["mode"], command=row["command"], args=row["args"], env_keys=sorted(row["env"] or {}),
+            commit=row["commit_sha"], gpus=row["gpus"], gpus_requested=row["gpus_requested"],
+            allow_parallel=bool(row["allow_parallel"]), host=row["host"], pid=row["pid"],
+            exit_code=row["exit_code"], message=row["message"], created=row["created"],
+            started=row["started"], ended=row["ended"], duration=duration, log_size=log_size,
+            queue_position=position, usage=usage,
+            stalled_since=row.get("stalled_since") if row["state"] == "running" else None,
+            energy=self.energy_provider(row) if self.energy_provider is not None else None,
+            priority=row.get("priority") or 0, sweep=row.get("sweep"),
+            sweep_params=row.get("sweep_params") if row.get("sweep") else None,
+            params={**run_params(row), **(row.get("sweep_params") or {})},  # a trial's as its sweep gave them
+            metrics=metrics if metrics is not None else (
                 self.metrics_provider([row["id"]]).get(row["id"], {}) if self.metrics_provider else {}),
-        }
-
-    def is_active(self, run_id: str) -> bool:
-        row = self.store.get_run(run_id)
-        return row is not None and row["state"] in ACTIVE
+        )
 
     def active_reason(self, project: str) -> str | None:
         """A projects.delete_guard: a project with an active run cannot be deleted."""
@@ -242,46 +256,35 @@ class RunService:
 
     # -- create -------------------------------------------------------------------------------
     def _validate(self, project: dict, body: dict) -> dict:
-        if not isinstance(body, dict):
-            raise bad_request("body", "the request body must be a JSON object")
-        v.reject_unknown(body, RUN_FIELDS)
-        executor_name = body.get("executor") or project["default_executor"] or self.config.default_executor
+        """The body checked against RunCreate, then what needs this host: the executor, the GPU pool."""
+        parsed = parse(RunCreate, body)
+        executor_name = parsed.executor or project["default_executor"] or self.default_executor
         executor = self.executor(executor_name)
-        args = v.string_list(body.get("args"), "args")
-        env = v.env(body.get("env"))
-        allow_parallel = body.get("allow_parallel", False)
-        if not isinstance(allow_parallel, bool):
-            raise bad_request("allow_parallel", "allow_parallel must be true or false")
-        resources = body.get("resources") or {}
-        if not isinstance(resources, dict):
-            raise bad_request("resources", "resources must be an object like {cpus, memory_mb}")
-        v.reject_unknown({f"resources.{k}": 1 for k in resources}, {"resources.cpus", "resources.memory_mb"})
-        resources = {k: v.integer(val, f"resources.{k}", minimum=1) for k, val in resources.items()}
-        priority = v.integer(body.get("priority", 0), "priority", -PRIORITY_LIMIT, PRIORITY_LIMIT)
-        pool = self.gpu_pool
-        requested = body.get("gpus")
-        if requested is None:
-            requested = executor.default_gpus(pool)
-        if isinstance(requested, list):
-            ids = [v.integer(g, "gpus", minimum=0) for g in requested]
-            if len(set(ids)) != len(ids):
-                raise bad_request("gpus", "gpus lists a device twice")
-            if not executor.assigns_gpus:
-                raise bad_request("gpus", f"the {executor_name} executor places runs itself: give a count")
-            missing = [g for g in ids if g not in pool]
-            if missing:
-                raise bad_request("gpus", f"GPU {missing[0]} is not in the pool {pool}")
-            requested = sorted(ids)
-        else:
-            requested = v.integer(requested, "gpus", minimum=0)
-            if executor.assigns_gpus and requested > len(pool):
-                raise bad_request("gpus", f"asked for {requested} GPUs but the pool has {len(pool)}")
-        return {"executor": executor_name, "args": args, "env": env, "allow_parallel": allow_parallel,
-                "resources": resources, "gpus_requested": requested, "priority": priority}
+        return {"executor": executor_name, "args": parsed.args, "env": parsed.env,
+                "allow_parallel": parsed.allow_parallel,
+                "resources": parsed.resources.model_dump(exclude_unset=True),
+                "gpus_requested": self._gpus(executor_name, executor, parsed.gpus), "priority": parsed.priority}
 
     def validate_body(self, project: dict, body: dict) -> dict:
         """POST /runs' input rules, for a caller that keeps a run body to start later (schedules)."""
         return self._validate(project, body)
+
+    def _gpus(self, executor_name: str, executor: Executor, requested: int | list[int] | None) -> int | list[int]:
+        pool = self.gpu_pool
+        if requested is None:
+            return executor.default_gpus(pool)
+        if isinstance(requested, list):
+            if len(set(requested)) != len(requested):
+                raise bad_request("gpus", "gpus lists a device twice")
+            if not executor.assigns_gpus:
+                raise bad_request("gpus", f"the {executor_name} executor places runs itself: give a count")
+            missing = [g for g in requested if g not in pool]
+            if missing:
+                raise bad_request("gpus", f"GPU {missing[0]} is not in the pool {pool}")
+            return sorted(requested)
+        if executor.assigns_gpus and requested > len(pool):
+            raise bad_request("gpus", f"asked for {requested} GPUs but the pool has {len(pool)}")
+        return requested
 
     async def create(self, name: str, body: dict) -> dict:
         project = self.projects.row(name)
@@ -411,7 +414,7 @@ class RunService:
         return self.get(run_id)
 
     # -- queue --------------------------------------------------------------------------------
-    def _schedule(self) -> None:
+    def _schedule(self) -> None:  # noqa: C901 (over the limit when ruff came in; to split)
         """Start every queued run whose resources are free, in queue order.
 
         A run waiting for GPUs blocks later GPU runs (head of line, whatever their priority, so
@@ -428,7 +431,7 @@ class RunService:
         local = [r for r in active if self._assigns(r["executor"])]
         busy = {g for r in local for g in (r["gpus"] or [])}
         free = [g for g in self.gpu_pool if g not in busy]
-        cpu_slots = self.config.max_concurrent_runs - sum(1 for r in local if not r["gpus"])
+        cpu_slots = self.max_concurrent_runs - sum(1 for r in local if not r["gpus"])
         gpu_blocked = cpu_blocked = False
         limits: dict[str, int | None] = {}
 
@@ -536,18 +539,22 @@ class RunService:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if isinstance(exc, BeekeeperError):
-                message = exc.message
-            elif isinstance(exc, (GitFailure, OSError)):
-                message = str(exc) or type(exc).__name__
-            else:
-                log.exception("starting run %s failed", run_id)
-                message = f"internal error: {exc}"
-            message = redact(message, secrets_)[-2000:]
-            row = self.store.get_run(run_id)
-            if row is not None:
-                self._log_line(row, f"failed to start: {message}")
-                self._finish(row, "failed", message=message)
+            self._start_failed(run_id, exc, secrets_)
+
+    def _start_failed(self, run_id: str, exc: Exception, secrets_: tuple[str, ...]) -> None:
+        """The run could not start: say why in its log and message (never a secret, never empty)."""
+        if isinstance(exc, BeekeeperError):
+            message = exc.message
+        elif isinstance(exc, (GitFailure, OSError)):
+            message = str(exc) or type(exc).__name__
+        else:
+            log.exception("starting run %s failed", run_id)
+            message = f"internal error: {exc}"
+        message = redact(message, secrets_)[-2000:]
+        row = self.store.get_run(run_id)
+        if row is not None:
+            self._log_line(row, f"failed to start: {message}")
+            self._finish(row, "failed", message=message)
 
     # -- supervisor ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -611,17 +618,7 @@ class RunService:
         if status.state in FINISHED and row["id"] in self._stops:
             return  # report it once the stop has swept up every descendant
         if status.state in FINISHED:
-            state = status.state
-            message = status.message
-            if fresh["message"] == STOP_REQUESTED and state != "succeeded":
-                # The executor may know more (e.g. Ray held the job back); else the plain reason.
-                message = status.message if state == "stopped" and status.message else "stopped on request"
-                message = self._stop_reasons.pop(row["id"], None) or message
-                state = "stopped"
-            self._log_line(fresh, f"{state}" + (f" (exit code {status.exit_code})"
-                                                  if status.exit_code is not None else "")
-                           + (f": {message}" if message and message != "stopped on request" else ""))
-            self._finish(fresh, state, exit_code=status.exit_code, message=message, **extra)
+            self._ended(fresh, status, extra)
         elif status.state == "pending" and fresh["state"] == "running":
             self._set(row["id"], state="starting", **extra)  # e.g. Ray holds the job until GPUs free up
         elif status.state == "running" and fresh["state"] == "starting":
@@ -633,6 +630,20 @@ class RunService:
             log.info("re-attached to run %s (pid %s)", row["id"], row["pid"])
         elif extra:
             self._set(row["id"], **extra)
+
+    def _ended(self, fresh: dict, status, extra: dict) -> None:
+        """The executor reports the run over: record how (a requested stop reads as `stopped`)."""
+        state = status.state
+        message = status.message
+        if fresh["message"] == STOP_REQUESTED and state != "succeeded":
+            # The executor may know more (e.g. Ray held the job back); else the plain reason.
+            message = status.message if state == "stopped" and status.message else "stopped on request"
+            message = self._stop_reasons.pop(fresh["id"], None) or message
+            state = "stopped"
+        self._log_line(fresh, f"{state}" + (f" (exit code {status.exit_code})"
+                                              if status.exit_code is not None else "")
+                       + (f": {message}" if message and message != "stopped on request" else ""))
+        self._finish(fresh, state, exit_code=status.exit_code, message=message, **extra)
 
     # -- stop and delete ----------------------------------------------------------------------
     async def stop(self, run_id: str, reason: str | None = None) -> dict:
@@ -654,7 +665,7 @@ class RunService:
         if row["id"] in self._stops:
             return
         executor = self.executors[row["executor"]]
-        task = asyncio.get_running_loop().create_task(executor.stop(row, self.config.stop_grace_period))
+        task = asyncio.get_running_loop().create_task(executor.stop(row, self.stop_grace_period))
         self._stops[row["id"]] = task
 
         def done(t, run_id=row["id"]):

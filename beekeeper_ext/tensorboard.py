@@ -25,13 +25,16 @@ from typing import Callable
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from traitlets import Float, Int
+from traitlets.config import LoggingConfigurable
+
 from .childenv import inherited_env
 from .errors import BeekeeperError, conflict
 from .processes import Helpers
 from .scalars import LatestScalars
 from .urls import tensorboard as tensorboard_path
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("beekeeper.tensorboard")
 
 HEALTH_PATH = "/data/environment"
 READY_TIMEOUT = 120.0
@@ -75,13 +78,18 @@ class Board:
         return self.process.returncode is None and self.state in ("starting", "ready")
 
 
-class TensorBoardService:
-    def __init__(self, projects, idle_timeout: Callable[[], float], reload_interval: Callable[[], int],
-                 helpers: Helpers):
+class TensorBoardService(LoggingConfigurable):
+    """One TensorBoard per project, started on demand, stopped when idle or when the project goes."""
+
+    idle_timeout = Float(1800.0, help="Seconds without a request before a board stops "
+                                      "(c.BeekeeperApp.tensorboard_idle_timeout).")
+    reload_interval = Int(5, help="TensorBoard --reload_interval (c.BeekeeperApp.tensorboard_reload_interval).")
+
+    def __init__(self, projects, helpers: Helpers, **kwargs):
+        super().__init__(**kwargs)
         self.projects = projects
         self.helpers = helpers
-        self.idle_timeout = idle_timeout
-        self.reload_interval = reload_interval
+        projects.delete_hooks.append(self.forget_project)
         #: Builds the server command; tests may point it at another local HTTP program.
         self.command: Callable[[Path, int, int], list[str]] = tensorboard_argv
         self.boards: dict[str, Board] = {}
@@ -144,7 +152,7 @@ class TensorBoardService:
     async def _spawn(self, name: str, logdir: Path) -> Board:
         port = free_port()
         log_path = self.projects.paths(name).root / "tensorboard.log"
-        argv = self.command(logdir, port, self.reload_interval())
+        argv = self.command(logdir, port, self.reload_interval)
         with open(log_path, "ab") as out:
             # A helper (processes.py): its own session, so stopping it also stops its data server,
             # recorded, and gone with the server; Jupyter's credentials stay with Jupyter.
@@ -189,9 +197,9 @@ class TensorBoardService:
 
     async def _watch_idle(self, board: Board) -> None:
         while board.alive:
-            remaining = board.last_request + self.idle_timeout() - time.monotonic()
+            remaining = board.last_request + self.idle_timeout - time.monotonic()
             if remaining <= 0:
-                log.info("TensorBoard for %s idle for %.0f s: stopping", board.project, self.idle_timeout())
+                log.info("TensorBoard for %s idle for %.0f s: stopping", board.project, self.idle_timeout)
                 asyncio.get_running_loop().create_task(self.stop(board.project, only=board))
                 return
             await asyncio.sleep(min(remaining, 30.0) + 0.01)

@@ -13,6 +13,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import contract
 import pytest
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -125,15 +126,21 @@ def jp_server_config(bk_home, bk_config):
 
 @pytest.fixture
 def bk_app(jp_serverapp):
-    """The BeekeeperApp inside the running test server."""
-    return jp_serverapp.web_app.settings["beekeeper"]
+    """The BeekeeperApp inside the running test server (it holds the services and the traits)."""
+    (app,) = jp_serverapp.extension_manager.extension_apps["beekeeper_ext"]
+    return app
 
 
 class Api:
-    """JSON helper over jp_fetch; errors come back as (status, body) instead of raising."""
+    """JSON helper over jp_fetch; errors come back as (status, body) instead of raising.
 
-    def __init__(self, fetch):
+    Every answer is checked against the OpenAPI document (tests/contract.py): a field, status or
+    route it does not describe fails the test.
+    """
+
+    def __init__(self, fetch, base_url: str = "/"):
         self.fetch = fetch
+        self.base_url = base_url
 
     async def call(self, method: str, path: str, body=None, params=None, headers=None, raw=False):
         kwargs = {"method": method, "params": params or {}, "raise_error": False}
@@ -147,6 +154,8 @@ class Api:
                 kwargs["allow_nonstandard_methods"] = True
         parts = [p for p in path.strip("/").split("/") if p]
         response = await self.fetch("beekeeper", "api", *parts, **kwargs)
+        contract.check(method, response.effective_url, self.base_url, response.code,
+                       response.headers.get("Content-Type", ""), response.body)
         if raw:
             return response
         text = response.body.decode() if response.body else ""
@@ -178,8 +187,8 @@ class Api:
 
 
 @pytest.fixture
-def api(jp_fetch):
-    return Api(jp_fetch)
+def api(jp_fetch, jp_base_url):
+    return Api(jp_fetch, jp_base_url)
 
 
 def python_versions() -> list[str]:

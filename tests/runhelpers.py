@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from urllib.parse import urlsplit
+
+import contract
 
 
 async def wait_run(api, run_id: str, states=("succeeded", "failed", "stopped", "lost"), timeout: float = 90) -> dict:
@@ -67,6 +70,8 @@ class LiveApi:
 
     def call(self, method: str, path: str, body=None):
         response = self.session.request(method, self.server.url + "beekeeper/api/" + path, json=body, timeout=60)
+        contract.check(method, response.url, urlsplit(self.server.url).path, response.status_code,
+                       response.headers.get("Content-Type", ""), response.content)
         try:
             return response.status_code, response.json()
         except ValueError:

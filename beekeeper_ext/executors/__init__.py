@@ -12,8 +12,7 @@ from typing import Any
 
 from traitlets.config import LoggingConfigurable
 
-# Terminal states an executor can report for a run it was running.
-FINISHED = ("succeeded", "failed", "stopped", "lost")
+from ..models.states import FINISHED  # terminal states an executor can report  # noqa: F401
 
 
 @dataclass

@@ -113,7 +113,8 @@ class LocalExecutor(Executor):
             return _status_from_exit(info)
         if child is not None and child.returncode is not None:
             code = child.returncode
-            return Status("failed", exit_code=code, message=f"the launcher ended ({code}) without an exit record; see the run's log")
+            return Status("failed", exit_code=code,
+                          message=f"the launcher ended ({code}) without an exit record; see the run's log")
         return Status("lost", message="the process is gone and left no exit record")
 
     async def stop(self, run: dict, grace: float) -> None:

@@ -93,13 +93,13 @@ class FilesHandler(BeekeeperHandler):
                 return
             raise
         # Slack above the limit so data_received answers with a JSON 413 before tornado cuts in.
-        self.request.connection.set_max_body_size(self.files.upload_max_bytes() + 1024 * 1024)
+        self.request.connection.set_max_body_size(self.files.upload_max_bytes + 1024 * 1024)
 
     def data_received(self, chunk: bytes) -> None:
         if self._upload is None:  # refused: the body is read and dropped
             return
         self._upload_size += len(chunk)
-        limit = self.files.upload_max_bytes()
+        limit = self.files.upload_max_bytes
         if self._upload_size > limit:
             self._discard()
             self.refuse(BeekeeperError(413, f"the upload is larger than the limit of {limit} bytes", "body"))

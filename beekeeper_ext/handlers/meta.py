@@ -9,9 +9,8 @@ from .base import BeekeeperHandler, endpoint
 
 
 class PythonsHandler(BeekeeperHandler):
-    openapi = {"get": op("Interpreters this host can build venvs with, newest first", {
-        "type": "object", "properties": {"pythons": {"type": "array", "items": {
-            "$ref": "#/components/schemas/Python"}}}}, query={"refresh": "1 to rescan now"})}
+    openapi = {"get": op("Interpreters this host can build venvs with, newest first", "PythonList",
+                         query={"refresh": "1 to rescan now"})}
 
     @endpoint
     async def get(self):
@@ -20,7 +19,7 @@ class PythonsHandler(BeekeeperHandler):
 
 
 class ExecutorsHandler(BeekeeperHandler):
-    openapi = {"get": op("Executors (local, ray) and whether each is reachable", {"type": "object"})}
+    openapi = {"get": op("Executors (local, ray) and whether each is reachable", "ExecutorList")}
 
     @endpoint
     async def get(self):
@@ -28,7 +27,7 @@ class ExecutorsHandler(BeekeeperHandler):
 
 
 class InfoHandler(BeekeeperHandler):
-    openapi = {"get": op("Beekeeper's version and home folder", {"type": "object"})}
+    openapi = {"get": op("Beekeeper's version and home folder", "Info")}
 
     @endpoint
     async def get(self):

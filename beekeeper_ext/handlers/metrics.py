@@ -40,7 +40,7 @@ class MetricsStreamHandler(StreamSocket):
         self.metrics.unsubscribe(self._sub)
 
     async def messages(self):
-        yield {"type": "history", "interval": self.metrics.interval(), "samples": self.metrics.history()}
+        yield {"type": "history", "interval": self.metrics.interval, "samples": self.metrics.history()}
         while True:
             # Each write paces this client; meanwhile its bounded mailbox drops old samples.
             yield {"type": "sample", **await self._sub.next()}

@@ -9,8 +9,7 @@ from .base import BeekeeperHandler, endpoint
 
 class ProjectsHandler(BeekeeperHandler):
     openapi = {
-        "get": op("List projects", {"type": "object", "properties": {
-            "projects": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}}}}),
+        "get": op("List projects", "ProjectList"),
         "post": op("Create a project; setup (clone, venv, install) runs in the background",
                    "Project", 201, body="ProjectCreate"),
     }
@@ -29,7 +28,7 @@ class ProjectHandler(BeekeeperHandler):
     openapi = {
         "get": op("One project, with its setup state and frozen packages", "Project"),
         "patch": op("Edit a project; changing git_url, branch, python_version, requirements_file or "
-                    "credentials re-runs setup", "Project", body="ProjectCreate"),
+                    "credentials re-runs setup", "Project", body="ProjectUpdate"),
         "delete": op("Delete a project, its folder and its runs (409 while a run is active)", status=204),
     }
 

@@ -7,19 +7,6 @@ from ..run_metrics import parse_sort
 from ..urls import NAME, RUN, api
 from .base import BeekeeperHandler, endpoint
 
-RUN_LIST = {"type": "object", "properties": {
-    "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
-    "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
-RUN_BODY = {"type": "object", "properties": {
-    "args": {"type": "array", "items": {"type": "string"}},
-    "env": {"type": "object", "additionalProperties": {"type": "string"}},
-    "gpus": {"oneOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}],
-             "description": "how many GPUs (default 1 if the pool has any), or which ones"},
-    "allow_parallel": {"type": "boolean", "default": False},
-    "executor": {"type": "string", "nullable": True},
-    "priority": {"type": "integer", "default": 0, "description": "higher starts first; FIFO within a priority"},
-    "resources": {"type": "object", "properties": {"cpus": {"type": "integer"},
-                                                   "memory_mb": {"type": "integer"}}}}}
 PAGE = {"limit": "page size (default 100, at most 1000)", "offset": "rows to skip",
         "sort": "created (default: newest first), metric:TAG[:last|min|max] or param:NAME; "
                 "a leading - sorts descending; runs without the metric or param come last"}
@@ -36,9 +23,9 @@ class ListMixin:
 
 class ProjectRunsHandler(ListMixin, BeekeeperHandler):
     openapi = {
-        "get": op("A project's runs, newest first", RUN_LIST, query={"state": "comma-separated states", **PAGE}),
+        "get": op("A project's runs, newest first", "RunList", query={"state": "comma-separated states", **PAGE}),
         "post": op("Start a run (it may wait queued for GPUs or a slot); 409 if the project is not "
-                   "ready or already has an active run without allow_parallel", "Run", 201, body=RUN_BODY),
+                   "ready or already has an active run without allow_parallel", "Run", 201, body="RunCreate"),
     }
 
     @endpoint
@@ -52,7 +39,7 @@ class ProjectRunsHandler(ListMixin, BeekeeperHandler):
 
 
 class RunsHandler(ListMixin, BeekeeperHandler):
-    openapi = {"get": op("Runs of every project, newest first", RUN_LIST,
+    openapi = {"get": op("Runs of every project, newest first", "RunList",
                          query={"state": "comma-separated states", "project": "only this project", **PAGE})}
 
     @endpoint

@@ -1,0 +1,77 @@
+"""What every model shares: request bodies that refuse unknown fields, response views that
+cannot grow a field the schema does not list, and pydantic errors turned into Beekeeper's 400s.
+
+The rules themselves live in validation.py (they are also used on their own, e.g. by the CLI);
+`rule()` makes one of them a field validator that keeps its message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Callable, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+
+from ..errors import BeekeeperError, bad_request
+
+M = TypeVar("M", bound=BaseModel)
+
+#: An ISO 8601 UTC time as the store writes it (kept as text: the API returns it unchanged).
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+def no_defaults(schema: dict) -> None:
+    """For models whose unset fields mean "not given" (or "left out"), not a default value."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are an error, so a typo never silently does nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class View(BaseModel):
+    """A response: `additionalProperties: false`, so a field rendered but not declared fails.
+    A field with a default may be left out of the answer; none is ever filled in by a client."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=no_defaults)
+
+    def dump(self) -> dict[str, Any]:
+        """The JSON view; fields left unset (e.g. a project's packages in a list) are left out."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+def rule(check: Callable[..., Any]) -> BeforeValidator:
+    """Use a validation.py check (`check(value, field)`) as a field validator, keeping its message."""
+
+    def run(value: Any, info: ValidationInfo) -> Any:
+        try:
+            return check(value, info.field_name)
+        except BeekeeperError as exc:
+            raise ValueError(exc.message) from None
+
+    return BeforeValidator(run)
+
+
+def _message(error: dict, field: str) -> str:
+    if error["type"] == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if error["type"] == "missing":
+        return f"{field} is required"
+    return f"{field}: {error['msg'][:1].lower()}{error['msg'][1:]}"
+
+
+def parse(model: type[M], body: Any, context: dict | None = None) -> M:
+    """Validate a request body, or raise a 400 naming the first bad field (unknown fields first)."""
+    if not isinstance(body, dict):
+        raise bad_request("body", "the request body must be a JSON object")
+    try:
+        return model.model_validate(body, context=context)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise bad_request(field, _message(first, field)) from None

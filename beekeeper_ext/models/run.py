@@ -1,0 +1,132 @@
+"""A run: what a client sends to start one, and what the API returns.
+
+Run states come from states.py; runs.py drives the state machine through them. To add a
+field to the API view, add it to `Run` (the schema and the response check follow) and fill it
+in `RunService.render`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo
+
+from .. import validation as v
+from .base import Body, Timestamp, View, no_defaults, rule
+from .metrics import MetricSummary
+from .states import RunState
+
+
+def _strict_bool(value: Any, info: ValidationInfo) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{info.field_name} must be true or false")
+    return value
+
+
+def _resources(value: Any, info: ValidationInfo) -> Any:
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{info.field_name} must be an object like {{cpus, memory_mb}}")
+    return value
+
+
+def _gpus(value: Any, info: ValidationInfo) -> int | list[int] | None:
+    """A count or a list of device indices; whether the pool has them is the run service's call."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [v.integer(g, info.field_name, minimum=0) for g in value]
+    return v.integer(value, info.field_name, minimum=0)
+
+
+#: A run's priority lies within ±this (higher starts first; FIFO within a priority).
+PRIORITY_LIMIT = 1_000_000
+
+Count = Annotated[int, rule(lambda value, field: v.integer(value, f"resources.{field}", minimum=1)),
+                  Field(json_schema_extra={"minimum": 1})]
+
+
+class Resources(Body):
+    model_config = ConfigDict(json_schema_extra=no_defaults)
+
+    cpus: Count = None
+    memory_mb: Count = None
+
+
+class RunCreate(Body):
+    args: Annotated[list[str], rule(v.string_list)] = []
+    env: Annotated[dict[str, str], rule(v.env)] = {}
+    gpus: Annotated[int | list[int] | None, BeforeValidator(_gpus)] = Field(
+        default=None, description="how many GPUs (default 1 if the pool has any), or which ones")
+    allow_parallel: Annotated[bool, BeforeValidator(_strict_bool)] = False
+    executor: str | None = None
+    priority: Annotated[int, rule(lambda value, field: v.integer(value, field, -PRIORITY_LIMIT, PRIORITY_LIMIT)),
+                        Field(json_schema_extra={"minimum": -PRIORITY_LIMIT, "maximum": PRIORITY_LIMIT})] = Field(
+        default=0, description="higher starts first; FIFO within a priority")
+    resources: Annotated[Resources, BeforeValidator(_resources)] = Field(default_factory=Resources)
+
+
+class RunEnergy(View):
+    """Measured energy and cost; a null figure comes with its reason."""
+
+    gpu_wh: float | None
+    cpu_wh: float | None
+    cost: float | None
+    currency: str | None
+    gpu_reason: str | None
+    cpu_reason: str | None
+    cost_reason: str | None
+    samples: int = None
+
+
+class RunUsage(View):
+    cpu_percent: float
+    rss_bytes: int
+    gpu_memory_bytes: int
+    processes: int
+
+
+class Run(View):
+    """The API view of a run: env keys only, never values."""
+
+    id: str
+    project: str
+    state: RunState
+    executor: str
+    mode: str | None
+    command: list[str]
+    args: list[str]
+    env_keys: list[str]
+    commit: str | None
+    gpus: list[int]
+    gpus_requested: int | list[int]
+    allow_parallel: bool
+    host: str | None
+    pid: int | None
+    exit_code: int | None
+    message: str | None
+    created: Timestamp
+    started: Timestamp | None
+    ended: Timestamp | None
+    duration: float | None = Field(description="seconds since start (to its end, once ended)")
+    log_size: int | None
+    queue_position: int | None = Field(description="1 for the next queued run to start")
+    usage: RunUsage | None = Field(description="CPU, memory and GPU memory of a running local run")
+    stalled_since: Timestamp | None = Field(
+        default=None, description="set while the stall watchdog finds the run making no progress")
+    energy: RunEnergy | None = None
+    priority: int = Field(default=0, description="higher starts first; FIFO within a priority")
+    sweep: str | None = Field(default=None, description="the sweep this run is a trial of")
+    sweep_params: dict[str, Any] | None = Field(default=None, description="this trial's parameters")
+    params: dict[str, Any] = Field(default=None, description="parsed from args (--lr 0.01, --lr=0.01, lr=0.01, "
+                                                             "--flag), plus gpus, commit and executor")
+    metrics: dict[str, MetricSummary] = Field(
+        default=None, description="per scalar tag of the run's own event files (and printed metrics)")
+
+
+class RunList(View):
+    runs: list[Run]
+    total: int
+    limit: int
+    offset: int
