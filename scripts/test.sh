@@ -16,6 +16,8 @@ bash scripts/npm-ci.sh
 export PATH="$PWD/.venv/bin:$PATH"
 # The front end's linters (eslint, prettier --check, stylelint) fail the script like a test would.
 (cd labextension && npm run -s lint:check)
+# Lint first (pyflakes, pycodestyle, a complexity limit: [tool.ruff] in pyproject.toml); a finding fails the script.
+.venv/bin/ruff check beekeeper_ext tests bench
 set +e
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 code=$?
