@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, dlink, validate
+from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, dlink, link, validate
 
 from . import handlers
 from .environments import Environments, Interpreters, find_uv
@@ -199,8 +199,10 @@ class BeekeeperApp(ExtensionApp):
         self.runs = self._configured(
             RunService(home, self.store, self.projects, self.executors, usage_provider=self.metrics.run_usage,
                        parent=self),
-            gpus="gpus", max_concurrent_runs="max_concurrent_runs", stop_grace_period="stop_grace_period",
+            max_concurrent_runs="max_concurrent_runs", stop_grace_period="stop_grace_period",
             default_executor="default_executor")
+        # Both ways: the app shows the pool NVML found, and setting it back to None asks NVML again.
+        link((self, "gpus"), (self.runs, "gpus"))
         self.run_metrics = RunMetricsService(self.store, self.projects, lambda: self.scalars_interval)
         self.runs.metrics_provider = self.run_metrics.summaries
         self.runs.listeners.append(self.run_metrics.on_run)

@@ -94,13 +94,11 @@ class RunService(LoggingConfigurable):
     # -- configuration ------------------------------------------------------------------------
     @property
     def gpu_pool(self) -> list[int]:
-        """The configured GPUs, else (asked once) every GPU NVML sees."""
+        """The configured GPUs, else every GPU NVML sees (asked once, kept in `gpus`)."""
         if self.gpus is None:
             from .nvml import gpu_indices
 
-            if self._nvml_pool is None:
-                self._nvml_pool = gpu_indices()
-            return list(self._nvml_pool)
+            self.gpus = gpu_indices()
         return list(self.gpus)
 
     def executor(self, name: str) -> Executor:

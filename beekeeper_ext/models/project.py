@@ -53,10 +53,11 @@ def _stall_timeout(value: Any, info: ValidationInfo) -> int | None:
 
 # The stall watchdog's settings (watchdog.py); None = the default.
 StallTimeout = Annotated[int | None, BeforeValidator(_stall_timeout), Field(json_schema_extra={
-    "minimum": 0, "description": "seconds without log output, scalar step or GPU use before a running run "
-                                 f"is flagged stalled; 0 = never (default {PROJECT_DEFAULTS['stall_timeout']})"})]
+    "minimum": 0, "default": PROJECT_DEFAULTS["stall_timeout"],
+    "description": "seconds without log output, scalar step or GPU use before a running run is flagged "
+                   "stalled; 0 = never"})]
 Stall = Annotated[StallAction, BeforeValidator(_stall_action),
-                  Field(json_schema_extra={"description": f"default {PROJECT_DEFAULTS['stall_action']}"})]
+                  Field(json_schema_extra={"default": PROJECT_DEFAULTS["stall_action"]})]
 
 
 MetricPatterns = Annotated[list[str] | None, rule(metric_patterns), Field(
