@@ -242,7 +242,8 @@ class BeekeeperApp(ExtensionApp):
         self.sweeps.finished_listeners.append(self.notifications.on_sweep_finished)
         self.settings["beekeeper"] = Services(
             home_path=home, store=self.store, interpreters=self.interpreters, executors=self.executors,
-            projects=self.projects, runs=self.runs, logs=self.logs, metrics=self.metrics,
+            projects=self.projects, runs=self.runs, run_metrics=self.run_metrics, usage=self.usage,
+            logs=self.logs, metrics=self.metrics,
             tensorboards=self.tensorboards, files=self.files, example_projects=self.example_projects,
             routes=self.routes, notifications=self.notifications,
             schedules=self.schedules, sweeps=self.sweeps)

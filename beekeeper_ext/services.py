@@ -19,11 +19,13 @@ from .logs import LogHub
 from .metrics import MetricsService
 from .notifications import NotificationService
 from .projects import ProjectService
+from .run_metrics import RunMetricsService
 from .runs import RunService
 from .schedules import ScheduleService
 from .store import Store
 from .sweeps import SweepService
 from .tensorboard import TensorBoardService
+from .usage_history import UsageRecorder
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Services:
     executors: dict[str, Executor]
     projects: ProjectService
     runs: RunService
+    run_metrics: RunMetricsService
+    usage: UsageRecorder
     logs: LogHub
     metrics: MetricsService
     tensorboards: TensorBoardService
@@ -51,6 +55,10 @@ class Services:
     @property
     def metrics_interval(self) -> float:
         return self.metrics.interval
+
+    @property
+    def usage_interval(self) -> float:
+        return self.usage.interval()
 
     @property
     def upload_max_bytes(self) -> int:
