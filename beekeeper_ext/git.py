@@ -198,7 +198,7 @@ class GitOps:
     async def _clone(self, url, branch, src: Path, credentials, log_path: Path) -> str:
         with open(log_path, "ab") as log:
             log.write(f"$ git clone --branch {branch} {redact(url)} src\n".encode())
-        await self._git("clone", ["clone", "--progress", "--branch", branch, "--", url, str(src)], log_path, credentials,
+        await self._git("clone", ["clone", "--progress", "--branch", branch, "--", url, str(src)], log_path, credentials,  # noqa: E501
                         cwd=src.parent)
         return await self._checked_out(src, branch, log_path)
 
@@ -209,7 +209,7 @@ class GitOps:
         repo = self._repo_args(src)
         await self._git("fetch", [*repo, "fetch", "--progress", "--prune", "origin",
                          f"+refs/heads/{branch}:refs/remotes/origin/{branch}"], log_path, credentials, cwd=src)
-        await self._git("checkout", [*repo, "checkout", "-f", "-B", branch, f"origin/{branch}", "--"], log_path, credentials,
+        await self._git("checkout", [*repo, "checkout", "-f", "-B", branch, f"origin/{branch}", "--"], log_path, credentials,  # noqa: E501
                         cwd=src)
         return await self._checked_out(src, branch, log_path)
 

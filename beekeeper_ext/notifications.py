@@ -366,7 +366,7 @@ class NotificationService:
         return tail, metrics
 
     async def _message(self, event: str, run: dict | None, project: dict | None, detail: str | None,
-                       sweep: dict | None = None) -> dict:
+                       sweep: dict | None = None) -> dict:  # noqa: C901 (over the limit when ruff came in; to split)
         base = self._public()
         if run is not None:
             tail, metrics = await self._run_facts(run)
