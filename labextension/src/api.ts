@@ -5,63 +5,16 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { IScalarPoint } from './format';
+import type { components } from './generated/api';
 
-export interface ISetup {
-  state: string;
-  message: string | null;
-  warning: string | null;
-  started: string | null;
-  ended: string | null;
-  commit: string | null;
-  package_count: number;
-}
+type Schemas = components['schemas'];
 
-export interface IProject {
-  name: string;
-  git_url: string;
-  branch: string;
-  python_version: string | null;
-  python: { version: string | null; path: string | null };
-  train_file: string;
-  tensorboard_log_dir: string;
-  requirements_file: string;
-  env: Record<string, string>;
-  has_credentials: boolean;
-  default_executor: string | null;
-  created: string;
-  updated: string;
-  setup: ISetup;
-}
-
-export interface IRun {
-  id: string;
-  project: string;
-  state: string;
-  executor: string | null;
-  mode: string | null;
-  command: string[] | null;
-  args: string[] | null;
-  env_keys: string[];
-  commit: string | null;
-  gpus: number[] | null;
-  /** What the run asked for: a count, or device ids. */
-  gpus_requested: number | number[] | null;
-  exit_code: number | null;
-  message: string | null;
-  created: string;
-  started: string | null;
-  ended: string | null;
-  duration: number | null;
-  log_size: number | null;
-  queue_position: number | null;
-  usage: { cpu_percent: number; rss_bytes: number; gpu_memory_bytes: number; processes: number } | null;
-}
-
-export interface IPython {
-  version: string;
-  path: string;
-  [key: string]: unknown;
-}
+/** The resources the OpenAPI document describes, as the server renders them (src/generated/). */
+export type IProject = Schemas['Project'];
+export type ISetup = IProject['setup'];
+export type IRun = Schemas['Run'];
+export type IPython = Schemas['Python'];
+export type IExecutor = Schemas['ExecutorStatus'];
 
 export interface IGpuSample {
   index: number;
@@ -114,17 +67,6 @@ export interface IFileEntry {
   mtime: string;
   kind: 'file' | 'dir' | 'symlink';
   jupyter_path: string | null;
-}
-
-export interface IExecutor {
-  name: string;
-  reachable: boolean;
-  detail: string | null;
-  /** How runs go there, e.g. "shared-filesystem" or "working-dir" (Ray). */
-  mode?: string;
-  address?: string;
-  /** The cluster's GPUs (Ray); `used` is null while the head does not know yet. */
-  gpus?: { total: number; used: number | null } | null;
 }
 
 export interface IExample {

@@ -31,14 +31,13 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              pythons?: components['schemas']['Python'][];
-            };
+            'application/json': components['schemas']['PythonList'];
           };
         };
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -72,12 +71,13 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': Record<string, never>;
+            'application/json': components['schemas']['ExecutorList'];
           };
         };
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -111,12 +111,13 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': Record<string, never>;
+            'application/json': components['schemas']['Info'];
           };
         };
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -156,6 +157,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -189,14 +191,13 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              projects?: components['schemas']['Project'][];
-            };
+            'application/json': components['schemas']['ProjectList'];
           };
         };
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -226,6 +227,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -267,6 +269,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -293,6 +296,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -309,7 +313,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': components['schemas']['ProjectCreate'];
+          'application/json': components['schemas']['ProjectUpdate'];
         };
       };
       responses: {
@@ -325,6 +329,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     trace?: never;
@@ -364,6 +369,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -408,17 +414,13 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              runs?: components['schemas']['Run'][];
-              total?: number;
-              limit?: number;
-              offset?: number;
-            };
+            'application/json': components['schemas']['RunList'];
           };
         };
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -434,26 +436,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            args?: string[];
-            env?: {
-              [key: string]: string;
-            };
-            /** @description how many GPUs (default 1 if the pool has any), or which ones */
-            gpus?: number | number[];
-            /** @default false */
-            allow_parallel?: boolean;
-            executor?: string | null;
-            /**
-             * @description higher starts first; FIFO within a priority
-             * @default 0
-             */
-            priority?: number;
-            resources?: {
-              cpus?: number;
-              memory_mb?: number;
-            };
-          };
+          'application/json': components['schemas']['RunCreate'];
         };
       };
       responses: {
@@ -469,6 +452,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -511,17 +495,13 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              runs?: components['schemas']['Run'][];
-              total?: number;
-              limit?: number;
-              offset?: number;
-            };
+            'application/json': components['schemas']['RunList'];
           };
         };
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -565,6 +545,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -591,6 +572,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -633,6 +615,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -687,6 +670,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -733,6 +717,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -776,6 +761,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -828,6 +814,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -872,6 +859,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -924,6 +912,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -968,6 +957,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1005,6 +995,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1066,6 +1057,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     /** Upload the request body to a file under src/, streamed to disk (201 created, 200 replaced; 409 if it exists without ?overwrite=1; 413 above upload_max_bytes) */
@@ -1105,6 +1097,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     post?: never;
@@ -1133,6 +1126,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -1193,6 +1187,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     /** Upload the request body to a file under src/, streamed to disk (201 created, 200 replaced; 409 if it exists without ?overwrite=1; 413 above upload_max_bytes) */
@@ -1233,6 +1228,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     post?: never;
@@ -1262,6 +1258,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -1305,6 +1302,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1354,6 +1352,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -1403,6 +1402,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1440,6 +1440,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1493,6 +1494,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1530,6 +1532,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     /** Stop the project's TensorBoard */
@@ -1566,6 +1569,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -1616,6 +1620,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1690,6 +1695,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1775,6 +1781,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -1847,6 +1854,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -1873,6 +1881,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -1961,6 +1970,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     trace?: never;
@@ -2014,6 +2024,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -2077,6 +2088,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -2152,6 +2164,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -2236,6 +2249,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -2310,6 +2324,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -2385,6 +2400,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -2411,6 +2427,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -2496,6 +2513,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     trace?: never;
@@ -2605,6 +2623,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -2781,6 +2800,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -2892,6 +2912,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -3002,6 +3023,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     put?: never;
@@ -3031,6 +3053,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     options?: never;
@@ -3140,6 +3163,7 @@ export interface paths {
         400: components['responses']['Error'];
         403: components['responses']['Error'];
         404: components['responses']['Error'];
+        409: components['responses']['Error'];
       };
     };
     delete?: never;
@@ -3152,170 +3176,550 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** Error */
     Error: {
+      /** Message */
       message: string;
-      /** @description the request field the error is about */
-      field?: string;
+      /**
+       * Field
+       * @description the request field the error is about
+       */
+      field?: string | null;
+      /**
+       * Reason
+       * @description set by Jupyter Server's own errors (e.g. 403)
+       */
+      reason?: string | null;
+      /**
+       * Traceback
+       * @description Jupyter Server's, on a 500 in debug mode
+       */
+      traceback?: string | null;
     };
-    Python: {
-      version?: string;
-      path?: string;
-      implementation?: string;
-      source?: string;
+    /** ExecutorList */
+    ExecutorList: {
+      /** Default */
+      default: string;
+      /** Executors */
+      executors: components['schemas']['ExecutorStatus'][];
     };
-    ProjectCreate: {
+    /** ExecutorStatus */
+    ExecutorStatus: {
+      /** Name */
       name: string;
+      /** Reachable */
+      reachable: boolean;
+      /** Detail */
+      detail: string | null;
+      /**
+       * Address
+       * @description ray: the Jobs API address
+       */
+      address?: string | null;
+      /**
+       * Mode
+       * @description ray: shared-filesystem or working-dir
+       */
+      mode?: string | null;
+      /** Ray Version */
+      ray_version?: string | null;
+      /** @description ray: the cluster's GPUs */
+      gpus?: {
+        /** Total */
+        total: number;
+        /** Used */
+        used: number | null;
+      } | null;
+    };
+    /** Info */
+    Info: {
+      /** Version */
+      version: string;
+      /** Home */
+      home: string;
+    };
+    /** MetricSummary */
+    MetricSummary: {
+      /**
+       * Last
+       * @description the value at the highest step
+       */
+      last: number | null;
+      /** Min */
+      min: number | null;
+      /** Max */
+      max: number | null;
+      /** Step */
+      step: number | null;
+      /** Count */
+      count: number;
+    };
+    /**
+     * Project
+     * @description The API view of a project: never the credentials, only whether there are some.
+     */
+    Project: {
+      /** Name */
+      name: string;
+      /** Git Url */
       git_url: string;
-      /** @default main */
+      /** Branch */
       branch: string;
-      /** @example 3.12 */
-      python_version?: string;
-      /** @default train.py */
+      /** Python Version */
+      python_version: string | null;
+      /** ProjectPython */
+      python: {
+        /** Version */
+        version: string | null;
+        /** Path */
+        path: string | null;
+      };
+      /** Train File */
       train_file: string;
-      /** @default runs */
+      /** Tensorboard Log Dir */
       tensorboard_log_dir: string;
-      /** @default requirements.txt */
+      /** Requirements File */
       requirements_file: string;
-      env?: {
+      /** Env */
+      env: {
         [key: string]: string;
       };
-      credentials?: {
-        username?: string;
-        token?: string;
-      };
-      default_executor?: string;
+      /** Has Credentials */
+      has_credentials: boolean;
+      /** Default Executor */
+      default_executor: string | null;
+      /** Stall Timeout */
+      stall_timeout: number;
       /**
+       * Stall Action
+       * @enum {string}
+       */
+      stall_action: 'notify' | 'stop';
+      /** Metric Patterns */
+      metric_patterns: string[] | null;
+      /**
+       * Created
+       * Format: date-time
+       */
+      created: string;
+      /**
+       * Updated
+       * Format: date-time
+       */
+      updated: string;
+      /** ProjectSetup */
+      setup: {
+        /**
+         * State
+         * @enum {string}
+         */
+        state: 'queued' | 'cloning' | 'creating_env' | 'installing' | 'ready' | 'failed';
+        /** Message */
+        message: string | null;
+        /** Warning */
+        warning: string | null;
+        /** Started */
+        started: string | null;
+        /** Ended */
+        ended: string | null;
+        /** Commit */
+        commit: string | null;
+        /** Package Count */
+        package_count: number;
+        /**
+         * Packages
+         * @description the frozen package list (single-project view only)
+         */
+        packages?: string[];
+      };
+      /** ProjectFolders */
+      paths: {
+        /** Root */
+        root: string;
+        /** Src */
+        src: string;
+        /** Venv */
+        venv: string;
+      };
+    };
+    /** ProjectCreate */
+    ProjectCreate: {
+      /** Name */
+      name: string;
+      /** Git Url */
+      git_url: string;
+      /**
+       * Branch
+       * @default main
+       */
+      branch: string;
+      /**
+       * Python Version
+       * @default null
+       * @example 3.12
+       */
+      python_version: string | null;
+      /**
+       * Train File
+       * @default train.py
+       */
+      train_file: string;
+      /**
+       * Tensorboard Log Dir
+       * @default runs
+       */
+      tensorboard_log_dir: string;
+      /**
+       * Requirements File
+       * @default requirements.txt
+       */
+      requirements_file: string;
+      /**
+       * Env
+       * @default {}
+       */
+      env: {
+        [key: string]: string;
+      };
+      /** @default null */
+      credentials: {
+        /**
+         * Username
+         * @default git
+         */
+        username: string;
+        /** Token */
+        token: string;
+      } | null;
+      /**
+       * Default Executor
+       * @default null
+       */
+      default_executor: string | null;
+      /**
+       * Stall Timeout
        * @description seconds without log output, scalar step or GPU use before a running run is flagged stalled; 0 = never
        * @default 1800
        */
-      stall_timeout: number;
+      stall_timeout: number | null;
       /**
+       * Stall Action
        * @default notify
        * @enum {string}
        */
       stall_action: 'notify' | 'stop';
-      /** @description regexes with groups name, value (and step) read from the run's output; null: the default key=value pattern; []: off */
-      metric_patterns?: string[] | null;
+      /**
+       * Metric Patterns
+       * @description regular expressions with (?P<name>...) and (?P<value>...) that read metrics from stdout; null for the default
+       * @default null
+       */
+      metric_patterns: string[] | null;
     };
-    Project: {
-      name?: string;
+    /** ProjectList */
+    ProjectList: {
+      /** Projects */
+      projects: components['schemas']['Project'][];
+    };
+    /**
+     * ProjectUpdate
+     * @description Only the fields sent change; changing git_url, branch, python_version, requirements_file or
+     *     credentials re-runs setup.
+     */
+    ProjectUpdate: {
+      /** Git Url */
       git_url?: string;
+      /** Branch */
       branch?: string;
+      /**
+       * Python Version
+       * @example 3.12
+       */
       python_version?: string | null;
-      python?: {
-        version?: string | null;
-        path?: string | null;
-      };
+      /** Train File */
       train_file?: string;
+      /** Tensorboard Log Dir */
       tensorboard_log_dir?: string;
+      /** Requirements File */
       requirements_file?: string;
-      env?: Record<string, never>;
-      has_credentials?: boolean;
+      /** Env */
+      env?: {
+        [key: string]: string;
+      };
+      credentials?: {
+        /**
+         * Username
+         * @default git
+         */
+        username: string;
+        /** Token */
+        token: string;
+      } | null;
+      /** Default Executor */
       default_executor?: string | null;
-      stall_timeout?: number;
-      /** @enum {string} */
+      /**
+       * Stall Timeout
+       * @description seconds without log output, scalar step or GPU use before a running run is flagged stalled; 0 = never
+       */
+      stall_timeout?: number | null;
+      /**
+       * Stall Action
+       * @enum {string}
+       */
       stall_action?: 'notify' | 'stop';
+      /**
+       * Metric Patterns
+       * @description regular expressions with (?P<name>...) and (?P<value>...) that read metrics from stdout; null for the default
+       */
       metric_patterns?: string[] | null;
-      setup?: {
-        /** @enum {string} */
-        state?: 'queued' | 'cloning' | 'creating_env' | 'installing' | 'ready' | 'failed';
-        message?: string | null;
-        warning?: string | null;
-        commit?: string | null;
-        /** Format: date-time */
-        started?: string | null;
-        /** Format: date-time */
-        ended?: string | null;
-        package_count?: number;
-        /** @description the frozen package list (single-project view only) */
-        packages?: string[];
-      };
-      paths?: {
-        root?: string;
-        src?: string;
-        venv?: string;
-      };
-      /** Format: date-time */
-      created?: string;
-      /** Format: date-time */
-      updated?: string;
     };
+    /** Python */
+    Python: {
+      /** Version */
+      version: string;
+      /** Path */
+      path: string;
+      /** Implementation */
+      implementation: string;
+      /** Source */
+      source: string;
+    };
+    /** PythonList */
+    PythonList: {
+      /** Pythons */
+      pythons: components['schemas']['Python'][];
+    };
+    /**
+     * Run
+     * @description The API view of a run: env keys only, never values.
+     */
     Run: {
-      id?: string;
-      project?: string;
-      /** @enum {string} */
-      state?: 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped' | 'lost';
-      command?: string[];
-      commit?: string | null;
-      gpus?: number[];
-      executor?: string;
-      /** Format: date-time */
-      created?: string;
-      /** Format: date-time */
-      started?: string | null;
-      /** Format: date-time */
-      ended?: string | null;
-      exit_code?: number | null;
-      /** @description measured energy and cost; a null figure comes with its reason */
-      energy?: {
-        gpu_wh?: number | null;
-        cpu_wh?: number | null;
-        cost?: number | null;
-        currency?: string | null;
-        gpu_reason?: string | null;
-        cpu_reason?: string | null;
-        cost_reason?: string | null;
-        samples?: number;
+      /** Id */
+      id: string;
+      /** Project */
+      project: string;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped' | 'lost';
+      /** Executor */
+      executor: string;
+      /** Mode */
+      mode: string | null;
+      /** Command */
+      command: string[];
+      /** Args */
+      args: string[];
+      /** Env Keys */
+      env_keys: string[];
+      /** Commit */
+      commit: string | null;
+      /** Gpus */
+      gpus: number[];
+      /** Gpus Requested */
+      gpus_requested: number | number[];
+      /** Allow Parallel */
+      allow_parallel: boolean;
+      /** Host */
+      host: string | null;
+      /** Pid */
+      pid: number | null;
+      /** Exit Code */
+      exit_code: number | null;
+      /** Message */
+      message: string | null;
+      /**
+       * Created
+       * Format: date-time
+       */
+      created: string;
+      /** Started */
+      started: string | null;
+      /** Ended */
+      ended: string | null;
+      /**
+       * Duration
+       * @description seconds since start (to its end, once ended)
+       */
+      duration: number | null;
+      /** Log Size */
+      log_size: number | null;
+      /**
+       * Queue Position
+       * @description 1 for the next queued run to start
+       */
+      queue_position: number | null;
+      /** @description CPU, memory and GPU memory of a running local run */
+      usage: {
+        /** Cpu Percent */
+        cpu_percent: number;
+        /** Rss Bytes */
+        rss_bytes: number;
+        /** Gpu Memory Bytes */
+        gpu_memory_bytes: number;
+        /** Processes */
+        processes: number;
       } | null;
       /**
-       * Format: date-time
+       * Stalled Since
        * @description set while the stall watchdog finds the run making no progress
        */
       stalled_since?: string | null;
-      /** @description 1 = next to start */
-      queue_position?: number | null;
-      /** @description higher starts first; FIFO within a priority */
+      energy?: {
+        /** Gpu Wh */
+        gpu_wh: number | null;
+        /** Cpu Wh */
+        cpu_wh: number | null;
+        /** Cost */
+        cost: number | null;
+        /** Currency */
+        currency: string | null;
+        /** Gpu Reason */
+        gpu_reason: string | null;
+        /** Cpu Reason */
+        cpu_reason: string | null;
+        /** Cost Reason */
+        cost_reason: string | null;
+        /** Samples */
+        samples?: number;
+      } | null;
+      /**
+       * Priority
+       * @description higher starts first; FIFO within a priority
+       */
       priority?: number;
-      /** @description the sweep this run is a trial of */
+      /**
+       * Sweep
+       * @description the sweep this run is a trial of
+       */
       sweep?: string | null;
-      /** @description parsed from args (--lr 0.01, --lr=0.01, lr=0.01, --flag), plus gpus, commit and executor */
-      params?: Record<string, never>;
-      /** @description per scalar tag of the run's own event files (and printed metrics) */
+      /**
+       * Sweep Params
+       * @description this trial's parameters
+       */
+      sweep_params?: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * Params
+       * @description parsed from args (--lr 0.01, --lr=0.01, lr=0.01, --flag), plus gpus, commit and executor
+       */
+      params?: {
+        [key: string]: unknown;
+      };
+      /**
+       * Metrics
+       * @description per scalar tag of the run's own event files (and printed metrics)
+       */
       metrics?: {
         [key: string]: components['schemas']['MetricSummary'];
       };
     };
-    MetricSummary: {
-      /** @description the value at the highest step */
-      last: number | null;
-      min: number | null;
-      max: number | null;
-      step: number | null;
-      count: number;
+    /** RunCreate */
+    RunCreate: {
+      /**
+       * Args
+       * @default []
+       */
+      args: string[];
+      /**
+       * Env
+       * @default {}
+       */
+      env: {
+        [key: string]: string;
+      };
+      /**
+       * Gpus
+       * @description how many GPUs (default 1 if the pool has any), or which ones
+       * @default null
+       */
+      gpus: number | number[] | null;
+      /**
+       * Allow Parallel
+       * @default false
+       */
+      allow_parallel: boolean;
+      /**
+       * Executor
+       * @default null
+       */
+      executor: string | null;
+      /**
+       * Priority
+       * @description higher starts first; FIFO within a priority
+       * @default 0
+       */
+      priority: number;
+      /** Resources */
+      resources?: {
+        /** Cpus */
+        cpus?: number;
+        /** Memory Mb */
+        memory_mb?: number;
+      };
     };
+    /** RunList */
+    RunList: {
+      /** Runs */
+      runs: components['schemas']['Run'][];
+      /** Total */
+      total: number;
+      /** Limit */
+      limit: number;
+      /** Offset */
+      offset: number;
+    };
+    /** Scalars */
     Scalars: {
+      /** Tag */
       tag: string;
-      /** @description [step, wall_time, value] in step order */
-      points: (number | null)[][];
-      /** @description true when each bucket kept only its min and max */
+      /**
+       * Points
+       * @description [step, wall_time, value] in step order
+       */
+      points: [number | null, number | null, number | null][];
+      /**
+       * Downsampled
+       * @description true when each bucket kept only its min and max
+       */
       downsampled: boolean;
     };
+    /** UsageHistory */
     UsageHistory: {
-      /** @description usage_interval, seconds */
+      /**
+       * Interval
+       * @description usage_interval, seconds
+       */
       interval: number;
-      samples: {
-        time?: number;
+      /** Samples */
+      samples: ({
+        /** Time */
+        time: number;
+        /** Cpu Percent */
         cpu_percent?: number;
+        /** Rss Bytes */
         rss_bytes?: number;
+        /** Processes */
         processes?: number;
-        gpus?: {
-          index?: number;
+        /** Gpus */
+        gpus?: ({
+          /** Index */
+          index: number;
+          /** Utilization */
           utilization?: number | null;
+          /** Memory Used */
           memory_used?: number | null;
+          /** Memory Total */
           memory_total?: number | null;
+          /** Run Memory Bytes */
           run_memory_bytes?: number;
-        }[];
-      }[];
+        } & {
+          [key: string]: unknown;
+        })[];
+      } & {
+        [key: string]: unknown;
+      })[];
     };
   };
   responses: {
@@ -3335,11 +3739,19 @@ export interface components {
   pathItems: never;
 }
 export type SchemaError = components['schemas']['Error'];
-export type SchemaPython = components['schemas']['Python'];
-export type SchemaProjectCreate = components['schemas']['ProjectCreate'];
-export type SchemaProject = components['schemas']['Project'];
-export type SchemaRun = components['schemas']['Run'];
+export type SchemaExecutorList = components['schemas']['ExecutorList'];
+export type SchemaExecutorStatus = components['schemas']['ExecutorStatus'];
+export type SchemaInfo = components['schemas']['Info'];
 export type SchemaMetricSummary = components['schemas']['MetricSummary'];
+export type SchemaProject = components['schemas']['Project'];
+export type SchemaProjectCreate = components['schemas']['ProjectCreate'];
+export type SchemaProjectList = components['schemas']['ProjectList'];
+export type SchemaProjectUpdate = components['schemas']['ProjectUpdate'];
+export type SchemaPython = components['schemas']['Python'];
+export type SchemaPythonList = components['schemas']['PythonList'];
+export type SchemaRun = components['schemas']['Run'];
+export type SchemaRunCreate = components['schemas']['RunCreate'];
+export type SchemaRunList = components['schemas']['RunList'];
 export type SchemaScalars = components['schemas']['Scalars'];
 export type SchemaUsageHistory = components['schemas']['UsageHistory'];
 export type ResponseError = components['responses']['Error'];
