@@ -206,7 +206,10 @@ def cmd_run(args) -> int:
     extra = {"executor": args.executor} if args.executor else {}
     if args.allow_parallel:
         extra["allow_parallel"] = True
-    run = project.run(args=args.args, env=env_pairs(args.env), gpus=args.gpus, **extra)
+    if args.preset:
+        extra["preset"] = args.preset
+    # Without `--` (or --env) the project's default_run or the preset supplies them.
+    run = project.run(args=args.args, env=env_pairs(args.env) if args.env else None, gpus=args.gpus, **extra)
     return finish_run(args, run)
 
 
@@ -491,10 +494,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--gpus", type=gpus_arg, help="how many GPUs (2), or which ones (0,3); 0 for none")
     p.add_argument("--env", action="append", metavar="KEY=VALUE")
     p.add_argument("--executor", help="local, or ray when the server has a Ray cluster")
+    p.add_argument("--preset", help="one of the project's presets; what you leave out comes from it")
     p.add_argument("--allow-parallel", action="store_true", help="start even if the project has an active run")
     p.add_argument("--wait", action="store_true", help="wait; exit 0 if the run succeeded, else 1")
     p.add_argument("--follow", action="store_true", help="print the log live (implies --wait)")
-    p.epilog = "Everything after -- goes to the training script unchanged."
+    p.epilog = ("Everything after -- goes to the training script unchanged. Without --, the args (and "
+                "likewise env, gpus, executor) come from --preset or the project's default_run.")
     p = add("sweep", cmd_sweep, "queue a grid or random sweep: beekeeper sweep PROJECT --grid lr=0.1,0.01 "
                                "[--random dropout=0:0.5 --trials 8] [-- SHARED ARGS...]")
     p.add_argument("project")
@@ -572,11 +577,12 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Split at the first `--` ourselves: argparse would let script options pose as ours.
     script_args: list[str] = []
-    if "--" in argv:
+    had_separator = "--" in argv
+    if had_separator:
         cut = argv.index("--")
         argv, script_args = argv[:cut], argv[cut + 1:]
     args = parser().parse_args(argv)
-    args.args = script_args
+    args.args = script_args if had_separator else None
     try:
         return args.func(args)
     except BeekeeperAPIError as exc:

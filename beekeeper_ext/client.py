@@ -358,8 +358,12 @@ class Project:
     def run(self, args: list[str] | None = None, env: dict[str, str] | None = None,
             gpus: int | list[int] | None = None, **extra) -> Run:
         # Passed through as given: the server validates (and names the field of) anything wrong.
-        body: dict[str, Any] = {"args": [] if args is None else list(args) if isinstance(args, tuple) else args,
-                                "env": {} if env is None else env, **extra}
+        # What is left out (None) the server takes from `preset=NAME` or the project's default_run.
+        body: dict[str, Any] = dict(extra)
+        if args is not None:
+            body["args"] = list(args) if isinstance(args, tuple) else args
+        if env is not None:
+            body["env"] = env
         if gpus is not None:
             body["gpus"] = gpus
         return Run.from_json(self.client, self.client._json("POST", f"{self._base}/runs", body))

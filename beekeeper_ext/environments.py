@@ -245,6 +245,13 @@ class Environments:
         argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), "-r", str(requirements)]
         await self._uv("uv pip install", argv, log, cwd=cwd)
 
+    async def install_packages(self, venv: Path, packages: list[str], cwd: Path, log: Path) -> None:
+        """Requirement lines (names, pins, `--extra-index-url ...`) written to a file next to the
+        venv, so no line is ever an option on uv's command line."""
+        requirements = venv.parent / "packages.txt"
+        requirements.write_text("".join(line + "\n" for line in packages))
+        await self.install(venv, requirements, cwd, log)
+
     async def freeze(self, venv: Path) -> list[str]:
         proc = await self.helpers.spawn(
             [self.uv, "pip", "freeze", "--python", str(self.python_in(venv))], "uv",

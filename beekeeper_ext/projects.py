@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 
+from . import entrypoints
+from . import validation as v
 from .environments import Environments, Interpreters
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .git import GitFailure, GitOps, redact, split_credentials
@@ -25,6 +27,8 @@ from .store import Store, now
 CREATE_FIELDS = set(ProjectCreate.model_fields)
 # Changing one of these means the checkout or venv no longer matches: setup runs again.
 RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
+# What a default_run or preset may set (runs.py fills a run body's missing fields from them).
+RUN_TEMPLATE_FIELDS = ("args", "env", "gpus", "executor")
 # Paths inside the checkout: each must stay inside src/ once symbolic links are followed.
 CONFINED_FIELDS = {"train_file", "tensorboard_log_dir", "requirements_file"}
 
@@ -136,6 +140,7 @@ class ProjectService:
                            else row["stall_timeout"]),
             stall_action=row.get("stall_action") or PROJECT_DEFAULTS["stall_action"],
             metric_patterns=row.get("metric_patterns"),
+            default_run=row.get("default_run") or {}, presets=row.get("presets") or {},
             created=row["created"], updated=row["updated"], setup=setup,
             paths={"root": str(paths.root), "src": str(paths.src), "venv": str(paths.venv)},
         ).dump()
@@ -171,6 +176,42 @@ class ProjectService:
             python = await self.interpreters.resolve(out["python_version"])
             out["python_path"] = python["path"]
             out["python_resolved"] = python["version"]
+        # Run presets need the executor names; None (or left out on create) = none.
+        if "default_run" in out:
+            out["default_run"] = self._run_template(out["default_run"], "default_run")
+        if "presets" in out:
+            presets = out["presets"] if out["presets"] is not None else {}
+            if not isinstance(presets, dict):
+                raise bad_request("presets", "presets must be an object of NAME: {args, env, gpus, executor}")
+            out["presets"] = {v.name(key, "presets"): self._run_template(val, f"presets.{key}")
+                              for key, val in presets.items()}
+        return out
+
+    def executor_names(self) -> list[str]:
+        return list(self.executors)
+
+    def _run_template(self, value, field: str) -> dict:
+        """A default_run or preset: some of a run body's args, env, gpus and executor (the GPU
+        pool is checked when a run uses it)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise bad_request(field, f"{field} must be an object with args, env, gpus or executor")
+        v.reject_unknown({f"{field}.{k}": 1 for k in value}, {f"{field}.{k}" for k in RUN_TEMPLATE_FIELDS})
+        out: dict[str, Any] = {}
+        if "args" in value:
+            out["args"] = v.string_list(value["args"], f"{field}.args")
+        if "env" in value:
+            out["env"] = v.env(value["env"], f"{field}.env")
+        if value.get("gpus") is not None:
+            gpus = value["gpus"]
+            out["gpus"] = ([v.integer(g, f"{field}.gpus", minimum=0) for g in gpus] if isinstance(gpus, list)
+                           else v.integer(gpus, f"{field}.gpus", minimum=0))
+        if value.get("executor") is not None:
+            if value["executor"] not in self.executor_names():
+                raise bad_request(f"{field}.executor",
+                                  f"{field}.executor must be one of {', '.join(self.executor_names())}")
+            out["executor"] = value["executor"]
         return out
 
     # -- writes -------------------------------------------------------------------------------
@@ -201,10 +242,13 @@ class ProjectService:
         paths = self.paths(name)
         for field in CONFINED_FIELDS & changed.keys():
             # Checkable once there is a checkout; runs and setup check again when they use it.
-            if paths.src.is_dir() and paths.in_src(changed[field]) is None:
+            escapes = entrypoints.escapes if field == "train_file" else lambda p, f: p.in_src(f) is None
+            if paths.src.is_dir() and escapes(paths, changed[field]):
                 raise bad_request(field, f"{field} {changed[field]!r} leads outside the checkout "
                                          "through a symbolic link")
         resetup = bool(RESETUP_FIELDS & changed.keys())
+        if "train_file" in changed and entrypoints.kind(changed["train_file"]) == "notebook":
+            resetup = True  # the venv needs the notebook runner (ipykernel, nbclient)
         if resetup and row["setup_state"] in SETUP_ACTIVE:
             raise conflict("setup is in progress; try again when it ends", "setup")
         self.store.update_project(name, **changed)
@@ -296,6 +340,11 @@ class ProjectService:
                     warning = (f"{row['requirements_file']} is not in the repository: "
                                "the environment has no extra packages")
                     self._step(name, "installing", logf, "warning: " + warning)
+                if entrypoints.kind(row["train_file"]) == "notebook":
+                    self._step(name, "installing", logf, "the notebook runner: "
+                               + " ".join(entrypoints.NOTEBOOK_PACKAGES))
+                    await self.environments.install_packages(paths.venv, list(entrypoints.NOTEBOOK_PACKAGES),
+                                                             paths.src, logf)
                 packages = await self.environments.freeze(paths.venv)
                 self.store.update_project(name, setup_state="ready", setup_warning=warning,
                                           packages=packages, setup_ended=now(), setup_message=None)

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
+from . import entrypoints
 from . import validation as v
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .executors import Executor, LaunchSpec
@@ -33,7 +34,7 @@ from .params import parse_args, run_params
 from .models.base import parse
 from .models.run import PRIORITY_LIMIT, Run, RunCreate, RunList
 from .models.states import ACTIVE, FINISHED, RUN_STATES
-from .projects import ProjectService
+from .projects import RUN_TEMPLATE_FIELDS, ProjectService
 from .store import Store, now
 
 STATES = RUN_STATES
@@ -177,7 +178,8 @@ class RunService(LoggingConfigurable):
             queue_position=position, usage=usage,
             stalled_since=row.get("stalled_since") if row["state"] == "running" else None,
             energy=self.energy_provider(row) if self.energy_provider is not None else None,
-            priority=row.get("priority") or 0, sweep=row.get("sweep"),
+            priority=row.get("priority") or 0, sweep=row.get("sweep"), preset=row.get("preset"),
+            notebook=f"runs/{row['id']}/{row['notebook']}" if row.get("notebook") else None,
             sweep_params=row.get("sweep_params") if row.get("sweep") else None,
             params={**run_params(row), **(row.get("sweep_params") or {})},  # a trial's as its sweep gave them
             metrics=metrics if metrics is not None else (
@@ -226,7 +228,7 @@ class RunService(LoggingConfigurable):
             return
         record = {k: row[k] for k in ("id", "project", "state", "executor", "mode", "command", "args",
                                       "gpus", "gpus_requested", "commit_sha", "host", "pid", "exit_code",
-                                      "message", "created", "started", "ended")}
+                                      "message", "created", "started", "ended", "notebook")}
         record["env_keys"] = sorted(row["env"] or {})
         tmp = folder / "run.json.tmp"
         try:
@@ -255,13 +257,28 @@ class RunService(LoggingConfigurable):
     # -- create -------------------------------------------------------------------------------
     def _validate(self, project: dict, body: dict) -> dict:
         """The body checked against RunCreate, then what needs this host: the executor, the GPU pool."""
+        if isinstance(body, dict):
+            body = self._with_preset(project, body)
         parsed = parse(RunCreate, body)
         executor_name = parsed.executor or project["default_executor"] or self.default_executor
         executor = self.executor(executor_name)
         return {"executor": executor_name, "args": parsed.args, "env": parsed.env,
                 "allow_parallel": parsed.allow_parallel,
                 "resources": parsed.resources.model_dump(exclude_unset=True),
-                "gpus_requested": self._gpus(executor_name, executor, parsed.gpus), "priority": parsed.priority}
+                "gpus_requested": self._gpus(executor_name, executor, parsed.gpus), "priority": parsed.priority,
+                "preset": parsed.preset}
+
+    @staticmethod
+    def _with_preset(project: dict, body: dict) -> dict:
+        """Fields the body leaves out come from the named preset, then from the project's
+        default_run, so a bare Run button (or `beekeeper run PROJECT`) runs what the project means."""
+        name = body.get("preset")
+        presets = project.get("presets") or {}
+        if name is not None and (not isinstance(name, str) or name not in presets):
+            known = ", ".join(sorted(presets)) or "none"
+            raise bad_request("preset", f"preset must name one of the project's presets ({known})")
+        merged = {**(project.get("default_run") or {}), **(presets[name] if name is not None else {})}
+        return {**{k: val for k, val in merged.items() if k in RUN_TEMPLATE_FIELDS}, **body}
 
     def validate_body(self, project: dict, body: dict) -> dict:
         """POST /runs' input rules, for a caller that keeps a run body to start later (schedules)."""
@@ -306,7 +323,7 @@ class RunService(LoggingConfigurable):
             "env": fields["env"], "gpus_requested": fields["gpus_requested"], "gpus": [],
             "params": parse_args(fields["args"]),
             "allow_parallel": int(fields["allow_parallel"]), "resources": fields["resources"],
-            "host": None, "created": now(),
+            "host": None, "created": now(), "preset": fields["preset"],
         })
         row = self._set(run_id)  # record + announce the queued run
         self._dirty = True
@@ -508,15 +525,30 @@ class RunService(LoggingConfigurable):
                     self._log_line(row, f"syncing {redact(project['git_url'])} ({project['branch']})")
                     sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"],
                                                                 paths.src, creds, logf)
-            if paths.in_src(project["train_file"]) is None:
-                raise BeekeeperError(409, f"train_file {project['train_file']!r} leads outside the checkout "
+            train_file = project["train_file"]
+            if entrypoints.escapes(paths, train_file):
+                raise BeekeeperError(409, f"train_file {train_file!r} leads outside the checkout "
                                           "through a symbolic link", "train_file")
-            argv = [str(paths.venv / "bin" / "python"), "-u", project["train_file"], *row["args"]]
-            # A script can name its outputs after its run (the example does): BEEKEEPER_RUN_ID.
-            env = {**(project["env"] or {}), **(row["env"] or {}), "BEEKEEPER_RUN_ID": run_id,
-                   "BEEKEEPER_PROJECT": name}
             executor = self.executors[row["executor"]]
-            self._set(run_id, commit_sha=sha, command=argv)
+            notebook = None
+            if entrypoints.kind(train_file) == "notebook":
+                if not (paths.src / train_file).is_file():
+                    raise BeekeeperError(409, f"train_file {train_file!r} is not in the checkout", "train_file")
+                if not getattr(executor, "shared_filesystem", True):
+                    raise BeekeeperError(409, "a notebook runs on the local executor or on Ray with a shared "
+                                              "filesystem", "executor")
+                notebook = entrypoints.notebook_output(train_file)
+            # Placeholders make per-run outputs easy (`--work-dir out/{run_id}`); the stored args
+            # keep them, so "run again" gets a fresh folder.
+            values = {"run_id": run_id, "run_dir": str(logf.parent), "project": name, "src": str(paths.src)}
+            args = [entrypoints.expand(arg, values) for arg in row["args"]]
+            argv = await asyncio.to_thread(entrypoints.command, paths.venv / "bin" / "python", train_file,
+                                           args, paths.src, logf.parent)
+            # A script can name its outputs after its run (the example does): BEEKEEPER_RUN_ID.
+            env = {key: entrypoints.expand(value, values)
+                   for key, value in {**(project["env"] or {}), **(row["env"] or {})}.items()}
+            env.update(BEEKEEPER_RUN_ID=run_id, BEEKEEPER_PROJECT=name)
+            self._set(run_id, commit_sha=sha, command=argv, notebook=notebook)
             if self.store.get_run(run_id)["message"] == STOP_REQUESTED:
                 self._finish(self.store.get_run(run_id), "stopped", message="stopped before it started")
                 return

@@ -196,12 +196,25 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX runs_seq ON runs(seq)
     """,
+    # Real repositories (issue 12): entry points, the remote's default branch, how dependencies
+    # are installed, run presets. branch '' = the remote's default; branch_resolved = the one used.
+    """
+    ALTER TABLE projects ADD COLUMN branch_resolved TEXT;
+    ALTER TABLE projects ADD COLUMN install TEXT;
+    ALTER TABLE projects ADD COLUMN install_used TEXT;
+    ALTER TABLE projects ADD COLUMN extra_packages TEXT;
+    ALTER TABLE projects ADD COLUMN torch_backend TEXT;
+    ALTER TABLE projects ADD COLUMN default_run TEXT;
+    ALTER TABLE projects ADD COLUMN presets TEXT;
+    ALTER TABLE runs ADD COLUMN notebook TEXT;
+    ALTER TABLE runs ADD COLUMN preset TEXT
+    """,
 ]
 
 # Columns stored as JSON text, decoded on read.
 JSON_COLUMNS = {"env", "credentials", "packages", "command", "args", "gpus", "gpus_requested", "resources",
                 "config", "events", "run_spec", "spec", "early_stopped", "sweep_params", "params",
-                "metric_patterns", "cursor"}
+                "metric_patterns", "cursor", "extra_packages", "default_run", "presets"}
 METRIC_STATS = ("last", "min", "max")
 # A param sort falls back to these run columns when the args did not name the param.
 PARAM_COLUMNS = {"commit": "commit_sha", "executor": "executor", "gpus": "gpus"}

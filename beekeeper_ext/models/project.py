@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo
 
+from .. import entrypoints
 from .. import validation as v
 from ..stdout_metrics import validate as metric_patterns
 from .base import Body, Timestamp, View, no_defaults, rule
@@ -35,6 +36,13 @@ Name = Annotated[str, rule(v.name), Field(json_schema_extra={"pattern": v.NAME_P
 GitUrl = Annotated[str, rule(v.git_url)]
 Branch = Annotated[str, rule(v.branch)]
 RelativePath = Annotated[str, rule(v.relative_path)]
+TrainFile = Annotated[str, rule(entrypoints.validate), Field(
+    description="a script (train.py), a module (-m package.train) or a notebook (train.ipynb)")]
+# default_run and presets: what a run body that leaves args/env/gpus/executor out takes
+# (checked by ProjectService, which knows the executors).
+RunTemplate = Annotated[dict[str, Any] | None, Field(description="some of a run body's args, env, gpus, executor")]
+Presets = Annotated[dict[str, dict[str, Any]] | None, Field(
+    description="named run settings: POST .../runs with {\"preset\": NAME}")]
 EnvMap = Annotated[dict[str, str], rule(v.env)]
 PythonVersion = Annotated[str | None, BeforeValidator(_python_version),
                           Field(json_schema_extra={"examples": ["3.12"]})]
@@ -78,7 +86,7 @@ class ProjectCreate(Body):
     git_url: GitUrl
     branch: Branch = PROJECT_DEFAULTS["branch"]
     python_version: PythonVersion = None
-    train_file: RelativePath = PROJECT_DEFAULTS["train_file"]
+    train_file: TrainFile = PROJECT_DEFAULTS["train_file"]
     tensorboard_log_dir: RelativePath = PROJECT_DEFAULTS["tensorboard_log_dir"]
     requirements_file: RelativePath = PROJECT_DEFAULTS["requirements_file"]
     env: EnvMap = {}
@@ -87,6 +95,8 @@ class ProjectCreate(Body):
     stall_timeout: StallTimeout = None
     stall_action: Stall = None
     metric_patterns: MetricPatterns = None
+    default_run: RunTemplate = None
+    presets: Presets = None
 
 
 class ProjectUpdate(Body):
@@ -98,7 +108,7 @@ class ProjectUpdate(Body):
     git_url: GitUrl = None
     branch: Branch = None
     python_version: PythonVersion = None
-    train_file: RelativePath = None
+    train_file: TrainFile = None
     tensorboard_log_dir: RelativePath = None
     requirements_file: RelativePath = None
     env: EnvMap = None
@@ -107,6 +117,8 @@ class ProjectUpdate(Body):
     stall_timeout: StallTimeout = None
     stall_action: Stall = None
     metric_patterns: MetricPatterns = None
+    default_run: RunTemplate = None
+    presets: Presets = None
 
 
 class ProjectPython(View):
@@ -148,6 +160,8 @@ class Project(View):
     stall_timeout: int
     stall_action: StallAction
     metric_patterns: list[str] | None
+    default_run: dict[str, Any]
+    presets: dict[str, dict[str, Any]]
     created: Timestamp
     updated: Timestamp
     setup: ProjectSetup

@@ -65,6 +65,8 @@ class RunCreate(Body):
                         Field(json_schema_extra={"minimum": -PRIORITY_LIMIT, "maximum": PRIORITY_LIMIT})] = Field(
         default=0, description="higher starts first; FIFO within a priority")
     resources: Annotated[Resources, BeforeValidator(_resources)] = Field(default_factory=Resources)
+    preset: str | None = Field(default=None, description="one of the project's presets: it, then the project's "
+                                                          "default_run, gives args, env, gpus and executor left out")
 
 
 class RunEnergy(View):
@@ -118,6 +120,9 @@ class Run(View):
     energy: RunEnergy | None = None
     priority: int = Field(default=0, description="higher starts first; FIFO within a priority")
     sweep: str | None = Field(default=None, description="the sweep this run is a trial of")
+    preset: str | None = Field(default=None, description="the project preset it was started with")
+    notebook: str | None = Field(default=None, description="a notebook run's executed notebook: a path of the "
+                                                           "project's files API")
     sweep_params: dict[str, Any] | None = Field(default=None, description="this trial's parameters")
     params: dict[str, Any] = Field(default=None, description="parsed from args (--lr 0.01, --lr=0.01, lr=0.01, "
                                                              "--flag), plus gpus, commit and executor")
