@@ -194,6 +194,81 @@ class Interpreters:
         raise bad_request(field, f"no Python {requested} on this host (available: {available})")
 
 
+INSTALL_MODES = ("auto", "requirements", "project", "none")
+TORCH_BACKEND_RE = re.compile(r"auto|cpu|xpu|cu\d{2,3}|rocm\d+(\.\d+){1,2}")
+
+
+def install_mode(value, field: str = "install") -> str:
+    value = value or "auto"
+    if value not in INSTALL_MODES:
+        raise bad_request(field, f"{field} must be one of {', '.join(INSTALL_MODES)}")
+    return value
+
+
+def torch_backend(value, field: str = "torch_backend") -> str | None:
+    """uv's --torch-backend values: auto, cpu, xpu, cuNNN, rocmX.Y; empty = the plain index."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not TORCH_BACKEND_RE.fullmatch(value):
+        raise bad_request(field, f"{field} must be auto, cpu, xpu, a CUDA version like cu126 or a ROCm one "
+                                 "like rocm6.3 (or empty for the plain index)")
+    return value
+
+
+def requirement_lines(value, field: str = "packages") -> list[str]:
+    """Extra requirement lines (`torch`, `tensorboard>=2`, `--extra-index-url URL`): a list, or one
+    text with a line each. They go to uv in a requirements file, never on its command line."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(line, str) for line in value):
+        raise bad_request(field, f"{field} must be a list of requirement lines")
+    lines = [line.strip() for line in value if line.strip()]
+    if len(lines) > 200 or any(len(line) > 1000 or any(c in line for c in "\x00\r\n") for line in lines):
+        raise bad_request(field, f"{field} allows at most 200 lines of 1000 characters, no control characters")
+    return lines
+# A pyproject.toml that only configures tools (ruff, black, pytest) is not an installable project.
+PROJECT_TABLE_RE = re.compile(r"^[ \t]*\[(project|build-system)\][ \t]*$", re.MULTILINE)
+
+
+def plan_install(mode: str, src: Path, requirements_file: str, inside: Callable[[str], bool]) -> tuple[str, str | None]:
+    """How to install a checkout's dependencies: (`uv.lock` | `project` | `requirements` | `none`,
+    a warning or None). `auto` takes the first the repository has, in that order; `inside(path)`
+    says a path of the checkout exists and stays inside it (no link out of src/)."""
+    def has(path: str) -> bool:
+        return (src / path).is_file() and inside(path)
+
+    def installable() -> bool:
+        if has("setup.py"):
+            return True
+        if not has("pyproject.toml"):
+            return False
+        try:
+            return bool(PROJECT_TABLE_RE.search((src / "pyproject.toml").read_text(errors="replace")))
+        except OSError:
+            return False
+
+    missing = f"{requirements_file} is not in the repository: the environment has no extra packages"
+    if mode == "none":
+        return "none", None
+    if mode == "requirements":
+        return ("requirements", None) if has(requirements_file) else ("none", missing)
+    if mode == "project":
+        if not installable():
+            raise EnvironmentError("install is 'project' but the repository has no pyproject.toml with a "
+                                   "[project] or [build-system] table, and no setup.py")
+        return "project", None
+    if has("uv.lock") and has("pyproject.toml"):
+        return "uv.lock", None
+    if installable():
+        return "project", None
+    if has(requirements_file):
+        return "requirements", None
+    return "none", (f"no uv.lock, pyproject.toml, setup.py or {requirements_file} in the repository: "
+                    "the environment has no extra packages")
+
+
 class Environments:
     """Builds `projects/NAME/venv` with uv from a chosen interpreter and installs requirements.
 
@@ -207,9 +282,12 @@ class Environments:
 
     def _env(self) -> dict[str, str]:
         """The server's environment without Jupyter's credentials: a package's build script runs
-        in it. uv's own settings (UV_INDEX_URL, ...) stay."""
+        in it. uv's own settings (UV_INDEX_URL, ...) stay; the server's PYTHONPATH/PYTHONHOME belong
+        to another interpreter (often another version) and break build backends on the venv's
+        Python ("SRE module mismatch")."""
         env = inherited_env()
-        env.pop("VIRTUAL_ENV", None)
+        for key in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+            env.pop(key, None)
         env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", NO_COLOR="1")
         return env
 
@@ -226,11 +304,14 @@ class Environments:
     def python_in(venv: Path) -> Path:
         return venv / "bin" / "python"
 
-    async def _uv(self, what: str, argv: list[str], log: Path, cwd: Path | None = None) -> None:
+    async def _uv(self, what: str, argv: list[str], log: Path, cwd: Path | None = None,
+                  env: dict[str, str] | None = None) -> None:
         timeout = self.install_timeout() or None
+        with open(log, "ab") as f:  # the setup log says what ran (paths only: no secret is an argument)
+            f.write(("$ " + " ".join(["uv", *argv[1:]]) + "\n").encode())
         try:
-            code, tail = await run_to_log(self.helpers, argv, log, kind="uv", cwd=cwd, env=self._env(),
-                                          timeout=timeout)
+            code, tail = await run_to_log(self.helpers, argv, log, kind="uv", cwd=cwd,
+                                          env={**self._env(), **(env or {})}, timeout=timeout)
         except asyncio.TimeoutError:
             message = f"{what} timed out after {timeout:g} s"
             with open(log, "ab") as f:
@@ -238,19 +319,40 @@ class Environments:
             raise EnvironmentError(message) from None
         self._check(code, tail, what)
 
+    @staticmethod
+    def _torch(torch_backend: str | None) -> list[str]:
+        """uv's PyTorch index choice (`auto` matches the host's driver): without it, a GPU box may
+        get the CPU-only or a mismatched CUDA build of torch from the plain index."""
+        return ["--torch-backend", torch_backend] if torch_backend else []
+
     async def create(self, venv: Path, python_path: str, log: Path) -> None:
         await self._uv("uv venv", [self.uv, "venv", "--clear", "--python", python_path, str(venv)], log)
 
-    async def install(self, venv: Path, requirements: Path, cwd: Path, log: Path) -> None:
-        argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), "-r", str(requirements)]
+    async def install(self, venv: Path, requirements: Path, cwd: Path, log: Path,
+                      torch_backend: str | None = None) -> None:
+        argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), *self._torch(torch_backend),
+                "-r", str(requirements)]
         await self._uv("uv pip install", argv, log, cwd=cwd)
 
-    async def install_packages(self, venv: Path, packages: list[str], cwd: Path, log: Path) -> None:
+    async def install_project(self, venv: Path, src: Path, log: Path, torch_backend: str | None = None) -> None:
+        """The checkout itself, editable, with the dependencies its pyproject.toml/setup.py declares."""
+        argv = [self.uv, "pip", "install", "--python", str(self.python_in(venv)), *self._torch(torch_backend),
+                "--editable", str(src)]
+        await self._uv("uv pip install --editable", argv, log, cwd=src)
+
+    async def sync_lock(self, venv: Path, src: Path, log: Path) -> None:
+        """Exactly the set uv.lock pins (the project itself included), into the project's venv;
+        --frozen: the lock is used as committed, never re-resolved."""
+        argv = [self.uv, "sync", "--frozen", "--project", str(src), "--python", str(self.python_in(venv))]
+        await self._uv("uv sync --frozen", argv, log, cwd=src, env={"UV_PROJECT_ENVIRONMENT": str(venv)})
+
+    async def install_packages(self, venv: Path, packages: list[str], cwd: Path, log: Path,
+                               torch_backend: str | None = None, name: str = "packages.txt") -> None:
         """Requirement lines (names, pins, `--extra-index-url ...`) written to a file next to the
         venv, so no line is ever an option on uv's command line."""
-        requirements = venv.parent / "packages.txt"
+        requirements = venv.parent / name
         requirements.write_text("".join(line + "\n" for line in packages))
-        await self.install(venv, requirements, cwd, log)
+        await self.install(venv, requirements, cwd, log, torch_backend)
 
     async def freeze(self, venv: Path) -> list[str]:
         proc = await self.helpers.spawn(

@@ -87,6 +87,25 @@ def _quote(value: str) -> str:
     return f'"{escaped}"'
 
 
+def parse_ls_remote(text: str) -> dict:
+    """`ref: refs/heads/master<TAB>HEAD` names the default; `<sha><TAB>refs/heads/X` each branch."""
+    default, branches = None, []
+    for line in text.splitlines():
+        left, _, ref = line.partition("\t")
+        if ref == "HEAD" and left.startswith("ref: refs/heads/"):
+            default = left[len("ref: refs/heads/"):]
+        elif ref.startswith("refs/heads/"):
+            branches.append(ref[len("refs/heads/"):])
+    if default not in branches:
+        # A HEAD naming no branch (a bare repository made with another init.defaultBranch than
+        # what was pushed) is not listed: then the one branch there is, else main, else master.
+        default = (branches[0] if len(branches) == 1 else
+                   next((b for b in ("main", "master") if b in branches), None))
+    return {"default": default, "branches": sorted(branches)}
+
+
+
+
 def repository_config(url: str, branch: str, object_format: str | None) -> str:
     """The whole `.git/config` of a Beekeeper checkout: what `git clone` writes, nothing else."""
     lines = ["[core]", f"\trepositoryformatversion = {1 if object_format else 0}", "\tfilemode = true",
@@ -247,6 +266,35 @@ class GitOps:
         if (src / ".git").exists() or (src / ".git").is_symlink():
             return await self._sync(url, branch, src, credentials, log_path)
         return await self._clone(url, branch, src, credentials, log_path)
+
+    async def remote_branches(self, url: str, credentials: dict | None) -> dict:
+        """The remote's branches and its default (what its HEAD points at), without cloning:
+        `git ls-remote --symref URL HEAD refs/heads/*`, a helper with the same safe settings,
+        scrubbed environment and time limit as a clone. {"default": name or None, "branches": [...]}."""
+        secrets = self._secrets(credentials)
+        proc = await self.helpers.spawn(
+            ["git", *self.safe_config(), "ls-remote", "--symref", "--", url, "HEAD", "refs/heads/*"], "git",
+            # Outside any repository, so no repository's config is read (BEEKEEPER_HOME is not one).
+            cwd=self.askpass.parent, env={**self.env(credentials), "GIT_CEILING_DIRECTORIES": str(self.askpass.parent.parent)},
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), self.timeout() or None)
+        except asyncio.TimeoutError:
+            self.helpers.stop(proc)
+            await proc.wait()
+            raise GitFailure(f"git ls-remote timed out after {self.timeout():g} s") from None
+        except BaseException:  # cancelled: leave no git behind
+            self.helpers.stop(proc)
+            await proc.wait()
+            raise
+        finally:
+            self.helpers.finished(proc)
+        if proc.returncode != 0:
+            lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
+            message = "\n".join(line for line in lines if GIT_MESSAGE_RE.match(line)) or \
+                "\n".join(lines[-5:]) or f"git ls-remote exited with code {proc.returncode}"
+            raise GitFailure(redact(message, secrets))
+        return parse_ls_remote(out.decode(errors="replace"))
 
     async def head(self, src: Path) -> str | None:
         if not (src / ".git").is_dir():

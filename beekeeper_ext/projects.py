@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from . import entrypoints
 from . import validation as v
-from .environments import Environments, Interpreters
+from .environments import Environments, Interpreters, plan_install
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .git import GitFailure, GitOps, redact, split_credentials
 from .models.base import parse
@@ -26,7 +26,8 @@ from .store import Store, now
 
 CREATE_FIELDS = set(ProjectCreate.model_fields)
 # Changing one of these means the checkout or venv no longer matches: setup runs again.
-RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials"}
+RESETUP_FIELDS = {"git_url", "branch", "python_version", "requirements_file", "credentials", "install",
+                  "extra_packages", "torch_backend"}
 # What a default_run or preset may set (runs.py fills a run body's missing fields from them).
 RUN_TEMPLATE_FIELDS = ("args", "env", "gpus", "executor")
 # Paths inside the checkout: each must stay inside src/ once symbolic links are followed.
@@ -126,7 +127,8 @@ class ProjectService:
         paths = self.paths(row["name"])
         setup = {"state": row["setup_state"], "message": row["setup_message"], "warning": row["setup_warning"],
                  "started": row["setup_started"], "ended": row["setup_ended"], "commit": row["commit_sha"],
-                 "package_count": len(row["packages"] or [])}
+                 "package_count": len(row["packages"] or []), "install": row.get("install_used"),
+                 "branch": row.get("branch_resolved")}
         if detail:
             setup["packages"] = row["packages"] or []
         return Project(
@@ -141,6 +143,8 @@ class ProjectService:
             stall_action=row.get("stall_action") or PROJECT_DEFAULTS["stall_action"],
             metric_patterns=row.get("metric_patterns"),
             default_run=row.get("default_run") or {}, presets=row.get("presets") or {},
+            install=row.get("install") or "auto", packages=row.get("extra_packages") or [],
+            torch_backend=row.get("torch_backend"),
             created=row["created"], updated=row["updated"], setup=setup,
             paths={"root": str(paths.root), "src": str(paths.src), "venv": str(paths.venv)},
         ).dump()
@@ -176,6 +180,10 @@ class ProjectService:
             python = await self.interpreters.resolve(out["python_version"])
             out["python_path"] = python["path"]
             out["python_resolved"] = python["version"]
+        if "packages" in out:  # stored apart from `packages`, the frozen list setup records
+            out["extra_packages"] = out.pop("packages")
+        if creating:
+            out["install"] = out.get("install") or "auto"
         # Run presets need the executor names; None (or left out on create) = none.
         if "default_run" in out:
             out["default_run"] = self._run_template(out["default_run"], "default_run")
@@ -213,6 +221,30 @@ class ProjectService:
                                   f"{field}.executor must be one of {', '.join(self.executor_names())}")
             out["executor"] = value["executor"]
         return out
+
+    async def remote_branches(self, body: dict, from_query: bool = False) -> dict:
+        """A remote's branches and default, for the form's dropdown: `{git_url, credentials?}` or
+        `{project}` (its stored URL with its stored credentials, never another URL's)."""
+        if not isinstance(body, dict):
+            raise bad_request("body", "the request body must be a JSON object")
+        v.reject_unknown(body, {"git_url", "credentials", "project"})
+        if "project" in body:
+            if "git_url" in body or "credentials" in body:
+                raise bad_request("project", "give a project, or a git_url (and credentials), not both")
+            row = self.row(body["project"])
+            url, creds = row["git_url"], row["credentials"]
+        else:
+            url, creds = split_credentials(v.git_url(body.get("git_url"), "url" if from_query else "git_url"))
+            if creds and from_query:
+                raise bad_request("url", "a URL with a token does not belong in a query string: "
+                                         "POST {git_url, credentials} instead")
+            if body.get("credentials") is not None:
+                creds = v.credentials(body["credentials"])
+        try:
+            listing = await self.git.remote_branches(url, creds)
+        except GitFailure as exc:
+            raise bad_request("url" if from_query else "git_url", f"could not list the remote's branches: {exc}")
+        return {"git_url": redact(url), **listing}
 
     # -- writes -------------------------------------------------------------------------------
     async def create(self, body: dict) -> dict:
@@ -323,7 +355,17 @@ class ProjectService:
                 self._step(name, "cloning", logf, redact(row["git_url"]))
                 if paths.src.exists() and not (paths.src / ".git").exists():
                     await asyncio.to_thread(shutil.rmtree, paths.src, True)
-                sha = await self.git.clone_or_sync(row["git_url"], row["branch"], paths.src, creds, logf)
+                branch = row["branch"]
+                if not branch:
+                    remote = await self.git.remote_branches(row["git_url"], creds)
+                    branch = remote["default"]
+                    if not branch:
+                        raise GitFailure("the remote has no default branch (an empty repository, or several "
+                                         "branches and a HEAD naming none of them): set branch")
+                    with open(logf, "ab") as f:
+                        f.write(f"[beekeeper] branch: the remote's default, {branch}\n".encode())
+                self.store.update_project(name, branch_resolved=branch)
+                sha = await self.git.clone_or_sync(row["git_url"], branch, paths.src, creds, logf)
                 self.store.update_project(name, commit_sha=sha)
 
                 python = await self.interpreters.resolve(row["python_version"])
@@ -331,20 +373,7 @@ class ProjectService:
                 self._step(name, "creating_env", logf, f"Python {python['version']} ({python['path']})")
                 await self.environments.create(paths.venv, python["path"], logf)
 
-                requirements = paths.src / row["requirements_file"]
-                warning = None
-                if requirements.is_file() and paths.in_src(row["requirements_file"]):
-                    self._step(name, "installing", logf, row["requirements_file"])
-                    await self.environments.install(paths.venv, requirements, paths.src, logf)
-                else:
-                    warning = (f"{row['requirements_file']} is not in the repository: "
-                               "the environment has no extra packages")
-                    self._step(name, "installing", logf, "warning: " + warning)
-                if entrypoints.kind(row["train_file"]) == "notebook":
-                    self._step(name, "installing", logf, "the notebook runner: "
-                               + " ".join(entrypoints.NOTEBOOK_PACKAGES))
-                    await self.environments.install_packages(paths.venv, list(entrypoints.NOTEBOOK_PACKAGES),
-                                                             paths.src, logf)
+                warning = await self._install(name, row, paths, logf)
                 packages = await self.environments.freeze(paths.venv)
                 self.store.update_project(name, setup_state="ready", setup_warning=warning,
                                           packages=packages, setup_ended=now(), setup_message=None)

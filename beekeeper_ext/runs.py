@@ -522,9 +522,12 @@ class RunService(LoggingConfigurable):
                     self._log_line(row, f"not syncing: run {busy[0]} is running from this checkout; "
                                         f"using its commit {sha[:12]}")
                 else:
-                    self._log_line(row, f"syncing {redact(project['git_url'])} ({project['branch']})")
-                    sha = await self.projects.git.clone_or_sync(project["git_url"], project["branch"],
-                                                                paths.src, creds, logf)
+                    # An empty branch follows the remote's default, as the last setup found it.
+                    branch = project["branch"] or project.get("branch_resolved")
+                    if not branch:
+                        raise BeekeeperError(409, f"project {name!r} has no branch yet: re-sync it", "branch")
+                    self._log_line(row, f"syncing {redact(project['git_url'])} ({branch})")
+                    sha = await self.projects.git.clone_or_sync(project["git_url"], branch, paths.src, creds, logf)
             train_file = project["train_file"]
             if entrypoints.escapes(paths, train_file):
                 raise BeekeeperError(409, f"train_file {train_file!r} leads outside the checkout "

@@ -103,7 +103,7 @@ async def test_duplicate_name_is_409_and_keeps_the_first(api, make_repo, bk_home
     assert code == 201, first
     code, reply = await api.post("projects", {"name": "dup", "git_url": repo.url, "branch": "other"})
     assert (code, reply["field"]) == (409, "name"), reply
-    assert [row["branch"] for row in bk_app.store.list_projects()] == ["main"]
+    assert [row["branch"] for row in bk_app.store.list_projects()] == [""]  # the remote's default
     await api.wait_setup("dup")
 
 

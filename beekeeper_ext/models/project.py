@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo
 
-from .. import entrypoints
+from .. import entrypoints, environments
 from .. import validation as v
 from ..stdout_metrics import validate as metric_patterns
 from .base import Body, Timestamp, View, no_defaults, rule
@@ -35,6 +35,16 @@ def _executor(value: Any, info: ValidationInfo) -> str | None:
 Name = Annotated[str, rule(v.name), Field(json_schema_extra={"pattern": v.NAME_PATTERN})]
 GitUrl = Annotated[str, rule(v.git_url)]
 Branch = Annotated[str, rule(v.branch)]
+# Empty: the remote's default branch (its HEAD), looked up at each setup.
+OptionalBranch = Annotated[str, rule(lambda value, field: "" if value in ("", None) else v.branch(value, field)),
+                           Field(description="empty: the remote's default branch, looked up at each setup")]
+Install = Annotated[str, rule(environments.install_mode), Field(
+    json_schema_extra={"enum": list(environments.INSTALL_MODES)},
+    description="auto: uv.lock, else pyproject.toml/setup.py, else requirements_file")]
+Packages = Annotated[list[str], rule(environments.requirement_lines), Field(
+    description="extra requirement lines installed after the dependencies (a list, or one text)")]
+TorchBackend = Annotated[str | None, rule(environments.torch_backend), Field(
+    description="uv's --torch-backend (auto, cpu, cu126, ...); unset: the plain index")]
 RelativePath = Annotated[str, rule(v.relative_path)]
 TrainFile = Annotated[str, rule(entrypoints.validate), Field(
     description="a script (train.py), a module (-m package.train) or a notebook (train.ipynb)")]
@@ -84,7 +94,7 @@ Secret = Annotated[Credentials | None, rule(v.credentials), Field(json_schema_ex
 class ProjectCreate(Body):
     name: Name
     git_url: GitUrl
-    branch: Branch = PROJECT_DEFAULTS["branch"]
+    branch: OptionalBranch = ""
     python_version: PythonVersion = None
     train_file: TrainFile = PROJECT_DEFAULTS["train_file"]
     tensorboard_log_dir: RelativePath = PROJECT_DEFAULTS["tensorboard_log_dir"]
@@ -97,6 +107,9 @@ class ProjectCreate(Body):
     metric_patterns: MetricPatterns = None
     default_run: RunTemplate = None
     presets: Presets = None
+    install: Install = "auto"
+    packages: Packages = []
+    torch_backend: TorchBackend = None
 
 
 class ProjectUpdate(Body):
@@ -106,7 +119,7 @@ class ProjectUpdate(Body):
     model_config = ConfigDict(json_schema_extra=no_defaults)
 
     git_url: GitUrl = None
-    branch: Branch = None
+    branch: OptionalBranch = None
     python_version: PythonVersion = None
     train_file: TrainFile = None
     tensorboard_log_dir: RelativePath = None
@@ -119,6 +132,9 @@ class ProjectUpdate(Body):
     metric_patterns: MetricPatterns = None
     default_run: RunTemplate = None
     presets: Presets = None
+    install: Install = None
+    packages: Packages = None
+    torch_backend: TorchBackend = None
 
 
 class ProjectPython(View):
@@ -135,6 +151,9 @@ class ProjectSetup(View):
     commit: str | None
     package_count: int
     packages: list[str] = Field(default=None, description="the frozen package list (single-project view only)")
+    install: str | None = Field(default=None, description="how the last setup installed the dependencies: "
+                                                         "uv.lock, project, requirements or none")
+    branch: str | None = Field(default=None, description="the branch setup checked out")
 
 
 class ProjectFolders(View):
@@ -162,6 +181,9 @@ class Project(View):
     metric_patterns: list[str] | None
     default_run: dict[str, Any]
     presets: dict[str, dict[str, Any]]
+    install: str
+    packages: list[str]
+    torch_backend: str | None
     created: Timestamp
     updated: Timestamp
     setup: ProjectSetup
