@@ -43,7 +43,6 @@ BAD_FIELDS = [
     ({"branch": "a..b"}, "branch"),
     ({"branch": "has space"}, "branch"),
     ({"branch": "main\n"}, "branch"),
-    ({"branch": ""}, "branch"),
     ({"train_file": "/etc/passwd"}, "train_file"),
     ({"train_file": "../outside.py"}, "train_file"),
     ({"train_file": "a/../../b.py"}, "train_file"),
