@@ -357,6 +357,9 @@ class ProjectService:
                     await asyncio.to_thread(shutil.rmtree, paths.src, True)
                 branch = row["branch"]
                 if not branch:
+                    with open(logf, "ab") as f:
+                        f.write(f"$ git ls-remote --symref {redact(row['git_url'])} HEAD "
+                                "(the remote's default branch)\n".encode())
                     remote = await self.git.remote_branches(row["git_url"], creds)
                     branch = remote["default"]
                     if not branch:

@@ -229,7 +229,7 @@ async def test_failed_clone_keeps_project_and_log(api, tmp_path, bk_home):
     assert project["setup"]["state"] == "failed"
     assert project["setup"]["message"]
     log = (bk_home / "projects/gone/setup.log").read_text()
-    assert "git clone" in log and "[beekeeper] failed" in log
+    assert "git ls-remote" in log and "[beekeeper] failed" in log  # looking up the default branch failed
 
 
 # -- progress, liveness, concurrency ---------------------------------------------------------------
