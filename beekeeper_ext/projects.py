@@ -406,3 +406,34 @@ class ProjectService:
                                           setup_message=redact(f"internal error: {exc}", secrets),
                                           setup_ended=now())
             self._announce(name)
+
+    async def _install(self, name: str, row: dict, paths: ProjectPaths, logf: Path) -> str | None:
+        """Dependencies as the repository declares them (uv.lock, then pyproject.toml/setup.py,
+        then the requirements file, unless `install` says which), then the notebook runner when
+        train_file is a notebook, then the project's own `packages`. Returns a warning or None."""
+        env = self.environments
+        venv, src, torch = paths.venv, paths.src, row.get("torch_backend")
+        method, warning = await asyncio.to_thread(
+            plan_install, row.get("install") or "auto", src, row["requirements_file"],
+            lambda rel: paths.in_src(rel) is not None)
+        self.store.update_project(name, install_used=method)
+        if method == "uv.lock":
+            self._step(name, "installing", logf, "uv.lock: exactly the locked set (uv sync --frozen)")
+            await env.sync_lock(venv, src, logf)
+        elif method == "project":
+            self._step(name, "installing", logf, "the project itself, editable, with its dependencies "
+                                                 "(pyproject.toml/setup.py)")
+            await env.install_project(venv, src, logf, torch)
+        elif method == "requirements":
+            self._step(name, "installing", logf, f"requirements: {row['requirements_file']}")
+            await env.install(venv, src / row["requirements_file"], src, logf, torch)
+        else:
+            self._step(name, "installing", logf, "warning: " + warning if warning else "nothing (install: none)")
+        if entrypoints.kind(row["train_file"]) == "notebook":
+            self._step(name, "installing", logf, "the notebook runner: " + " ".join(entrypoints.NOTEBOOK_PACKAGES))
+            await env.install_packages(venv, list(entrypoints.NOTEBOOK_PACKAGES), src, logf,
+                                       name="notebook-packages.txt")
+        if row.get("extra_packages"):
+            self._step(name, "installing", logf, "packages: " + redact(", ".join(row["extra_packages"])))
+            await env.install_packages(venv, row["extra_packages"], src, logf, torch)
+        return warning
