@@ -232,7 +232,8 @@ def requirement_lines(value, field: str = "packages") -> list[str]:
 PROJECT_TABLE_RE = re.compile(r"^[ \t]*\[(project|build-system)\][ \t]*$", re.MULTILINE)
 
 
-def plan_install(mode: str, src: Path, requirements_file: str, inside: Callable[[str], bool]) -> tuple[str, str | None]:
+def plan_install(mode: str, src: Path, requirements_file: str,  # noqa: C901 (one branch per install form)
+                 inside: Callable[[str], bool]) -> tuple[str, str | None]:
     """How to install a checkout's dependencies: (`uv.lock` | `project` | `requirements` | `none`,
     a warning or None). `auto` takes the first the repository has, in that order; `inside(path)`
     says a path of the checkout exists and stays inside it (no link out of src/)."""

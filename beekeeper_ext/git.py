@@ -275,7 +275,8 @@ class GitOps:
         proc = await self.helpers.spawn(
             ["git", *self.safe_config(), "ls-remote", "--symref", "--", url, "HEAD", "refs/heads/*"], "git",
             # Outside any repository, so no repository's config is read (BEEKEEPER_HOME is not one).
-            cwd=self.askpass.parent, env={**self.env(credentials), "GIT_CEILING_DIRECTORIES": str(self.askpass.parent.parent)},
+            cwd=self.askpass.parent,
+            env={**self.env(credentials), "GIT_CEILING_DIRECTORIES": str(self.askpass.parent.parent)},
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
             out, err = await asyncio.wait_for(proc.communicate(), self.timeout() or None)

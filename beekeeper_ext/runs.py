@@ -497,7 +497,7 @@ class RunService(LoggingConfigurable):
         self._launches[row["id"]] = task
         task.add_done_callback(lambda _t, i=row["id"]: self._launches.pop(i, None))
 
-    async def _start(self, run_id: str, gpus: list[int]) -> None:
+    async def _start(self, run_id: str, gpus: list[int]) -> None:  # noqa: C901 (to split: entry point checks)
         """Sync the checkout (a failed pull fails the run), then hand the command to the executor."""
         row = self.store.get_run(run_id)
         if row is None:
