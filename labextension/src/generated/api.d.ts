@@ -168,6 +168,92 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/git/branches': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A public remote's branches and default branch (git ls-remote, no clone) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description the git URL (no credentials in it: POST them instead) */
+          url?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              git_url?: string;
+              default?: string | null;
+              branches?: string[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+        409: components['responses']['Error'];
+      };
+    };
+    put?: never;
+    /** A remote's branches and default branch: {git_url, credentials?} or {project} (its stored URL and credentials) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          'application/json': {
+            git_url?: string;
+            project?: string;
+            credentials?: {
+              username?: string;
+              token?: string;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description success */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              git_url?: string;
+              default?: string | null;
+              branches?: string[];
+            };
+          };
+        };
+        400: components['responses']['Error'];
+        403: components['responses']['Error'];
+        404: components['responses']['Error'];
+        409: components['responses']['Error'];
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/projects': {
     parameters: {
       query?: never;
@@ -3297,6 +3383,22 @@ export interface components {
       stall_action: 'notify' | 'stop';
       /** Metric Patterns */
       metric_patterns: string[] | null;
+      /** Default Run */
+      default_run: {
+        [key: string]: unknown;
+      };
+      /** Presets */
+      presets: {
+        [key: string]: {
+          [key: string]: unknown;
+        };
+      };
+      /** Install */
+      install: string;
+      /** Packages */
+      packages: string[];
+      /** Torch Backend */
+      torch_backend: string | null;
       /**
        * Created
        * Format: date-time
@@ -3331,6 +3433,16 @@ export interface components {
          * @description the frozen package list (single-project view only)
          */
         packages?: string[];
+        /**
+         * Install
+         * @description how the last setup installed the dependencies: uv.lock, project, requirements or none
+         */
+        install?: string | null;
+        /**
+         * Branch
+         * @description the branch setup checked out
+         */
+        branch?: string | null;
       };
       /** ProjectFolders */
       paths: {
@@ -3350,7 +3462,8 @@ export interface components {
       git_url: string;
       /**
        * Branch
-       * @default main
+       * @description empty: the remote's default branch, looked up at each setup
+       * @default
        */
       branch: string;
       /**
@@ -3361,6 +3474,7 @@ export interface components {
       python_version: string | null;
       /**
        * Train File
+       * @description a script (train.py), a module (-m package.train) or a notebook (train.ipynb)
        * @default train.py
        */
       train_file: string;
@@ -3414,6 +3528,43 @@ export interface components {
        * @default null
        */
       metric_patterns: string[] | null;
+      /**
+       * Default Run
+       * @description some of a run body's args, env, gpus, executor
+       * @default null
+       */
+      default_run: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * Presets
+       * @description named run settings: POST .../runs with {"preset": NAME}
+       * @default null
+       */
+      presets: {
+        [key: string]: {
+          [key: string]: unknown;
+        };
+      } | null;
+      /**
+       * Install
+       * @description auto: uv.lock, else pyproject.toml/setup.py, else requirements_file
+       * @default auto
+       * @enum {string}
+       */
+      install: 'auto' | 'requirements' | 'project' | 'none';
+      /**
+       * Packages
+       * @description extra requirement lines installed after the dependencies (a list, or one text)
+       * @default []
+       */
+      packages: string[];
+      /**
+       * Torch Backend
+       * @description uv's --torch-backend (auto, cpu, cu126, ...); unset: the plain index
+       * @default null
+       */
+      torch_backend: string | null;
     };
     /** ProjectList */
     ProjectList: {
@@ -3428,14 +3579,20 @@ export interface components {
     ProjectUpdate: {
       /** Git Url */
       git_url?: string;
-      /** Branch */
+      /**
+       * Branch
+       * @description empty: the remote's default branch, looked up at each setup
+       */
       branch?: string;
       /**
        * Python Version
        * @example 3.12
        */
       python_version?: string | null;
-      /** Train File */
+      /**
+       * Train File
+       * @description a script (train.py), a module (-m package.train) or a notebook (train.ipynb)
+       */
       train_file?: string;
       /** Tensorboard Log Dir */
       tensorboard_log_dir?: string;
@@ -3471,6 +3628,38 @@ export interface components {
        * @description regular expressions with (?P<name>...) and (?P<value>...) that read metrics from stdout; null for the default
        */
       metric_patterns?: string[] | null;
+      /**
+       * Default Run
+       * @description some of a run body's args, env, gpus, executor
+       */
+      default_run?: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * Presets
+       * @description named run settings: POST .../runs with {"preset": NAME}
+       */
+      presets?: {
+        [key: string]: {
+          [key: string]: unknown;
+        };
+      } | null;
+      /**
+       * Install
+       * @description auto: uv.lock, else pyproject.toml/setup.py, else requirements_file
+       * @enum {string}
+       */
+      install?: 'auto' | 'requirements' | 'project' | 'none';
+      /**
+       * Packages
+       * @description extra requirement lines installed after the dependencies (a list, or one text)
+       */
+      packages?: string[];
+      /**
+       * Torch Backend
+       * @description uv's --torch-backend (auto, cpu, cu126, ...); unset: the plain index
+       */
+      torch_backend?: string | null;
     };
     /** Python */
     Python: {
@@ -3594,6 +3783,16 @@ export interface components {
        */
       sweep?: string | null;
       /**
+       * Preset
+       * @description the project preset it was started with
+       */
+      preset?: string | null;
+      /**
+       * Notebook
+       * @description a notebook run's executed notebook: a path of the project's files API
+       */
+      notebook?: string | null;
+      /**
        * Sweep Params
        * @description this trial's parameters
        */
@@ -3658,6 +3857,12 @@ export interface components {
         /** Memory Mb */
         memory_mb?: number;
       };
+      /**
+       * Preset
+       * @description one of the project's presets: it, then the project's default_run, gives args, env, gpus and executor left out
+       * @default null
+       */
+      preset: string | null;
     };
     /** RunList */
     RunList: {
