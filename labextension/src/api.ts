@@ -16,6 +16,20 @@ export type IRun = Schemas['Run'];
 export type IPython = Schemas['Python'];
 export type IExecutor = Schemas['ExecutorStatus'];
 
+export type IMetricSummary = Schemas['MetricSummary'];
+export type IEnergy = NonNullable<IRun['energy']>;
+
+/** One tag of one run (Schemas['Scalars'] with its points as the tuples they are). */
+export interface IRunScalars {
+  tag: string;
+  /** [step, wall_time, value] in step order. */
+  points: [number, number, number | null][];
+  downsampled: boolean;
+}
+
+/** One sample of a run's usage history (Schemas['UsageHistory'], its time always set). */
+export type IUsageSample = Schemas['UsageHistory']['samples'][number] & { time: number };
+
 export interface IGpuSample {
   index: number;
   name?: string;
@@ -163,10 +177,16 @@ export const api = {
   deleteProject: (name: string) => request(`projects/${encodeURIComponent(name)}`, json('DELETE')),
   resync: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}/setup`, json('POST', {})),
   pythons: () => request<{ pythons: IPython[] }>('pythons').then(r => r.pythons),
-  runs: (name: string, limit = 100) =>
+  runs: (name: string, limit = 100, sort = '') =>
     request<{ runs: IRun[]; total: number }>(`projects/${encodeURIComponent(name)}/runs`, {
-      query: { limit: String(limit) }
+      query: sort ? { limit: String(limit), sort } : { limit: String(limit) }
     }),
+  runScalars: (id: string, tag: string, maxPoints = 2000) =>
+    request<IRunScalars>(`runs/${encodeURIComponent(id)}/scalars/${encodePath(tag)}`, {
+      query: { max_points: String(maxPoints) }
+    }),
+  runUsage: (id: string) =>
+    request<{ interval: number; samples: IUsageSample[] }>(`runs/${encodeURIComponent(id)}/usage`),
   allRuns: (query: Record<string, string> = {}) =>
     request<{ runs: IRun[]; total: number }>('runs', { query }),
   run: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}`),

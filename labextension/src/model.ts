@@ -18,7 +18,9 @@ import {
   IProject,
   IPython,
   IRun,
+  IRunScalars,
   ITensorBoardStatus,
+  IUsageSample,
   LogEnd,
   LogFollower,
   MetricsMessage,
@@ -108,6 +110,8 @@ export class BeekeeperModel extends Observable {
   /** Each open project's run history, newest first (loaded by `loadRuns`). */
   runs = new Map<string, IRun[]>();
   runsError = new Map<string, string>();
+  /** Each project's Runs table order: the server's sort key ('' = newest first). */
+  runSort = new Map<string, string>();
   scalars = new Map<string, Scalars>();
   error: string | null = null;
   loaded = false;
@@ -195,9 +199,13 @@ export class BeekeeperModel extends Observable {
   }
 
   /** A project's run history (newest first), for its page. */
-  async loadRuns(name: string, limit = 200): Promise<void> {
+  async loadRuns(name: string, limit = 200, sort?: string): Promise<void> {
+    if (sort !== undefined) {
+      this.runSort.set(name, sort);
+      this.emitChanged();
+    }
     try {
-      const { runs } = await api.runs(name, limit);
+      const { runs } = await api.runs(name, limit, this.runSort.get(name) || '');
       this.runs.set(name, runs);
       this.runsError.delete(name);
     } catch (error) {
@@ -295,6 +303,21 @@ export class BeekeeperModel extends Observable {
   /** A run's current record (its usage while it runs). */
   run(id: string): Promise<IRun> {
     return api.run(id);
+  }
+
+  /** Runs of every project (filtered and sorted by the server), for the All runs view. */
+  allRuns(query: Record<string, string>): Promise<{ runs: IRun[]; total: number }> {
+    return api.allRuns(query);
+  }
+
+  /** One tag of a run, downsampled by the server to at most `maxPoints` (min and max kept). */
+  runScalars(id: string, tag: string, maxPoints = 2000): Promise<IRunScalars> {
+    return api.runScalars(id, tag, maxPoints);
+  }
+
+  /** A run's resource history (one sample every usage_interval seconds while it ran). */
+  runUsage(id: string): Promise<{ interval: number; samples: IUsageSample[] }> {
+    return api.runUsage(id);
   }
 
   /** Follows a run's log, or a project's setup log, from the start. */

@@ -8,10 +8,15 @@ import { IProject } from './api';
 import { BeekeeperModel } from './model';
 import { ProjectPage, Tab } from './project/ProjectPage';
 import { ProjectFormWidget } from './components/ProjectFormWidget';
+import { CompareWidget } from './experiments/CompareView';
+import { RunDetailWidget } from './experiments/RunDetail';
+import { MainAreaWidget } from '@jupyterlab/apputils';
 
 export class Pages {
   private _pages = new Map<string, ProjectPage>();
   private _forms = new Map<string, ProjectFormWidget>();
+  /** Run detail and Compare views by their widget id (reused while open). */
+  private _views = new Map<string, MainAreaWidget>();
 
   constructor(
     private _app: JupyterFrontEnd,
@@ -33,6 +38,8 @@ export class Pages {
             created.close();
           },
           edit: project => this.edit(project),
+          openRun: id => this.openRun(id),
+          compare: ids => this.compare(ids),
           openInLab: path => void this._app.commands.execute('docmanager:open', { path })
         },
         this._trans
@@ -50,6 +57,33 @@ export class Pages {
     }
     this._app.shell.activateById(page.id);
     return page;
+  }
+
+  /** A run's detail page: charts, usage, params, command, commit, energy and log. */
+  openRun(id: string): void {
+    this._view(
+      `beekeeper-run-${id}`,
+      () => new RunDetailWidget(this._model, this._trans, id, name => this.open(name))
+    );
+  }
+
+  /** The Compare view of some runs (one chart per tag, one line per run). */
+  compare(ids: string[]): void {
+    this._view(
+      `beekeeper-compare-${ids.join('-')}`,
+      () => new CompareWidget(this._model, this._trans, ids, id => this.openRun(id))
+    );
+  }
+
+  private _view(id: string, make: () => MainAreaWidget): void {
+    let view = this._views.get(id);
+    if (!view || view.isDisposed) {
+      view = make();
+      this._views.set(id, view);
+      view.disposed.connect(() => this._views.delete(id));
+      this._app.shell.add(view, 'main');
+    }
+    this._app.shell.activateById(view.id);
   }
 
   /** The New project form; once created, the project's page opens. */

@@ -22,6 +22,9 @@ export interface IPageActions {
   back: () => void;
   edit: (project: IProject) => void;
   openInLab: (path: string) => void;
+  /** A run's detail page, and the Compare view of some runs. */
+  openRun: (id: string) => void;
+  compare: (ids: string[]) => void;
 }
 
 interface IPageProps {
@@ -108,6 +111,8 @@ function TabBody(props: IPageProps & { project: IProject; tab: Tab }): JSX.Eleme
             runs={runs}
             onShowLog={id => page.selectRun(id, true)}
             onDeleted={id => page.forgetRun(id)}
+            onOpenRun={actions.openRun}
+            onCompare={actions.compare}
           />
         </>
       );

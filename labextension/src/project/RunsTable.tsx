@@ -12,6 +12,7 @@ import {
   liveDuration
 } from '../format';
 import { IPanelSettings, parseMetricColumn, RunColumn } from '../settings';
+import { defaultMetricColumns, differingParams, metricValue, paramText, sortKey } from '../experiments/data';
 import { useTrans } from '../i18n';
 import { useNow } from '../useModel';
 
@@ -21,6 +22,8 @@ interface IColumn {
   cell: (run: IRun, now: number) => React.ReactNode;
   className?: string;
   title?: (run: IRun) => string;
+  /** The server's sort key when the header sorts (metric:TAG:STAT, param:NAME). */
+  sort?: string;
 }
 
 /** The optional columns, in table order (the settings pick which show). */
@@ -82,11 +85,28 @@ function metricColumn(spec: string): IColumn | null {
     key: `metric:${spec}`,
     header: stat === 'last' ? tag : `${tag} (${stat})`,
     className: 'bk-metric',
+    sort: sortKey({ metric: spec }),
+    title: r => {
+      const m = r.metrics?.[tag];
+      return m ? `${tag}: last ${m.last} · min ${m.min} · max ${m.max} · step ${m.step}` : '';
+    },
     cell: r => {
-      const metrics = (r as { metrics?: Record<string, Record<string, number>> }).metrics;
-      const v = metrics?.[tag]?.[stat];
-      return typeof v === 'number' ? formatValue(v) : '—';
+      const v = metricValue(r, tag, stat);
+      return v === null ? '—' : formatValue(v);
     }
+  };
+}
+
+/** Params shown elsewhere (the Commit, GPUs and Where columns). */
+const SHOWN_PARAMS = new Set(['commit', 'gpus', 'executor']);
+
+function paramColumn(name: string): IColumn {
+  return {
+    key: `param:${name}`,
+    header: name,
+    className: 'bk-param',
+    sort: sortKey({ param: name }),
+    cell: r => paramText(r.params?.[name])
   };
 }
 
@@ -95,13 +115,21 @@ export function runColumns(trans: TranslationBundle, settings: IPanelSettings, r
   // "Where" only once runs have gone somewhere other than this host.
   const showWhere = runs.some(r => describePlacement(r).label !== 'local');
   const chosen = settings.runColumns.filter(c => c !== 'where' || showWhere).map(c => all[c]);
-  const metrics = settings.metricColumns.map(metricColumn).filter((c): c is IColumn => c !== null);
-  return [...chosen, ...metrics];
+  const metrics = defaultMetricColumns(settings.metricColumns, runs)
+    .map(metricColumn)
+    .filter((c): c is IColumn => c !== null);
+  const params = differingParams(runs)
+    .filter(p => !SHOWN_PARAMS.has(p))
+    .map(paramColumn);
+  return [...chosen, ...params, ...metrics];
 }
 
 function RunRow(props: {
   run: IRun;
   columns: IColumn[];
+  checked: boolean;
+  onCheck?: (id: string, checked: boolean) => void;
+  onOpen?: (id: string) => void;
   onShowLog: (id: string) => void;
   onStop: (run: IRun) => void;
   onDelete: (run: IRun) => void;
@@ -112,12 +140,24 @@ function RunRow(props: {
   const now = useNow(active);
   return (
     <tr data-run={r.id} className={`bk-run-row bk-run-${r.state}`}>
+      {props.onCheck && (
+        <td className="bk-check">
+          <input
+            type="checkbox"
+            checked={props.checked}
+            aria-label={trans.__('Select %1', r.id)}
+            onChange={e => props.onCheck?.(r.id, e.target.checked)}
+          />
+        </td>
+      )}
       <td>
         <a
           href="#"
+          className="bk-run-link"
+          title={props.onOpen ? trans.__('Open the run') : trans.__('Show the log')}
           onClick={e => {
             e.preventDefault();
-            props.onShowLog(r.id);
+            (props.onOpen || props.onShowLog)(r.id);
           }}
         >
           {r.id}
@@ -170,19 +210,42 @@ export function RunsTable(props: {
   onShowLog: (id: string) => void;
   onStop: (run: IRun) => void;
   onDelete: (run: IRun) => void;
+  /** Opens a run's detail page (the run id's link). */
+  onOpen?: (id: string) => void;
+  /** The checked runs (for Compare), with the checkbox column when onCheck is given. */
+  checked?: Set<string>;
+  onCheck?: (id: string, checked: boolean) => void;
+  /** The current server sort key ('' = newest first) and a header's click. */
+  sort?: string;
+  onSort?: (key: string) => void;
 }): JSX.Element {
-  const { runs } = props;
+  const { runs, sort = '', onSort } = props;
   const trans = useTrans();
   const columns = runColumns(trans, props.settings, runs);
+  const arrow = (key: string) =>
+    sort === key ? ' ▲' : sort === `-${key}` || (key === 'created' && !sort) ? ' ▼' : '';
+  const header = (label: string, key: string | undefined, className?: string, id = label) =>
+    key && onSort ? (
+      <th key={id} className={`${className || ''} bk-sortable`} data-sort={key}>
+        <button className="bk-sort" onClick={() => onSort(key)} title={trans.__('Sort by %1', label)}>
+          {label}
+          {arrow(key)}
+        </button>
+      </th>
+    ) : (
+      <th key={id} className={className}>
+        {label}
+      </th>
+    );
   return (
     <table className="bk-table bk-runs-table">
       <thead>
         <tr>
-          <th>{trans.__('Run')}</th>
+          {props.onCheck && <th className="bk-check" />}
+          {header(trans.__('Run'), 'created')}
           <th>{trans.__('State')}</th>
-          {columns.map(c => (
-            <th key={c.key}>{c.header}</th>
-          ))}
+          {/* Headers without the cells' classes (a monospace cell font is not the header's). */}
+          {columns.map(c => header(c.header, c.sort, undefined, c.key))}
           <th />
         </tr>
       </thead>
@@ -192,6 +255,9 @@ export function RunsTable(props: {
             key={r.id}
             run={r}
             columns={columns}
+            checked={!!props.checked?.has(r.id)}
+            onCheck={props.onCheck}
+            onOpen={props.onOpen}
             onShowLog={props.onShowLog}
             onStop={props.onStop}
             onDelete={props.onDelete}
