@@ -17,7 +17,9 @@ export const CMD = {
   run: 'beekeeper:run',
   stop: 'beekeeper:stop',
   panel: 'beekeeper:show-panel',
-  example: 'beekeeper:try-example'
+  example: 'beekeeper:try-example',
+  allRuns: 'beekeeper:all-runs',
+  openRun: 'beekeeper:open-run'
 };
 
 export interface ICommandContext {
@@ -115,7 +117,27 @@ export function addCommands(
     icon: beeIcon,
     execute: () => tryExample(model, trans, name => pages.open(name))
   });
-  for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel, CMD.example]) {
+  app.commands.addCommand(CMD.allRuns, {
+    label: trans.__('Beekeeper: All Runs'),
+    caption: trans.__('Runs of every project: filter, sort by a metric, compare'),
+    icon: beeIcon,
+    execute: () => pages.allRuns()
+  });
+  app.commands.addCommand(CMD.openRun, {
+    label: args => (args.id ? trans.__('Open run %1', args.id as string) : trans.__('Beekeeper: Open Run…')),
+    icon: beeIcon,
+    execute: async args => {
+      let id = args.id as string | undefined;
+      if (!id) {
+        const result = await InputDialog.getText({ title: trans.__('Run id') });
+        id = result.button.accept ? result.value || undefined : undefined;
+      }
+      if (id) {
+        pages.openRun(id);
+      }
+    }
+  });
+  for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel, CMD.example, CMD.allRuns]) {
     palette?.addItem({ command, category: 'Beekeeper' });
   }
   launcher?.add({ command: CMD.newProject, category: 'Other', rank: 1, args: { isLauncher: true } });

@@ -10,6 +10,7 @@ import { ProjectPage, Tab } from './project/ProjectPage';
 import { ProjectFormWidget } from './components/ProjectFormWidget';
 import { CompareWidget } from './experiments/CompareView';
 import { RunDetailWidget } from './experiments/RunDetail';
+import { AllRunsWidget } from './experiments/AllRuns';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 
 export class Pages {
@@ -72,6 +73,18 @@ export class Pages {
     this._view(
       `beekeeper-compare-${ids.join('-')}`,
       () => new CompareWidget(this._model, this._trans, ids, id => this.openRun(id))
+    );
+  }
+
+  /** Runs of every project: filter, sort by a metric, open or compare any. */
+  allRuns(): void {
+    this._view(
+      'beekeeper-all-runs',
+      () =>
+        new AllRunsWidget(this._model, this._trans, {
+          openRun: id => this.openRun(id),
+          compare: ids => this.compare(ids)
+        })
     );
   }
 
