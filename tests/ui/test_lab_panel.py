@@ -223,7 +223,7 @@ def test_settings_choose_run_columns(page, lab):
         page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'demo', tab: 'runs'})")
         page.wait_for_selector("#beekeeper-project-demo .bk-runs-table")
         headers = page.locator("#beekeeper-project-demo .bk-runs-table th").all_inner_texts()
-        assert headers == ["Run", "State", "Duration", "Args", "loss (min)", ""], headers
+        assert headers == ["", "Run", "State", "Duration", "Args", "loss (min)", ""], headers  # "": the Compare checkboxes
     finally:
         put_settings(lab, {})
 

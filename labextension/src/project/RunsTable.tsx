@@ -222,14 +222,17 @@ export function RunsTable(props: {
   const { runs, sort = '', onSort } = props;
   const trans = useTrans();
   const columns = runColumns(trans, props.settings, runs);
-  const arrow = (key: string) =>
-    sort === key ? ' ▲' : sort === `-${key}` || (key === 'created' && !sort) ? ' ▼' : '';
+  const direction = (key: string): 'ascending' | 'descending' | undefined =>
+    sort === key
+      ? 'ascending'
+      : sort === `-${key}` || (key === 'created' && !sort)
+        ? 'descending'
+        : undefined;
   const header = (label: string, key: string | undefined, className?: string, id = label) =>
     key && onSort ? (
-      <th key={id} className={`${className || ''} bk-sortable`} data-sort={key}>
+      <th key={id} className={`${className || ''} bk-sortable`} data-sort={key} aria-sort={direction(key)}>
         <button className="bk-sort" onClick={() => onSort(key)} title={trans.__('Sort by %1', label)}>
           {label}
-          {arrow(key)}
         </button>
       </th>
     ) : (
