@@ -221,9 +221,14 @@ def test_settings_choose_run_columns(page, lab):
         page.reload()
         page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('beekeeper:open-project')")
         page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'demo', tab: 'runs'})")
-        page.wait_for_selector("#beekeeper-project-demo .bk-runs-table")
+        try:
+            page.wait_for_selector("#beekeeper-project-demo .bk-runs-table")
+        except Exception:
+            page.screenshot(path="/tmp/panels_settings.png")
+            raise
         headers = page.locator("#beekeeper-project-demo .bk-runs-table th").all_inner_texts()
-        assert headers == ["", "Run", "State", "Duration", "Args", "loss (min)", ""], headers  # "": the Compare checkboxes
+        # "": the Compare checkboxes; burst: the one param that differs between the demo's runs.
+        assert headers == ["", "Run", "State", "Duration", "Args", "burst", "loss (min)", ""], headers
     finally:
         put_settings(lab, {})
 
