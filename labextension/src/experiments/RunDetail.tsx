@@ -216,7 +216,7 @@ function RunDetailBody(props: {
             <th>{trans.__('Started')}</th>
             <td>
               {formatTime(run.started || run.created)} · {formatDuration(run.duration)}
-              {run.exit_code !== null ? ` · ${trans.__('exit %1', run.exit_code)}` : ''}
+              {typeof run.exit_code === 'number' ? ` · ${trans.__('exit %1', run.exit_code)}` : ''}
             </td>
           </tr>
           {run.energy && (
