@@ -22,7 +22,8 @@ while not go.exists():
 TRAIN_SPIN = """import pathlib, sys, time
 print("started", flush=True)
 go = pathlib.Path(sys.argv[1])
-while not go.exists():
+deadline = time.monotonic() + 120  # never outlive a failed test for long
+while not go.exists() and time.monotonic() < deadline:
     sum(i * i for i in range(10000))
 """
 STEP = 5.0
