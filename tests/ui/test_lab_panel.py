@@ -220,6 +220,9 @@ def test_settings_choose_run_columns(page, lab):
     try:
         page.reload()
         page.wait_for_function("() => window.jupyterapp?.commands.hasCommand('beekeeper:open-project')")
+        # Open the page only once Lab has restored its layout, which would otherwise replace it.
+        page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+        page.wait_for_selector("#beekeeper-sidebar [data-project='demo']", state="attached")
         page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'demo', tab: 'runs'})")
         try:
             page.wait_for_selector("#beekeeper-project-demo .bk-runs-table")
