@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import GitRepo
 from runhelpers import wait_run
 
 SHOW = ("import json, os, sys\n"
@@ -78,7 +79,6 @@ async def test_presets_are_validated_and_editable(api, ready_project):
 
 
 def test_client_and_cli_use_presets(tmp_path):
-    from conftest import GitRepo
     from live_server import LiveServer
 
     from beekeeper_ext.client import Beekeeper
