@@ -28,6 +28,8 @@ from typing import Any, Callable
 
 import psutil
 
+from .metrics import local_running_runs
+
 log = logging.getLogger("beekeeper")
 
 NOT_LOCAL = "not measured: the run does not run on this host"
@@ -125,8 +127,7 @@ class EnergyMeter:
 
     # -- sampling -----------------------------------------------------------------------------
     def _local_running(self) -> list[dict]:
-        return [r for r in self.store.list_runs(states=["running"])
-                if r["pid"] and (r["mode"] in (None, "local") or r["host"] == self.hostname)]
+        return local_running_runs(self.store, self.hostname)
 
     async def sample(self) -> None:
         """One sample: measure in a thread, then add each run's increments in the store (loop thread)."""

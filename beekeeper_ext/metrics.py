@@ -29,6 +29,13 @@ log = logging.getLogger("beekeeper.metrics")
 QUEUE_LIMIT = 4  # samples a slow subscriber may lag behind; older ones are dropped for it
 
 
+
+def local_running_runs(store, hostname: str) -> list[dict]:
+    """Running runs whose processes live on this host (local runs, or a run placed here), so
+    their process trees can be sampled. The store belongs to the event-loop thread: call it there."""
+    rows = store.list_runs(states=["running"])
+    return [r for r in rows if r.get("pid") and (r.get("mode") in (None, "local") or r.get("host") == hostname)]
+
 class Subscription:
     """One listener's mailbox: bounded, so a slow client loses old samples instead of growing memory."""
 
@@ -131,9 +138,7 @@ class MetricsService(LoggingConfigurable):
 
     # -- sampling ------------------------------------------------------------------------------
     def _local_running(self) -> list[dict]:
-        rows = self.store.list_runs(states=["running"])
-        return [r for r in rows if r.get("pid") and (r.get("mode") in (None, "local")
-                                                     or r.get("host") == self._hostname)]
+        return local_running_runs(self.store, self._hostname)
 
     async def current(self) -> dict:
         """For GET /metrics: the live sampler's latest sample while it runs (a fresh reading would

@@ -22,6 +22,8 @@ from typing import Callable
 
 import psutil
 
+from .metrics import local_running_runs
+
 log = logging.getLogger("beekeeper")
 
 FILE = "usage.jsonl"
@@ -62,8 +64,7 @@ class UsageRecorder:
             await asyncio.gather(task, return_exceptions=True)
 
     def _local_running(self) -> list[dict]:
-        return [r for r in self.store.list_runs(states=["running"])
-                if r["pid"] and (r["mode"] in (None, "local") or r["host"] == self.hostname)]
+        return local_running_runs(self.store, self.hostname)
 
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
