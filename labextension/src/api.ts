@@ -177,9 +177,14 @@ export const api = {
   deleteProject: (name: string) => request(`projects/${encodeURIComponent(name)}`, json('DELETE')),
   resync: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}/setup`, json('POST', {})),
   pythons: () => request<{ pythons: IPython[] }>('pythons').then(r => r.pythons),
-  runs: (name: string, limit = 100, sort = '') =>
+  runs: (name: string, limit = 100, sort = '', extra: { offset?: number; state?: string } = {}) =>
     request<{ runs: IRun[]; total: number }>(`projects/${encodeURIComponent(name)}/runs`, {
-      query: sort ? { limit: String(limit), sort } : { limit: String(limit) }
+      query: {
+        limit: String(limit),
+        ...(sort ? { sort } : {}),
+        ...(extra.offset ? { offset: String(extra.offset) } : {}),
+        ...(extra.state ? { state: extra.state } : {})
+      }
     }),
   runScalars: (id: string, tag: string, maxPoints = 2000) =>
     request<IRunScalars>(`runs/${encodeURIComponent(id)}/scalars/${encodePath(tag)}`, {
@@ -192,6 +197,8 @@ export const api = {
   run: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}`),
   startRun: (name: string, body: Record<string, unknown> = {}) =>
     request<IRun>(`projects/${encodeURIComponent(name)}/runs`, json('POST', body)),
+  moveRun: (id: string, body: { before?: string; position?: number; priority?: number }) =>
+    request<IRun>(`runs/${encodeURIComponent(id)}/move`, json('POST', body)),
   stopRun: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}/stop`, json('POST', {})),
   deleteRun: (id: string) => request(`runs/${encodeURIComponent(id)}`, json('DELETE')),
   scalars: (name: string) =>

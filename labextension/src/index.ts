@@ -25,6 +25,8 @@ async function followSettings(registry: ISettingRegistry, model: BeekeeperModel)
     const apply = () => model.setSettings(readSettings(settings.composite as Record<string, unknown>));
     apply();
     settings.changed.connect(apply);
+    // The panel's own pickers (the Runs tab's metric columns) save where the Settings Editor does.
+    model.setSettingsWriter((key, value) => settings.set(key, value as any));
   } catch (error) {
     console.warn('Beekeeper: settings not loaded, using defaults', error);
   }

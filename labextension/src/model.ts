@@ -112,6 +112,10 @@ export class BeekeeperModel extends Observable {
   runsError = new Map<string, string>();
   /** Each project's Runs table order: the server's sort key ('' = newest first). */
   runSort = new Map<string, string>();
+  /** How many runs each open project has (the history loads page by page as it scrolls). */
+  runsTotal = new Map<string, number>();
+  /** Each open project's queued runs in start order (priority, then FIFO unless moved). */
+  queue = new Map<string, IRun[]>();
   scalars = new Map<string, Scalars>();
   error: string | null = null;
   loaded = false;
@@ -122,6 +126,9 @@ export class BeekeeperModel extends Observable {
   private _setupEnded = new Signal<this, IProject>(this);
   private _events: Stream<EventMessage> | null = null;
   private _scalarTimer: number | null = null;
+  private _moreLoading = new Set<string>();
+  private _queueLoading = new Map<string, Promise<void>>();
+  private _saveSetting: ((key: string, value: unknown) => Promise<void>) | null = null;
 
   /** A run this page saw active has finished (succeeded, failed, stopped, lost). */
   get runEnded(): ISignal<this, IRun> {
@@ -166,6 +173,17 @@ export class BeekeeperModel extends Observable {
     this.emitChanged();
   }
 
+  /** Where the panel's own choices (the metric column picker) are saved: the setting registry. */
+  setSettingsWriter(write: (key: string, value: unknown) => Promise<void>): void {
+    this._saveSetting = write;
+  }
+
+  /** A choice made in the panel, saved like one made in the Settings Editor (shown at once either way). */
+  async saveSetting<K extends keyof IPanelSettings>(key: K, value: IPanelSettings[K]): Promise<void> {
+    this.setSettings({ ...this.settings, [key]: value });
+    await this._saveSetting?.(key, value);
+  }
+
   project(name: string): IProject | undefined {
     return this.projects.find(p => p.name === name);
   }
@@ -204,14 +222,81 @@ export class BeekeeperModel extends Observable {
       this.runSort.set(name, sort);
       this.emitChanged();
     }
+    const queue = this.loadQueue(name);
     try {
-      const { runs } = await api.runs(name, limit, this.runSort.get(name) || '');
+      const { runs, total } = await api.runs(name, limit, this.runSort.get(name) || '');
       this.runs.set(name, runs);
+      this.runsTotal.set(name, total);
       this.runsError.delete(name);
     } catch (error) {
       this.runsError.set(name, (error as Error).message);
     }
     this.emitChanged();
+    await queue;
+  }
+
+  /** The next page of a project's history, in its current order (the windowed table asks). */
+  async loadMoreRuns(name: string, limit = 1000): Promise<void> {
+    const have = this.runs.get(name);
+    if (!have || this._moreLoading.has(name) || have.length >= (this.runsTotal.get(name) ?? 0)) {
+      return;
+    }
+    this._moreLoading.add(name);
+    const sort = this.runSort.get(name) || '';
+    try {
+      const { runs, total } = await api.runs(name, limit, sort, { offset: have.length });
+      const now = this.runs.get(name);
+      if (now && (this.runSort.get(name) || '') === sort) {
+        const known = new Set(now.map(r => r.id));
+        this.runs.set(name, [...now, ...runs.filter(r => !known.has(r.id))]);
+        this.runsTotal.set(name, total);
+      }
+    } catch (error) {
+      this.runsError.set(name, (error as Error).message);
+    } finally {
+      this._moreLoading.delete(name);
+    }
+    this.emitChanged();
+  }
+
+  /** A project's queued runs in start order (one request at a time; a change meanwhile asks again). */
+  loadQueue(name: string): Promise<void> {
+    const running = this._queueLoading.get(name);
+    if (running) {
+      return running.then(() => this.loadQueue(name));
+    }
+    const load = (async () => {
+      try {
+        const { runs } = await api.runs(name, 1000, '', { state: 'queued' });
+        runs.sort((a, b) => (a.queue_position ?? Infinity) - (b.queue_position ?? Infinity));
+        this.queue.set(name, runs);
+        // The history's "#N" follows the queue's new order.
+        const position = new Map(runs.map(r => [r.id, r.queue_position]));
+        const history = this.runs.get(name);
+        if (history) {
+          this.runs.set(
+            name,
+            history.map(r => (position.has(r.id) ? { ...r, queue_position: position.get(r.id) ?? null } : r))
+          );
+        }
+      } catch {
+        // An older server without queue order: the history still shows the queued runs.
+      } finally {
+        this._queueLoading.delete(name);
+      }
+      this.emitChanged();
+    })();
+    this._queueLoading.set(name, load);
+    return load;
+  }
+
+  /** POST /runs/{id}/move, then the queue as the server now has it. */
+  async moveRun(project: string, id: string, body: { before?: string; position?: number }): Promise<void> {
+    try {
+      await api.moveRun(id, body);
+    } finally {
+      await this.loadQueue(project);
+    }
   }
 
   /** Latest scalars of projects with an active run (and once for the rest), for the row summary. */
@@ -296,6 +381,7 @@ export class BeekeeperModel extends Observable {
         run.project,
         history.filter(r => r.id !== run.id)
       );
+      this.runsTotal.set(run.project, Math.max(0, (this.runsTotal.get(run.project) ?? 1) - 1));
     }
     await this.refresh(); // the sidebar's latest run may have been this one
   }
@@ -390,6 +476,13 @@ export class BeekeeperModel extends Observable {
     if (history) {
       const i = history.findIndex(r => r.id === run.id);
       this.runs.set(run.project, i < 0 ? [run, ...history] : history.map(r => (r.id === run.id ? run : r)));
+      if (i < 0) {
+        this.runsTotal.set(run.project, (this.runsTotal.get(run.project) ?? history.length) + 1);
+      }
+    }
+    const queue = this.queue.get(run.project);
+    if (queue && (run.state === 'queued' || queue.some(r => r.id === run.id))) {
+      void this.loadQueue(run.project); // positions of the others change too
     }
     this.emitChanged();
   }
@@ -416,6 +509,8 @@ export class BeekeeperModel extends Observable {
     this.latest.delete(name);
     this.scalars.delete(name);
     this.runs.delete(name);
+    this.runsTotal.delete(name);
+    this.queue.delete(name);
     this.emitChanged();
   }
 

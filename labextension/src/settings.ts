@@ -4,7 +4,16 @@
  * value that does not fit falls back instead of breaking the panel. No JupyterLab imports.
  */
 
-export const RUN_COLUMNS = ['started', 'duration', 'exit', 'commit', 'gpus', 'where', 'args'] as const;
+export const RUN_COLUMNS = [
+  'started',
+  'duration',
+  'exit',
+  'commit',
+  'gpus',
+  'where',
+  'args',
+  'energy'
+] as const;
 export type RunColumn = (typeof RUN_COLUMNS)[number];
 export type NotifyRunEnds = 'all' | 'failures' | 'none';
 export type MetricStat = 'last' | 'min' | 'max';

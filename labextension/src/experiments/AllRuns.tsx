@@ -9,15 +9,12 @@ import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { formatDuration, formatTime, formatValue } from '../format';
-import { computeWindow } from '../components/logmodel';
+import { IColumn, metricColumn, optionalColumns, projectColumn, RunGrid } from '../components/RunGrid';
 import { beeIcon } from '../icons';
 import { TransContext, useTrans } from '../i18n';
 import { useModel } from '../useModel';
-import { metricValue, paramText, runTags } from './data';
-import { RunLink } from './CompareView';
+import { nextSort, paramText, runTags } from './data';
 
-const ROW_HEIGHT = 28;
 const LIMIT = 1000;
 const STATES = ['queued', 'starting', 'running', 'succeeded', 'failed', 'stopped', 'lost'];
 
@@ -29,10 +26,11 @@ interface IActions {
 function useAllRuns(
   model: BeekeeperModel,
   query: Record<string, string>
-): { runs: IRun[]; total: number; error: string | null; reload: () => void } {
+): { runs: IRun[]; total: number; error: string | null; reload: () => void; more: () => void } {
   const [state, setState] = React.useState({ runs: [] as IRun[], total: 0, error: null as string | null });
   const [tick, setTick] = React.useState(0);
   const key = JSON.stringify(query);
+  const loading = React.useRef(false);
   React.useEffect(() => {
     let alive = true;
     model.allRuns({ ...query, limit: String(LIMIT) }).then(
@@ -45,7 +43,27 @@ function useAllRuns(
     // `key` stands for `query`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [model, key, tick]);
-  return { ...state, reload: () => setTick(t => t + 1) };
+  // The next page, in the same order, when the window nears the end of the loaded rows.
+  const more = React.useCallback(() => {
+    if (loading.current) {
+      return;
+    }
+    loading.current = true;
+    const offset = state.runs.length;
+    model
+      .allRuns({ ...JSON.parse(key), limit: String(LIMIT), offset: String(offset) })
+      .then(
+        r =>
+          setState(s =>
+            s.runs.length === offset ? { runs: [...s.runs, ...r.runs], total: r.total, error: null } : s
+          ),
+        e => setState(s => ({ ...s, error: (e as Error).message }))
+      )
+      .finally(() => {
+        loading.current = false;
+      });
+  }, [model, key, state.runs.length]);
+  return { ...state, reload: () => setTick(t => t + 1), more };
 }
 
 function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.Element {
@@ -65,7 +83,7 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
   if (sort) {
     query.sort = sort;
   }
-  const { runs, total, error, reload } = useAllRuns(model, query);
+  const { runs, total, error, reload, more } = useAllRuns(model, query);
   const tags = React.useMemo(() => runTags(runs).slice(0, 3), [runs]);
   const [sortTags, setSortTags] = React.useState<string[]>([]);
   React.useEffect(() => {
@@ -73,9 +91,6 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
     setSortTags(before => [...before, ...runTags(runs).filter(t => !before.includes(t))]);
   }, [runs]);
   const [checked, setChecked] = React.useState<Set<string>>(() => new Set());
-  const scroller = React.useRef<HTMLDivElement>(null);
-  const [scroll, setScroll] = React.useState({ top: 0, height: 600 });
-  const win = computeWindow(scroll.top, scroll.height, ROW_HEIGHT, runs.length);
   const toggle = (id: string, on: boolean) =>
     setChecked(before => {
       const after = new Set(before);
@@ -87,7 +102,12 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
       return after;
     });
   const chosen = runs.filter(r => checked.has(r.id)).map(r => r.id);
-  const columns = 6 + tags.length;
+  // The same column catalogue as the Runs tab: project, start, duration, then metrics.
+  const columns = React.useMemo(() => {
+    const all = optionalColumns(trans);
+    const metrics = tags.map(metricColumn).filter((c): c is IColumn => c !== null);
+    return [projectColumn(trans), ...all.started, ...all.duration, ...metrics];
+  }, [trans, tags]);
   return (
     <div className="bk-compare-page bk-all-runs">
       <h2 className="bk-form-page-title">{trans.__('All runs')}</h2>
@@ -152,76 +172,24 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
         </span>
       </div>
       {error && <div className="bk-form-error">{error}</div>}
-      <div
-        className="bk-all-runs-scroll"
-        ref={scroller}
-        onScroll={e => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
-      >
-        <table className="bk-table bk-all-runs-table">
-          <thead>
-            <tr>
-              <th />
-              <th>{trans.__('Run')}</th>
-              <th>{trans.__('Project')}</th>
-              <th>{trans.__('State')}</th>
-              <th>{trans.__('Started')}</th>
-              <th>{trans.__('Duration')}</th>
-              {tags.map(t => (
-                <th key={t} className="bk-metric">
-                  {t}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {win.padTop > 0 && (
-              <tr style={{ height: win.padTop }}>
-                <td colSpan={columns} />
-              </tr>
-            )}
-            {runs.slice(win.start, win.end).map(r => (
-              <tr
-                key={r.id}
-                data-run={r.id}
-                style={{ height: ROW_HEIGHT }}
-                title={Object.entries(r.params || {})
-                  .map(([k, v]) => `${k}=${paramText(v)}`)
-                  .join(' ')}
-              >
-                <td className="bk-check">
-                  <input
-                    type="checkbox"
-                    checked={checked.has(r.id)}
-                    onChange={e => toggle(r.id, e.target.checked)}
-                  />
-                </td>
-                <td>
-                  <RunLink id={r.id} onOpen={actions.openRun} />
-                </td>
-                <td>{r.project}</td>
-                <td>
-                  <span className={`bk-badge bk-state-${r.state}`}>{r.state}</span>
-                </td>
-                <td>{formatTime(r.started || r.created)}</td>
-                <td>{formatDuration(r.duration)}</td>
-                {tags.map(t => {
-                  const v = metricValue(r, t, 'last');
-                  return (
-                    <td key={t} className="bk-metric">
-                      {v === null ? '—' : formatValue(v)}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-            {win.padBottom > 0 && (
-              <tr style={{ height: win.padBottom }}>
-                <td colSpan={columns} />
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <RunGrid
+        runs={runs}
+        total={total}
+        onMore={more}
+        columns={columns}
+        className="bk-all-runs-table"
+        onOpen={actions.openRun}
+        openTitle={trans.__('Open the run')}
+        checked={checked}
+        onCheck={toggle}
+        sort={sort}
+        onSort={key => setSort(nextSort(sort, key))}
+        rowTitle={r =>
+          Object.entries(r.params || {})
+            .map(([k, v]) => `${k}=${paramText(v)}`)
+            .join(' ')
+        }
+      />
     </div>
   );
 }

@@ -5,8 +5,9 @@ import { BeekeeperModel } from '../model';
 import { executorLabel, parseEnv, splitArgs } from '../format';
 import { useExecutors } from '../components/useExecutors';
 import { useTrans, useTranslate } from '../i18n';
+import { joinArgs, presetNames, runTemplate } from './runsdata';
 
-const RUN_FIELDS = ['args', 'env', 'gpus', 'executor'];
+const RUN_FIELDS = ['args', 'env', 'gpus', 'executor', 'preset'];
 
 /** "2" → 2 (a count), "0,1" → [0, 1] (device ids), "" → not sent. */
 function parseGpus(text: string): number | number[] | undefined {
@@ -17,23 +18,62 @@ function parseGpus(text: string): number | number[] | undefined {
   return /^\d+$/.test(t) ? parseInt(t, 10) : t.split(',').map(x => parseInt(x.trim(), 10));
 }
 
-/** Start a run with extra arguments, environment, GPUs and (when there is a choice) an executor. */
+/** What "Run again" puts in the form: a run's settings, its env names with empty values to type. */
+export interface IRunDraft {
+  args: string[];
+  envNames: string[];
+  gpus: number | number[] | null | undefined;
+  executor: string;
+  preset: string;
+  /** Grows on every "Run again", so the same run twice fills the form twice. */
+  serial: number;
+}
+
+/**
+ * Start a run with extra arguments, environment, GPUs, (when there is a choice) an executor and
+ * one of the project's presets. A field left empty is left out, so the preset, then the project's
+ * default_run, fills it on the server; the placeholders say what it will be.
+ */
 export function RunForm(props: {
   model: BeekeeperModel;
   project: IProject;
   onStarted: (run: IRun) => void;
+  draft?: IRunDraft | null;
 }): JSX.Element {
-  const { model, project } = props;
+  const { model, project, draft } = props;
   const trans = useTrans();
   const __ = useTranslate();
   const [args, setArgs] = React.useState('');
   const [env, setEnv] = React.useState('');
   const [gpus, setGpus] = React.useState('');
   const [executor, setExecutor] = React.useState('');
+  const [preset, setPreset] = React.useState('');
   const { executors, serverDefault } = useExecutors(model);
   const [error, setError] = React.useState<{ field: string; message: string } | null>(null);
   const [busy, setBusy] = React.useState(false);
   const ready = project.setup.state === 'ready';
+  const presets = presetNames(project);
+  const template = runTemplate(project, preset);
+  const form = React.useRef<HTMLFormElement>(null);
+
+  React.useEffect(() => {
+    if (!draft) {
+      return;
+    }
+    setArgs(joinArgs(draft.args));
+    setEnv(draft.envNames.map(k => `${k}=`).join('\n'));
+    const g = draft.gpus;
+    setGpus(g === null || g === undefined ? '' : Array.isArray(g) ? g.join(',') : String(g));
+    setExecutor(draft.executor);
+    setPreset(draft.preset);
+    setError(null);
+    form.current?.scrollIntoView({ block: 'nearest' });
+    // The first env value to type again, else the Run button.
+    const target = form.current?.querySelector<HTMLElement>(
+      draft.envNames.length ? '#bk-run-env' : '.bk-start-run'
+    );
+    target?.focus();
+  }, [draft]);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -42,7 +82,17 @@ export function RunForm(props: {
       setError({ field: 'env', message: parsed.error });
       return;
     }
-    const body: Record<string, unknown> = { args: splitArgs(args), env: parsed.env };
+    const body: Record<string, unknown> = {};
+    if (args.trim() || !template.args) {
+      body.args = splitArgs(args);
+    }
+    if (env.trim() || !template.env) {
+      // Typed values over the template's (the server would replace its env whole).
+      body.env = { ...(template.env || {}), ...parsed.env };
+    }
+    if (preset) {
+      body.preset = preset;
+    }
     const g = parseGpus(gpus);
     if (g !== undefined) {
       body.gpus = g;
@@ -65,9 +115,29 @@ export function RunForm(props: {
     error && error.field === field ? <div className="bk-field-error">{error.message}</div> : null;
 
   return (
-    <form className="bk-run-form bk-card" onSubmit={submit}>
+    <form className="bk-run-form bk-card" onSubmit={submit} ref={form}>
       <div className="bk-card-title">{trans.__('New run')}</div>
       <div className="bk-field-row">
+        {presets.length > 0 && (
+          <div className="bk-field bk-medium" data-field="preset">
+            <label htmlFor="bk-run-preset">{trans.__('Preset')}</label>
+            <select
+              id="bk-run-preset"
+              className="jp-mod-styled bk-run-preset"
+              value={preset}
+              onChange={e => setPreset(e.target.value)}
+              title={trans.__('Fields left empty come from the preset, then from the default run')}
+            >
+              <option value="">{trans.__('Default run')}</option>
+              {presets.map(p => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+            {errorFor('preset')}
+          </div>
+        )}
         <div className="bk-field bk-grow" data-field="args">
           <label htmlFor="bk-run-args">{trans.__('Arguments')}</label>
           <input
@@ -75,7 +145,11 @@ export function RunForm(props: {
             className="jp-mod-styled"
             value={args}
             onChange={e => setArgs(e.target.value)}
-            placeholder={trans.__('extra arguments for %1, e.g. --lr 0.01', project.train_file)}
+            placeholder={
+              template.args
+                ? trans.__('empty: %1', template.args.join(' ') || trans.__('no arguments'))
+                : trans.__('extra arguments for %1, e.g. --lr 0.01', project.train_file)
+            }
           />
           {errorFor('args')}
         </div>
@@ -86,7 +160,7 @@ export function RunForm(props: {
             className="jp-mod-styled"
             value={gpus}
             onChange={e => setGpus(e.target.value)}
-            placeholder={trans.__('auto')}
+            placeholder={template.gpus !== undefined ? String(template.gpus) : trans.__('auto')}
             title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
           />
           {errorFor('gpus')}
@@ -100,7 +174,9 @@ export function RunForm(props: {
               value={executor}
               onChange={e => setExecutor(e.target.value)}
             >
-              <option value="">{trans.__('Default (%1)', project.default_executor || serverDefault)}</option>
+              <option value="">
+                {trans.__('Default (%1)', template.executor || project.default_executor || serverDefault)}
+              </option>
               {executors.map(x => (
                 <option key={x.name} value={x.name} title={x.detail || ''}>
                   {executorLabel(x)}
@@ -119,7 +195,17 @@ export function RunForm(props: {
           rows={2}
           value={env}
           onChange={e => setEnv(e.target.value)}
+          placeholder={
+            template.env && Object.keys(template.env).length
+              ? trans.__('and from the preset: %1', Object.keys(template.env).join(', '))
+              : undefined
+          }
         />
+        {draft && draft.envNames.length > 0 && env.split('\n').some(l => /^[^=]+=$/.test(l.trim())) && (
+          <div className="bk-muted bk-env-again">
+            {trans.__('Env values are never kept: type the values of %1 again.', draft.envNames.join(', '))}
+          </div>
+        )}
         {errorFor('env')}
       </div>
       {error && !RUN_FIELDS.includes(error.field) && <div className="bk-form-error">{error.message}</div>}

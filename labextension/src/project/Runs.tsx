@@ -5,12 +5,18 @@ import { confirmDanger } from '../components/confirm';
 import { notifyError } from '../notify';
 import { useTrans } from '../i18n';
 import { useModel } from '../useModel';
-import { RunForm } from './RunForm';
+import { IRunDraft, RunForm } from './RunForm';
 import { RunsTable } from './RunsTable';
+import { RunQueue } from './RunQueue';
+import { MetricPicker } from './MetricPicker';
 import { Button } from '@jupyterlab/ui-components';
-import { nextSort } from '../experiments/data';
+import { defaultMetricColumns, nextSort, runTags } from '../experiments/data';
+import { IMove, runAgain } from './runsdata';
 
-/** The Runs tab: start a run, and the history with stop and delete. */
+/**
+ * The Runs tab: start a run (from a preset, or again from a history row), the queue in start
+ * order with move up/down, and the windowed history with stop, delete, metric and param columns.
+ */
 export function Runs(props: {
   model: BeekeeperModel;
   project: IProject;
@@ -22,10 +28,46 @@ export function Runs(props: {
 }): JSX.Element {
   const { model, project, runs } = props;
   const trans = useTrans();
-  const { settings, sort } = useModel(model, m => ({
+  const { settings, sort, total, queue } = useModel(model, m => ({
     settings: m.settings,
-    sort: m.runSort.get(project.name) || ''
+    sort: m.runSort.get(project.name) || '',
+    total: m.runsTotal.get(project.name) ?? runs.length,
+    queue: m.queue.get(project.name) || []
   }));
+  const [draft, setDraft] = React.useState<IRunDraft | null>(null);
+  const again = async (run: IRun) => {
+    const plan = runAgain(run, project);
+    if (plan.askEnv.length) {
+      // Env values are never returned: the form again, with the names to fill in.
+      setDraft(d => ({
+        args: run.args || [],
+        envNames: plan.askEnv,
+        gpus: run.gpus_requested,
+        executor: run.executor,
+        preset: plan.preset,
+        serial: (d?.serial ?? 0) + 1
+      }));
+      return;
+    }
+    try {
+      props.onShowLog((await model.startRun(project.name, plan.body)).id);
+    } catch (error) {
+      notifyError(trans.__('Run %1 again: %2', run.id, (error as Error).message));
+    }
+  };
+  const move = async (m: IMove) => {
+    try {
+      await model.moveRun(project.name, m.id, m.body);
+    } catch (error) {
+      notifyError(trans.__('Move %1: %2', m.id, (error as Error).message));
+    }
+  };
+  const tags = React.useMemo(() => {
+    const seen = runTags(runs);
+    const chosen = settings.metricColumns.map(c => c.replace(/:(last|min|max)$/, ''));
+    return [...seen, ...chosen.filter(t => !seen.includes(t))];
+  }, [runs, settings.metricColumns]);
+  const onMore = React.useCallback(() => void model.loadMoreRuns(project.name), [model, project.name]);
   const [checked, setChecked] = React.useState<Set<string>>(() => new Set());
   const check = (id: string, on: boolean) =>
     setChecked(before => {
@@ -64,10 +106,22 @@ export function Runs(props: {
   };
   return (
     <div className="bk-runs">
-      <RunForm model={model} project={project} onStarted={run => props.onShowLog(run.id)} />
-      <div className="bk-card">
+      <RunForm model={model} project={project} draft={draft} onStarted={run => props.onShowLog(run.id)} />
+      <RunQueue queue={queue} onMove={m => void move(m)} onOpen={props.onOpenRun || props.onShowLog} />
+      <div className="bk-card bk-history">
         <div className="bk-card-title bk-history-title">
           {trans.__('History')}
+          <span className="bk-muted bk-history-count">
+            {total > runs.length
+              ? trans.__('%1 of %2 loaded', runs.length, total)
+              : trans.__('%1 runs', total)}
+          </span>
+          <MetricPicker
+            tags={tags}
+            shown={defaultMetricColumns(settings.metricColumns, runs)}
+            chosen={settings.metricColumns.length > 0}
+            onChange={columns => void model.saveSetting('metricColumns', columns)}
+          />
           {props.onCompare && (
             <Button
               small
@@ -85,6 +139,9 @@ export function Runs(props: {
         ) : (
           <RunsTable
             runs={runs}
+            total={total}
+            onMore={onMore}
+            onRunAgain={run => void again(run)}
             settings={settings}
             onShowLog={props.onShowLog}
             onStop={stop}

@@ -1,0 +1,137 @@
+"""The Runs tab with 10,000 runs: time from opening the tab to its first painted rows, in real
+JupyterLab and Debian's Chromium (target < 1 s), beside JupyterLab's own file browser opening a
+folder of 10,000 files on the same server and browser (the list JupyterLab users already wait for).
+
+The runs are seeded as bench/runs_list.py seeds them (straight into beekeeper.db, 5 metric
+summaries each), all in one project; the lab and browser are the browser tests' (tests/ui/conftest.py:
+`jupyter lab` subprocess, headless Chromium via Playwright). Each sample reloads JupyterLab, then
+times in the page, from the open command to the first animation frame after the first row is in
+the DOM, so network, server, React and layout are all inside the figure. Also shown: how many
+rows the DOM holds (the window), and the time to jump to the last of the 10,000 rows (the tab
+loads pages of 1,000 as the window reaches them).
+
+    .venv/bin/python bench/runs_tab_paint.py [--runs 10000 --repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from runs_list import populate  # noqa: E402
+
+
+def _ui_conftest():
+    """The browser tests' lab and browser (tests/ui/conftest.py, loaded by path: tests/ has a conftest too)."""
+    spec = importlib.util.spec_from_file_location("ui_conftest", ROOT / "tests" / "ui" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ui = _ui_conftest()
+
+PROJECT = "proj000"
+
+# Resolves with ms from the call to the frame after `ready()` first holds (polled once a frame).
+TIMED_OPEN = """async ([command, args, ready]) => {
+  const isReady = new Function('return (' + ready + ')()');
+  const t0 = performance.now();
+  window.jupyterapp.commands.execute(command, args);
+  await new Promise(resolve => { const tick = () => isReady() ? resolve() : requestAnimationFrame(tick); tick(); });
+  await new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  return performance.now() - t0;
+}"""
+
+RUN_ROW = f"() => !!document.querySelector('#beekeeper-project-{PROJECT} .bk-runs-table tr[data-run]')"
+FILE_ROW = ("() => { const t = document.querySelector('.jp-FileBrowser .jp-DirListing-content "
+            ".jp-DirListing-itemText'); return !!t && t.textContent.startsWith('f0'); }")
+
+JUMP_TO_END = """async (oldest) => {
+  const scroller = document.querySelector('#beekeeper-project-%s .bk-runs-table-scroll');
+  const t0 = performance.now();
+  scroller.scrollTop = scroller.scrollHeight;
+  await new Promise(resolve => {
+    const tick = () => {
+      if (document.querySelector(`tr[data-run="${oldest}"]`)) { resolve(); return; }
+      scroller.scrollTop = scroller.scrollHeight;
+      requestAnimationFrame(tick);
+    };
+    tick();
+  });
+  return performance.now() - t0;
+}""" % PROJECT
+
+
+def fresh_lab(page, lab) -> None:
+    page.goto(f"{lab.url}lab?token={lab.token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('beekeeper:open-project')")
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+    page.wait_for_selector(f"#beekeeper-sidebar [data-project='{PROJECT}']", state="attached", timeout=120_000)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bk-bench-paint-") as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        populate(root / "bkhome", args.runs, projects=1)
+        many = root / "notebooks" / "many"
+        many.mkdir(parents=True)
+        for i in range(args.runs):
+            (many / f"f{i:05d}.txt").write_bytes(b"")
+        print(f"seeded {args.runs:,} runs and {args.runs:,} files in {time.perf_counter() - started:.1f} s", flush=True)
+        lab = ui.Lab(root)
+        tab, files, jumps, dom_rows = [], [], [], 0
+        try:
+            oldest = lab.api("GET", f"projects/{PROJECT}/runs?limit=1&sort=created")["runs"][0]["id"]
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=ui.CHROMIUM, args=ui.CHROMIUM_ARGS, headless=True)
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
+                page.set_default_timeout(120_000)
+                for _ in range(args.repeat + 1):  # the first round warms the server and the browser cache
+                    fresh_lab(page, lab)
+                    tab.append(page.evaluate(TIMED_OPEN, ["beekeeper:open-project",
+                                                          {"name": PROJECT, "tab": "runs"}, RUN_ROW]))
+                    dom_rows = page.locator(f"#beekeeper-project-{PROJECT} tr[data-run]").count()
+                    jumps.append(page.evaluate(JUMP_TO_END, oldest))
+                    fresh_lab(page, lab)
+                    page.evaluate("() => window.jupyterapp.commands.execute('filebrowser:activate')")
+                    page.wait_for_selector(".jp-FileBrowser .jp-DirListing-item")
+                    files.append(page.evaluate(TIMED_OPEN, ["filebrowser:go-to-path", {"path": "/many/"}, FILE_ROW]))
+                browser.close()
+        finally:
+            lab.stop()
+
+    def row(name: str, samples: list[float]) -> str:
+        s = sorted(samples[1:])
+        return f"{name:<58} | {statistics.median(s):>9.0f} | {s[0]:>7.0f} | {s[-1]:>7.0f}"
+
+    print(f"\nfirst paint, {args.runs:,} entries, headless Chromium, {args.repeat} samples after one warm-up, "
+          f"{psutil.cpu_count()} cores (load {psutil.getloadavg()[0]:.1f})\n")
+    header = f"{'view':<58} | {'median ms':>9} | {'min ms':>7} | {'max ms':>7}"
+    print(header)
+    print("-" * len(header))
+    print(row(f"Beekeeper Runs tab, {args.runs:,} runs (windowed, paged)", tab))
+    print(row(f"JupyterLab file browser, folder of {args.runs:,} files", files))
+    print(row(f"Beekeeper Runs tab: jump to the last of {args.runs:,} rows", jumps))
+    print(f"\nrows in the Runs tab's DOM at first paint: {dom_rows} of {args.runs:,}; "
+          f"target: first paint < 1000 ms (median {statistics.median(sorted(tab[1:])):.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
