@@ -127,12 +127,9 @@ class EnergyMeter(LoggingConfigurable):
         await self._ticker.stop()
 
     # -- sampling -----------------------------------------------------------------------------
-    def _local_running(self) -> list[dict]:
-        return local_running_runs(self.store, self.hostname)
-
     async def sample(self) -> None:
         """One sample: measure in a thread, then add each run's increments in the store (loop thread)."""
-        runs = self._local_running()
+        runs = local_running_runs(self.store, self.hostname)
         if not runs and not self._last_runs:
             self._last_time = None  # nothing to charge: keep no baseline that would span idle hours
             return

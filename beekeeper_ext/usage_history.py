@@ -66,12 +66,9 @@ class UsageRecorder(LoggingConfigurable):
     async def stop(self) -> None:
         await self._ticker.stop()
 
-    def _local_running(self) -> list[dict]:
-        return local_running_runs(self.store, self.hostname)
-
     async def record(self) -> None:
         """One round: sample every running local run (in a thread), then hand on the pids seen."""
-        runs = self._local_running()
+        runs = local_running_runs(self.store, self.hostname)
         if not runs:
             return
         seen = await asyncio.to_thread(self.sample, runs)
