@@ -289,42 +289,38 @@ SWEEP_COLUMNS = ["id", "project", "state", "trials", "running", "queued", "done"
                  "created"]
 
 
-def cmd_sweep(args) -> int:  # noqa: C901 (over the limit when ruff came in; to split)
-    project = connect(args).project(args.project)
-    extra: dict[str, Any] = {}
-    method = "random" if args.random else "grid"
-    if args.trials is not None:
-        extra["trials"] = args.trials
-    if args.seed is not None:
-        extra["seed"] = args.seed
+def _sweep_options(args) -> dict[str, Any]:
+    """The sweep fields the command line set (the server's defaults for the rest)."""
+    given = {"trials": args.trials, "seed": args.seed, "gpus": args.gpus}
+    extra: dict[str, Any] = {k: val for k, val in given.items() if val is not None}
     if args.env:
         extra["env"] = env_pairs(args.env)
-    if args.gpus is not None:
-        extra["gpus"] = args.gpus
-    if args.args:
-        extra["args"] = args.args
-    if args.executor:
-        extra["executor"] = args.executor
+    extra.update({k: val for k, val in (("args", args.args), ("executor", args.executor)) if val})
     if args.as_env:
         extra["as"] = "env"
     if args.median_stop is not None:
         extra["early_stop"] = {"rule": "median", "min_steps": args.median_stop}
     if args.confirm:
         extra["confirm"] = True
-    sweep = project.sweep(parameters=sweep_parameters(args.grid, args.random), method=method,
+    return extra
+
+
+def cmd_sweep(args) -> int:
+    project = connect(args).project(args.project)
+    sweep = project.sweep(parameters=sweep_parameters(args.grid, args.random),
+                          method="random" if args.random else "grid",
                           objective=parse_objective(args.objective) if args.objective else None,
-                          max_parallel=args.max_parallel, **extra)
+                          max_parallel=args.max_parallel, **_sweep_options(args))
     if args.wait:
         sweep.wait()
     emit(args, sweep.data, None if args.json else [sweep_row(sweep)], SWEEP_COLUMNS)
-    if args.wait and not args.json:
-        trials = sweep.trials()
+    if not args.wait:
+        return EXIT_OK
+    if not args.json:
         print(table([{"id": t["id"], "state": t["state"], "value": t["value"],
-                      "params": " ".join(f"{k}={v}" for k, v in t["params"].items())} for t in trials],
+                      "params": " ".join(f"{k}={v}" for k, v in t["params"].items())} for t in sweep.trials()],
                     ["id", "state", "value", "params"]))
-    if args.wait:
-        return EXIT_OK if sweep.data.get("trials", {}).get("succeeded") else EXIT_RUN_FAILED
-    return EXIT_OK
+    return EXIT_OK if sweep.data.get("trials", {}).get("succeeded") else EXIT_RUN_FAILED
 
 
 def cmd_sweeps(args) -> int:

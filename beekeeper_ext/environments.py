@@ -16,9 +16,6 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from traitlets import Float
-from traitlets.config import LoggingConfigurable
-
 from .childenv import inherited_env
 from .errors import bad_request
 from .processes import Helpers, run_to_log
@@ -235,58 +232,69 @@ def requirement_lines(value, field: str = "packages") -> list[str]:
 PROJECT_TABLE_RE = re.compile(r"^[ \t]*\[(project|build-system)\][ \t]*$", re.MULTILINE)
 
 
-def plan_install(mode: str, src: Path, requirements_file: str,  # noqa: C901 (one branch per install form)
+class _Checkout:
+    """What a checkout offers to install from; `inside(path)` says a path exists and stays inside it."""
+
+    def __init__(self, src: Path, inside: Callable[[str], bool]):
+        self.src = src
+        self.inside = inside
+
+    def has(self, path: str) -> bool:
+        return (self.src / path).is_file() and self.inside(path)
+
+    def installable(self) -> bool:
+        """A setup.py, or a pyproject.toml with a [project] or [build-system] table."""
+        if self.has("setup.py"):
+            return True
+        if not self.has("pyproject.toml"):
+            return False
+        try:
+            return bool(PROJECT_TABLE_RE.search((self.src / "pyproject.toml").read_text(errors="replace")))
+        except OSError:
+            return False
+
+
+def plan_install(mode: str, src: Path, requirements_file: str,
                  inside: Callable[[str], bool]) -> tuple[str, str | None]:
     """How to install a checkout's dependencies: (`uv.lock` | `project` | `requirements` | `none`,
     a warning or None). `auto` takes the first the repository has, in that order; `inside(path)`
     says a path of the checkout exists and stays inside it (no link out of src/)."""
-    def has(path: str) -> bool:
-        return (src / path).is_file() and inside(path)
-
-    def installable() -> bool:
-        if has("setup.py"):
-            return True
-        if not has("pyproject.toml"):
-            return False
-        try:
-            return bool(PROJECT_TABLE_RE.search((src / "pyproject.toml").read_text(errors="replace")))
-        except OSError:
-            return False
-
-    missing = f"{requirements_file} is not in the repository: the environment has no extra packages"
+    checkout = _Checkout(src, inside)
     if mode == "none":
         return "none", None
     if mode == "requirements":
-        return ("requirements", None) if has(requirements_file) else ("none", missing)
+        if checkout.has(requirements_file):
+            return "requirements", None
+        return "none", f"{requirements_file} is not in the repository: the environment has no extra packages"
     if mode == "project":
-        if not installable():
+        if not checkout.installable():
             raise EnvironmentError("install is 'project' but the repository has no pyproject.toml with a "
                                    "[project] or [build-system] table, and no setup.py")
         return "project", None
-    if has("uv.lock") and has("pyproject.toml"):
+    return _auto(checkout, requirements_file)
+
+
+def _auto(checkout: _Checkout, requirements_file: str) -> tuple[str, str | None]:
+    if checkout.has("uv.lock") and checkout.has("pyproject.toml"):
         return "uv.lock", None
-    if installable():
+    if checkout.installable():
         return "project", None
-    if has(requirements_file):
+    if checkout.has(requirements_file):
         return "requirements", None
     return "none", (f"no uv.lock, pyproject.toml, setup.py or {requirements_file} in the repository: "
                     "the environment has no extra packages")
 
 
-class Environments(LoggingConfigurable):
+class Environments:
     """Builds `projects/NAME/venv` with uv from a chosen interpreter and installs requirements.
 
     uv runs as a helper (processes.py): its own session, gone with the server, and killed with
     everything it started (build backends) when setup is cancelled or `install_timeout` passes."""
 
-    install_timeout = Float(1800.0, help="Seconds each uv step of a setup (venv, pip install, freeze) may take "
-                                         "before it is stopped; 0 for no limit "
-                                         "(also c.BeekeeperApp.setup_install_timeout).").tag(config=True)
-
-    def __init__(self, uv: str, helpers: Helpers, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, uv: str, helpers: Helpers, install_timeout: Callable[[], float] = lambda: 0):
         self.uv = uv
         self.helpers = helpers
+        self.install_timeout = install_timeout
 
     def _env(self) -> dict[str, str]:
         """The server's environment without Jupyter's credentials: a package's build script runs
@@ -314,7 +322,7 @@ class Environments(LoggingConfigurable):
 
     async def _uv(self, what: str, argv: list[str], log: Path, cwd: Path | None = None,
                   env: dict[str, str] | None = None) -> None:
-        timeout = self.install_timeout or None
+        timeout = self.install_timeout() or None
         with open(log, "ab") as f:  # the setup log says what ran (paths only: no secret is an argument)
             f.write(("$ " + " ".join(["uv", *argv[1:]]) + "\n").encode())
         try:
@@ -368,7 +376,7 @@ class Environments(LoggingConfigurable):
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=self._env(),
         )
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), self.install_timeout or None)
+            out, _ = await asyncio.wait_for(proc.communicate(), self.install_timeout() or None)
         except BaseException:
             self.helpers.stop(proc)
             await proc.wait()

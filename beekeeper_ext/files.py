@@ -24,6 +24,7 @@ from traitlets import Int
 from traitlets.config import LoggingConfigurable
 
 from .errors import BeekeeperError, conflict, not_found
+from .models.files import FileListing
 from .projects import ProjectPaths, ProjectService
 from .store import Store
 from .validation import path_size
@@ -335,8 +336,7 @@ async def read_chunks(path: Path, start: int, length: int) -> AsyncIterator[byte
 class FileService(LoggingConfigurable):
     """Listing, download metadata, upload placement and deletion inside a project's roots."""
 
-    upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes "
-                                              "(also c.BeekeeperApp.upload_max_bytes).").tag(config=True)
+    upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload (c.BeekeeperApp.upload_max_bytes).")
 
     def __init__(self, projects: ProjectService, store: Store, **kwargs):
         super().__init__(**kwargs)
@@ -357,7 +357,7 @@ class FileService(LoggingConfigurable):
         paths = self.projects.paths(name)
         entries = [entry(root, disk, jupyter_path)
                    for root, disk in (("src", paths.src), ("runs", paths.runs)) if disk.exists()]
-        return {"path": "", "entries": entries}
+        return FileListing(path="", entries=entries).dump()
 
     def _listing(self, loc: Location, jupyter_path) -> dict:
         entries = []
@@ -372,7 +372,7 @@ class FileService(LoggingConfigurable):
             except FileNotFoundError:
                 continue  # removed while listing
         entries.sort(key=lambda e: (e["kind"] != "dir", e["name"]))
-        return {"path": loc.path, "entries": entries}
+        return FileListing(path=loc.path, entries=entries).dump()
 
     def stat(self, loc: Location) -> os.stat_result:
         try:

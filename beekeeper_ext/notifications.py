@@ -28,27 +28,22 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-from traitlets import Dict, Float, List, Unicode
-from traitlets.config import LoggingConfigurable
 
-from . import validation as v
 from .errors import bad_request, conflict, not_found
 from .git import redact
-from .runs import RunListener
+from .models.base import parse
+from .models.notification import (DEFAULT_PORTS, EVENTS, KINDS, RUN_EVENTS, SINK_FIELDS, SINK_MODELS, DeliveryList,
+                                  EmailSink, TestRequest, TestResult, UrlSink)
 from .store import Store, now
 
-log = logging.getLogger("beekeeper.notifications")
+log = logging.getLogger("beekeeper")
 
-KINDS = ("webhook", "slack", "discord", "ntfy", "email")
-RUN_EVENTS = ("succeeded", "failed", "stopped", "lost", "stalled")
-EVENTS = RUN_EVENTS + ("sweep_finished", "setup_failed", "disk_full", "gpu_hot")
-SECURITY = ("starttls", "ssl", "none")
-URL_FIELDS = {"url"}
-EMAIL_FIELDS = {"host", "port", "security", "username", "password", "sender", "to"}
-SINK_FIELDS = {"name", "kind", "events", "enabled"} | URL_FIELDS | EMAIL_FIELDS
 TRIES = 3
 LOG_TAIL_LINES = 20
 MASK = "…"
+#: Titles of the events about the host rather than a run, project or sweep.
+HOST_TITLES = {"disk_full": "Beekeeper: disk almost full", "gpu_hot": "Beekeeper: GPU too hot",
+               "sweep_finished": "Beekeeper: sweep finished"}
 
 
 def mask_url(url: str) -> str:
@@ -95,94 +90,31 @@ def _kind(body: dict, current: dict | None) -> str:
     return current["kind"]
 
 
-def _common(body: dict, current: dict | None, kind: str) -> dict:
-    """name, events and enabled, with a PATCH keeping what it omits."""
-    name = body.get("name", current["name"] if current else kind)
-    if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise bad_request("name", "name must be a non-empty string of at most 100 characters")
-    events = body.get("events", current["events"] if current else list(EVENTS))
-    if not isinstance(events, list) or not events or not all(e in EVENTS for e in events):
-        raise bad_request("events", f"events must be a non-empty list of: {', '.join(EVENTS)}")
-    enabled = body.get("enabled", bool(current["enabled"]) if current else True)
-    if not isinstance(enabled, bool):
-        raise bad_request("enabled", "enabled must be true or false")
-    return {"name": name.strip(), "events": [e for e in EVENTS if e in events], "enabled": enabled}
+def _fields(row: dict) -> dict:
+    """A stored sink as a create body (its URL unmasked): what a PATCH lays its fields over."""
+    return {"name": row["name"], "events": row["events"], "enabled": bool(row["enabled"]), **row["config"]}
 
 
-def _url(url: Any, stored: str | None) -> str:
-    if stored is not None and url == mask_url(stored):
-        return stored  # the masked form sent back unchanged keeps the stored URL
-    if not isinstance(url, str) or any(c in url for c in "\x00\r\n \t"):
-        raise bad_request("url", "url must be an http or https URL")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise bad_request("url", "url must be an http or https URL")
-    return url
+def _config(sink) -> dict:
+    """What the sink needs to deliver: the URL, or the SMTP server, login and envelope."""
+    if sink.kind != "email":
+        return {"url": sink.url}
+    return {"host": sink.host, "port": sink.port or DEFAULT_PORTS[sink.security], "security": sink.security,
+            "username": sink.username, "password": sink.password, "sender": sink.sender, "to": sink.to}
 
 
-def _server(body: dict, cfg: dict, creating: bool) -> None:
-    """SMTP host, security and port (the port's default follows the security)."""
-    if creating or "host" in body:
-        host = body.get("host")
-        if not isinstance(host, str) or not host.strip() or any(c in host for c in "\x00\r\n /"):
-            raise bad_request("host", "host must be the SMTP server's name or address")
-        cfg["host"] = host.strip()
-    if creating or "security" in body:
-        security = body.get("security", "starttls")
-        if security not in SECURITY:
-            raise bad_request("security", f"security must be one of {', '.join(SECURITY)}")
-        cfg["security"] = security
-    if creating or "port" in body:
-        default = {"starttls": 587, "ssl": 465, "none": 25}[cfg["security"]]
-        cfg["port"] = v.integer(body.get("port", default), "port", minimum=1, maximum=65535)
+class NotificationService:
+    """Sinks (stored and configured), event listeners, delivery with retries, the attempt record."""
 
-
-def _mailboxes(body: dict, cfg: dict, creating: bool) -> None:
-    """SMTP login and the envelope: no CR/LF anywhere, so no header can be smuggled in."""
-    for field in ("username", "password"):
-        if field in body:
-            value = body[field]
-            if value is not None and (not isinstance(value, str) or any(c in value for c in "\x00\r\n")):
-                raise bad_request(field, f"{field} must be a string")
-            cfg[field] = value or None
-    if creating or "sender" in body:
-        sender = body.get("sender")
-        if not isinstance(sender, str) or "@" not in sender or any(c in sender for c in "\r\n"):
-            raise bad_request("sender", "sender must be an e-mail address")
-        cfg["sender"] = sender
-    if creating or "to" in body:
-        to = body.get("to")
-        to = [to] if isinstance(to, str) else to
-        if (not isinstance(to, list) or not to
-                or not all(isinstance(a, str) and "@" in a and not any(c in a for c in "\r\n,") for a in to)):
-            raise bad_request("to", "to must be an e-mail address or a list of them")
-        cfg["to"] = to
-
-
-class NotificationService(LoggingConfigurable, RunListener):
-    """Sinks (stored and configured), event listeners, delivery with retries, the attempt record.
-
-    A RunListener (app.py lists it for RunService), a project listener and a sweep
-    finished-listener. `runs`, `tensorboards` and `run_metrics` (each optional) give a message
-    the run's log tail and latest metrics; `server_url` is the local server's URL, asked when a
-    link is made (it is known only once the server listens) unless `public_url` is set."""
-
-    sinks = List(Dict(), help="Notification sinks from configuration (read-only over the API), each like the "
-                              "body of POST /beekeeper/api/notifications/sinks "
-                              "(also c.BeekeeperApp.notification_sinks).").tag(config=True)
-    backoff = Float(2.0, help="Seconds before the 2nd delivery try; doubled before the 3rd "
-                              "(also c.BeekeeperApp.notification_backoff).").tag(config=True)
-    public_url = Unicode("", help="The URL people open JupyterLab at, for links in notifications. Default: the "
-                                  "local server URL (also c.BeekeeperApp.public_url).").tag(config=True)
-
-    def __init__(self, store: Store, runs=None, tensorboards=None, run_metrics=None,
-                 server_url: Callable[[], str] | None = None, timeout: float = 20.0, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, store: Store, configured: Callable[[], list[dict]], public_url: Callable[[], str],
+                 backoff: Callable[[], float], log_tail: Callable[[dict], list[str]] | None = None,
+                 metrics: Callable[[dict], Any] | None = None, timeout: float = 20.0):
         self.store = store
-        self.runs = runs
-        self.tensorboards = tensorboards
-        self.run_metrics = run_metrics
-        self.server_url = server_url
+        self.configured = configured
+        self.public_url = public_url
+        self.backoff = backoff
+        self.log_tail = log_tail  # run → last log lines (blocking: called in a thread)
+        self.metrics = metrics  # run → awaitable {tag: {"step", "value"}}
         self.timeout = timeout
         self._tasks: set[asyncio.Task] = set()
         self._runs: dict[str, tuple[str, str | None]] = {}  # run id → (state, stalled_since) last seen
@@ -192,7 +124,7 @@ class NotificationService(LoggingConfigurable, RunListener):
     # -- sinks --------------------------------------------------------------------------------
     def _config_sinks(self) -> list[dict]:
         out = []
-        for index, raw in enumerate(self.sinks or []):
+        for index, raw in enumerate(self.configured() or []):
             try:
                 fields = self._validate(dict(raw), None)
             except Exception as exc:
@@ -220,37 +152,35 @@ class NotificationService(LoggingConfigurable, RunListener):
 
     @staticmethod
     def render(row: dict) -> dict:
+        """The API view (models.notification.Sink): the URL masked, a password only as password_set."""
         cfg = row["config"]
-        out = {"id": row["id"], "name": row["name"], "kind": row["kind"], "events": row["events"],
-               "enabled": bool(row["enabled"]), "source": row["source"], "created": row["created"],
-               "updated": row["updated"]}
-        if row["kind"] == "email":
-            out.update(host=cfg["host"], port=cfg["port"], security=cfg["security"],
-                       username=cfg.get("username") or None, password_set=bool(cfg.get("password")),
-                       sender=cfg["sender"], to=cfg["to"])
-        else:
-            out["url"] = mask_url(cfg["url"])
-        return out
+        common = {"id": row["id"], "name": row["name"], "kind": row["kind"], "events": row["events"],
+                  "enabled": bool(row["enabled"]), "source": row["source"], "created": row["created"],
+                  "updated": row["updated"]}
+        if row["kind"] != "email":
+            return UrlSink(**common, url=mask_url(cfg["url"])).dump()
+        return EmailSink(**common, host=cfg["host"], port=cfg["port"], security=cfg["security"],
+                         username=cfg.get("username") or None, password_set=bool(cfg.get("password")),
+                         sender=cfg["sender"], to=cfg["to"]).dump()
 
-    def _validate(self, body: dict, current: dict | None) -> dict:  # noqa: C901 (to split: a model per sink kind)
-        """Body → {name, kind, events, enabled, config}; a PATCH (current given) keeps what it omits."""
+    def _validate(self, body: dict, current: dict | None) -> dict:
+        """Body → {name, kind, events, enabled, config}, checked by the create model of the sink's
+        kind; a PATCH (current given) is checked as the stored sink with the sent fields laid over it."""
         if not isinstance(body, dict):
             raise bad_request("body", "the request body must be a JSON object")
-        v.reject_unknown(body, SINK_FIELDS)
         kind = _kind(body, current)
-        allowed = SINK_FIELDS - (URL_FIELDS if kind == "email" else EMAIL_FIELDS)
+        model = SINK_MODELS[kind]
         for key in body:
-            if key not in allowed:
+            if key in SINK_FIELDS and key not in model.model_fields:
                 raise bad_request(key, f"{key} does not apply to a {kind} sink")
-        cfg = dict(current["config"]) if current else {}
-        out: dict[str, Any] = {"kind": kind, **_common(body, current, kind)}
-        if kind == "email":
-            _server(body, cfg, current is None)
-            _mailboxes(body, cfg, current is None)
-        elif "url" in body or current is None:
-            cfg["url"] = _url(body.get("url"), cfg.get("url"))
-        out["config"] = cfg
-        return out
+        if current is not None:
+            stored = current["config"].get("url")
+            if stored is not None and body.get("url") == mask_url(stored):
+                body = {k: val for k, val in body.items() if k != "url"}  # the masked form keeps the stored URL
+            body = {**_fields(current), **body, "kind": kind}
+        sink = parse(model, body)
+        return {"kind": kind, "name": sink.name or kind, "events": sink.events, "enabled": sink.enabled,
+                "config": _config(sink)}
 
     def create(self, body: dict) -> dict:
         fields = self._validate(body, None)
@@ -275,10 +205,7 @@ class NotificationService(LoggingConfigurable, RunListener):
         self.store.delete_sink(sink_id)
 
     def deliveries(self, sink_id: str | None = None, limit: int = 100) -> dict:
-        rows = self.store.list_deliveries(sink_id, limit)
-        for row in rows:
-            row["ok"] = bool(row["ok"])
-        return {"deliveries": rows}
+        return DeliveryList(deliveries=self.store.list_deliveries(sink_id, limit)).dump()
 
     # -- events -------------------------------------------------------------------------------
     def on_run(self, run: dict) -> None:
@@ -345,69 +272,41 @@ class NotificationService(LoggingConfigurable, RunListener):
 
     async def test(self, body: dict) -> dict:
         """POST /notifications/test: send a test message to one sink now and report every attempt."""
-        if not isinstance(body, dict):
-            raise bad_request("body", "the request body must be a JSON object")
-        v.reject_unknown(body, {"sink"})
-        sink_id = body.get("sink")
-        if not isinstance(sink_id, str) or not sink_id:
-            raise bad_request("sink", "sink (a sink id) is required")
-        sink = self._row(sink_id)
+        sink = self._row(parse(TestRequest, body).sink)
         message = {"event": "test", "title": "Beekeeper test message",
                    "text": f"This is a test message from Beekeeper at {self._public()}.\n"
                            f"Sink {sink['name']} ({sink['kind']}) works.",
                    "link": self._public(), "project": None, "run_id": None}
         attempts = await self._deliver(sink, message)
-        return {"delivered": any(a["ok"] for a in attempts), "attempts": attempts}
+        return TestResult(delivered=any(a["ok"] for a in attempts), attempts=attempts).dump()
 
     # -- messages -----------------------------------------------------------------------------
     def _public(self) -> str:
-        url = self.public_url or (self.server_url() if self.server_url is not None else "") or ""
+        url = self.public_url() or ""
         return url if url.endswith("/") else url + "/"
 
     async def _run_facts(self, run: dict) -> tuple[list[str], dict]:
         """The run's last log lines (read in a thread) and latest metrics; empty when unreadable."""
         tail: list[str] = []
-        if self.runs is not None:
+        if self.log_tail is not None:
             try:
-                tail = await asyncio.to_thread(tail_lines, self.runs.log_path(run))
+                tail = await asyncio.to_thread(self.log_tail, run)
             except Exception:
                 log.exception("reading the log tail of run %s", run["id"])
         metrics: dict = {}
-        if self.tensorboards is not None:
+        if self.metrics is not None:
             try:
-                metrics = await latest_metrics(self.tensorboards, run, self.run_metrics) or {}
+                metrics = await self.metrics(run) or {}
             except Exception:
                 log.exception("reading the metrics of run %s", run["id"])
         return tail, metrics
 
     async def _message(self, event: str, run: dict | None, project: dict | None, detail: str | None,
-                       sweep: dict | None = None) -> dict:  # noqa: C901 (over the limit when ruff came in; to split)
-        base = self._public()
+                       sweep: dict | None = None) -> dict:
+        """The message once for every sink: title, plain text, a link back, and the facts."""
         if run is not None:
-            tail, metrics = await self._run_facts(run)
-            if event == "stalled":
-                title = f"{run['project']}: run {run['id']} is stalled"
-            else:
-                title = f"{run['project']}: run {run['id']} {run['state']}"
-            link = f"{base}lab?beekeeper-run={run['id']}"
-            lines = [title, "", f"Project: {run['project']}", f"Run: {run['id']}", f"State: {run['state']}"
-                     + (" (stalled)" if event == "stalled" else ""),
-                     f"Duration: {_duration(run.get('duration'))}",
-                     f"Exit code: {run['exit_code'] if run.get('exit_code') is not None else '-'}"]
-            if detail:
-                lines.append(detail)
-            if run.get("message"):
-                lines.append(f"Message: {run['message']}")
-            if metrics:
-                lines.append("Metrics: " + ", ".join(
-                    f"{tag} {point['value']:.4g} (step {point['step']})" for tag, point in sorted(metrics.items())))
-            if tail:
-                lines += ["", f"Last {len(tail)} log lines:", *tail]
-            lines += ["", f"Open in JupyterLab: {link}"]
-            return {"event": event, "title": title, "text": "\n".join(lines), "link": link,
-                    "project": run["project"], "run_id": run["id"], "state": run["state"],
-                    "duration": run.get("duration"), "exit_code": run.get("exit_code"),
-                    "metrics": metrics, "log_tail": tail}
+            return await self._run_message(event, run, detail)
+        base = self._public()
         if project is not None:
             title = f"{project['name']}: setup failed"
             text = f"{title}\n\n{project['setup'].get('message') or ''}\n\nOpen in JupyterLab: {base}lab"
@@ -415,13 +314,33 @@ class NotificationService(LoggingConfigurable, RunListener):
                     "project": project["name"], "run_id": None}
         if sweep is not None:
             title = f"{sweep['project']}: sweep {sweep['id']} finished"
-            return {"event": event, "title": title, "text": f"{title}\n\n{detail or ''}\n\n{base}lab",
-                    "link": f"{base}lab", "project": sweep["project"], "run_id": None}
-        title = {"disk_full": "Beekeeper: disk almost full", "gpu_hot": "Beekeeper: GPU too hot",
-                 "sweep_finished": "Beekeeper: sweep finished"}.get(
-            event, f"Beekeeper: {event}")
+            owner = sweep["project"]
+        else:
+            title = HOST_TITLES.get(event, f"Beekeeper: {event}")
+            owner = None
         return {"event": event, "title": title, "text": f"{title}\n\n{detail or ''}\n\n{base}lab",
-                "link": f"{base}lab", "project": None, "run_id": None}
+                "link": f"{base}lab", "project": owner, "run_id": None}
+
+    async def _run_message(self, event: str, run: dict, detail: str | None) -> dict:
+        tail, metrics = await self._run_facts(run)
+        stalled = event == "stalled"
+        title = f"{run['project']}: run {run['id']} " + ("is stalled" if stalled else run["state"])
+        link = f"{self._public()}lab?beekeeper-run={run['id']}"
+        lines = [title, "", f"Project: {run['project']}", f"Run: {run['id']}",
+                 f"State: {run['state']}" + (" (stalled)" if stalled else ""),
+                 f"Duration: {_duration(run.get('duration'))}",
+                 f"Exit code: {run['exit_code'] if run.get('exit_code') is not None else '-'}"]
+        lines += [detail] if detail else []
+        lines += [f"Message: {run['message']}"] if run.get("message") else []
+        if metrics:
+            lines.append("Metrics: " + ", ".join(
+                f"{tag} {point['value']:.4g} (step {point['step']})" for tag, point in sorted(metrics.items())))
+        lines += ["", f"Last {len(tail)} log lines:", *tail] if tail else []
+        lines += ["", f"Open in JupyterLab: {link}"]
+        return {"event": event, "title": title, "text": "\n".join(lines), "link": link,
+                "project": run["project"], "run_id": run["id"], "state": run["state"],
+                "duration": run.get("duration"), "exit_code": run.get("exit_code"),
+                "metrics": metrics, "log_tail": tail}
 
     # -- delivery -----------------------------------------------------------------------------
     async def _deliver_all(self, sinks, event, run, project, detail, sweep=None) -> None:
@@ -456,7 +375,7 @@ class NotificationService(LoggingConfigurable, RunListener):
             log.warning("Beekeeper: notification to sink %s (%s) failed, attempt %d of %d: %s",
                         sink["id"], sink["kind"], attempt, TRIES, error)
             if attempt < TRIES:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                await asyncio.sleep(self.backoff() * 2 ** (attempt - 1))
         return attempts
 
     def _payload(self, kind: str, message: dict) -> tuple[bytes, dict[str, str]]:

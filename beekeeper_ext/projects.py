@@ -20,6 +20,7 @@ from .environments import Environments, Interpreters, plan_install
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .git import GitFailure, GitOps, redact, split_credentials
 from .models.base import parse
+from .models.branches import BranchesQuery, RemoteBranches
 from .models.project import Project, ProjectCreate, ProjectUpdate
 from .models.states import PROJECT_DEFAULTS, SETUP_ACTIVE
 from .store import Store, now
@@ -225,26 +226,25 @@ class ProjectService:
     async def remote_branches(self, body: dict, from_query: bool = False) -> dict:
         """A remote's branches and default, for the form's dropdown: `{git_url, credentials?}` or
         `{project}` (its stored URL with its stored credentials, never another URL's)."""
-        if not isinstance(body, dict):
-            raise bad_request("body", "the request body must be a JSON object")
-        v.reject_unknown(body, {"git_url", "credentials", "project"})
-        if "project" in body:
-            if "git_url" in body or "credentials" in body:
+        url_field = "url" if from_query else "git_url"
+        query = parse(BranchesQuery, body)
+        if query.project is not None:
+            if {"git_url", "credentials"} & query.model_fields_set:
                 raise bad_request("project", "give a project, or a git_url (and credentials), not both")
-            row = self.row(body["project"])
+            row = self.row(query.project)
             url, creds = row["git_url"], row["credentials"]
         else:
-            url, creds = split_credentials(v.git_url(body.get("git_url"), "url" if from_query else "git_url"))
+            url, creds = split_credentials(v.git_url(query.git_url, url_field))
             if creds and from_query:
                 raise bad_request("url", "a URL with a token does not belong in a query string: "
                                          "POST {git_url, credentials} instead")
-            if body.get("credentials") is not None:
-                creds = v.credentials(body["credentials"])
+            if query.credentials is not None:
+                creds = query.credentials.model_dump()
         try:
             listing = await self.git.remote_branches(url, creds)
         except GitFailure as exc:
-            raise bad_request("url" if from_query else "git_url", f"could not list the remote's branches: {exc}")
-        return {"git_url": redact(url), **listing}
+            raise bad_request(url_field, f"could not list the remote's branches: {exc}")
+        return RemoteBranches(git_url=redact(url), **listing).dump()
 
     # -- writes -------------------------------------------------------------------------------
     async def create(self, body: dict) -> dict:

@@ -19,21 +19,17 @@ import logging
 import secrets
 from datetime import datetime, timezone
 from typing import Any, Callable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
-from traitlets import Float
-from traitlets.config import LoggingConfigurable
 
-from . import validation as v
-from .background import PeriodicTask
-from .errors import BeekeeperError, bad_request, not_found
+from .errors import BeekeeperError, not_found
+from .models.base import parse as parse_body
+from .models.schedule import Schedule, ScheduleCreate, ScheduleFire, ScheduleUpdate
 from .store import now as stamp_now
 
-log = logging.getLogger("beekeeper.schedules")
+log = logging.getLogger("beekeeper")
 
-FIELDS = {"cron", "timezone", "run", "enabled"}
-RUN_FIELDS = {"args", "env", "gpus", "executor", "allow_parallel", "resources"}
 NEXT_COUNT = 3
 MAX_CATCH_UP = 100_000  # due times walked through after a long downtime before giving up
 
@@ -50,78 +46,58 @@ def parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-def _timezone(name: Any) -> str:
-    if not isinstance(name, str) or not name:
-        raise bad_request("timezone", "timezone must be an IANA name like Europe/Berlin")
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise bad_request("timezone", f"unknown timezone {name!r}; use an IANA name like Europe/Berlin") from None
-    return name
-
-
-def _cron(cron: Any) -> str:
-    if not isinstance(cron, str) or not cron.strip() or "\x00" in cron:
-        raise bad_request("cron", "cron is required, e.g. \"0 2 * * *\"")
-    cron = " ".join(cron.split())
-    if len(cron.split()) != 5 or not croniter.is_valid(cron):
-        raise bad_request("cron", "cron must be a 5-field expression: minute hour day month weekday")
-    return cron
-
-
-class ScheduleService(LoggingConfigurable):
-    """Schedules over the API, and the periodic check that fires what came due."""
-
-    grace = Float(3600.0, help="A scheduled fire missed while the server was down still runs at start-up if it "
-                               "is at most this many seconds old; older ones are recorded as missed "
-                               "(also c.BeekeeperApp.schedule_grace).").tag(config=True)
-    interval = Float(10.0, help="Seconds between checks for schedules that came due "
-                                "(also c.BeekeeperApp.schedule_interval).").tag(config=True)
-
-    def __init__(self, store, runs, projects, clock: Callable[[], datetime] = utcnow, **kwargs):
-        super().__init__(**kwargs)
+class ScheduleService:
+    def __init__(self, store, runs, projects, grace: Callable[[], float], interval: Callable[[], float],
+                 clock: Callable[[], datetime] = utcnow):
         self.store = store
         self.runs = runs
         self.projects = projects
+        self.grace = grace
+        self.interval = interval
         self.clock = clock
+        self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
-        self._ticker = PeriodicTask("schedules", self.tick, lambda: self.interval, log=log, delay_first=True)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         """Handle what came due while the server was down (grace rule), then check periodically."""
         await self.tick()
-        self._ticker.start()
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop(self) -> None:
-        await self._ticker.stop()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval())
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("schedules")
 
     # -- validation ---------------------------------------------------------------------------
-    def _validate(self, project: dict, body: dict, current: dict | None) -> dict:  # noqa: C901 (over the limit when ruff came in; to split)
-        if not isinstance(body, dict):
-            raise bad_request("body", "the request body must be a JSON object")
-        v.reject_unknown(body, FIELDS)
-        out: dict[str, Any] = {"timezone": _timezone(body.get("timezone", current["timezone"] if current else "UTC"))}
-        if current is None or "cron" in body:
-            out["cron"] = _cron(body.get("cron"))
-        if current is None or "run" in body:
-            out["run_spec"] = self._run_spec(project, body.get("run") or {})
-        if "enabled" in body or current is None:
-            enabled = body.get("enabled", True)
-            if not isinstance(enabled, bool):
-                raise bad_request("enabled", "enabled must be true or false")
-            out["enabled"] = int(enabled)
+    def _validate(self, project: dict, body: dict, current: dict | None) -> dict:
+        """The store's fields from a create body, or from a PATCH (current given: only what it sends)."""
+        model = ScheduleCreate if current is None else ScheduleUpdate
+        parsed = parse_body(model, body)
+        given = set(model.model_fields) if current is None else parsed.model_fields_set
+        out: dict[str, Any] = {k: getattr(parsed, k) for k in given & {"cron", "timezone"}}
+        if "run" in given:
+            out["run_spec"] = self._run_spec(project, parsed.run.model_dump(exclude_unset=True))
+        if "enabled" in given:
+            out["enabled"] = int(parsed.enabled)
         return out
 
-    def _run_spec(self, project: dict, spec: Any) -> dict:
-        if not isinstance(spec, dict):
-            raise bad_request("run", "run must be an object like {args, env, gpus, executor}")
-        unknown = set(spec) - RUN_FIELDS
-        if unknown:
-            key = sorted(unknown)[0]
-            raise bad_request(f"run.{key}", f"unknown field 'run.{key}'")
+    def _run_spec(self, project: dict, spec: dict) -> dict:
+        """The run body checked against the project as POST /runs would check it now."""
         try:
-            self.runs.validate_body(project, spec)  # the same rules as POST /runs, now
+            self.runs.validate_body(project, spec)
         except BeekeeperError as exc:
             if exc.field and exc.field != "body":
                 exc.field = f"run.{exc.field}"
@@ -141,19 +117,18 @@ class ScheduleService(LoggingConfigurable):
     def list(self, project: str | None = None) -> dict:
         if project is not None:
             self.projects.row(project)
-        return {"schedules": [self.render(r) for r in self.store.list_schedules(project)]}
+        return {"schedules": [self.render(r) for r in self.store.list_schedules(project)]}  # each a models.Schedule
 
     def render(self, row: dict) -> dict:
         upcoming = []
         if row["enabled"]:
             it = croniter(row["cron"], max(self._base(row), self.clock()).astimezone(ZoneInfo(row["timezone"])))
             upcoming = [iso(it.get_next(datetime)) for _ in range(NEXT_COUNT)]
-        return {"id": row["id"], "project": row["project"], "cron": row["cron"], "timezone": row["timezone"],
-                "run": row["run_spec"], "enabled": bool(row["enabled"]), "next": upcoming,
-                "last_due": row["last_due"], "last_run_id": row["last_run_id"],
-                "created": row["created"], "updated": row["updated"],
-                "fires": [{k: f[k] for k in ("due", "fired", "outcome", "run_id", "message")}
-                          for f in self.store.list_fires(row["id"])]}
+        return Schedule(id=row["id"], project=row["project"], cron=row["cron"], timezone=row["timezone"],
+                        run=row["run_spec"], enabled=bool(row["enabled"]), next=upcoming, last_due=row["last_due"],
+                        last_run_id=row["last_run_id"], created=row["created"], updated=row["updated"],
+                        fires=[{k: f[k] for k in ScheduleFire.model_fields}
+                               for f in self.store.list_fires(row["id"])]).dump()
 
     # -- writes -------------------------------------------------------------------------------
     def create(self, name: str, body: dict) -> dict:
@@ -218,9 +193,9 @@ class ScheduleService(LoggingConfigurable):
         late = (now - due).total_seconds()
         earlier = f"; {passed} earlier fire(s) passed while the server was down" if passed else ""
         run_id, message = None, None
-        if late > self.grace:
+        if late > self.grace():
             outcome = "missed"
-            message = f"due {int(late)} s ago, more than schedule_grace ({int(self.grace)} s){earlier}"
+            message = f"due {int(late)} s ago, more than schedule_grace ({int(self.grace())} s){earlier}"
         else:
             previous = self.store.get_run(row["last_run_id"]) if row["last_run_id"] else None
             if previous is not None and previous["state"] in ("queued", "starting", "running"):

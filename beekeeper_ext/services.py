@@ -22,6 +22,7 @@ from .projects import ProjectService
 from .run_metrics import RunMetricsService
 from .runs import RunService
 from .schedules import ScheduleService
+from .store import Store
 from .sweeps import SweepService
 from .tensorboard import TensorBoardService
 from .usage_history import UsageRecorder
@@ -30,6 +31,7 @@ from .usage_history import UsageRecorder
 @dataclass(frozen=True)
 class Services:
     home_path: Path
+    store: Store  # handlers/logs.py still reads rows directly
     interpreters: Interpreters
     executors: dict[str, Executor]
     projects: ProjectService
@@ -56,7 +58,7 @@ class Services:
 
     @property
     def usage_interval(self) -> float:
-        return self.usage.interval
+        return self.usage.interval()
 
     @property
     def upload_max_bytes(self) -> int:

@@ -51,43 +51,59 @@ class LineParser:
     def __init__(self, patterns: list[str] | None):
         self.patterns = [re.compile(p) for p in (DEFAULT_PATTERNS if patterns is None else patterns)]
 
-    def points(self, data: bytes, counts: dict[str, int]) -> list[tuple[str, int, float]]:  # noqa: C901 (over the limit when ruff came in; to split)
+    def points(self, data: bytes, counts: dict[str, int]) -> list[tuple[str, int, float]]:
         """Points from whole lines of log bytes. `counts` (tag → points so far) numbers the steps of
         patterns that have a step group that did not match."""
         out: list[tuple[str, int, float]] = []
         if not self.patterns:
             return out
         for raw in data.splitlines():
-            if raw.startswith(MARK):
-                continue
-            line = raw.decode("utf-8", "replace")
-            line_step = None
-            for pattern in self.patterns:
-                has_step = "step" in pattern.groupindex
-                for match in pattern.finditer(line):
-                    name = match.group("name")
-                    if not name or name.lower() in STEP_WORDS:
-                        continue
-                    try:
-                        value = float(match.group("value"))
-                    except (TypeError, ValueError):
-                        continue
-                    step = None
-                    if has_step and match.group("step") is not None:
-                        try:
-                            step = int(float(match.group("step")))
-                        except ValueError:
-                            step = None
-                    if step is None:
-                        if line_step is None:
-                            found = STEP_RE.search(line)
-                            line_step = int(found.group(1)) if found else -1
-                        if line_step < 0:
-                            if not has_step:
-                                continue  # no step on the line: not a metric line
-                            step = counts.get(name, 0)
-                        else:
-                            step = line_step
-                    counts[name] = counts.get(name, 0) + 1
-                    out.append((name, step, value))
+            if not raw.startswith(MARK):
+                out += self._line(raw.decode("utf-8", "replace"), counts)
         return out
+
+    def _line(self, line: str, counts: dict[str, int]) -> list[tuple[str, int, float]]:
+        out = []
+        line_step: list[int] = []  # the step the line itself names (-1: none), looked for once if needed
+        for pattern in self.patterns:
+            has_step = "step" in pattern.groupindex
+            for match in pattern.finditer(line):
+                reading = _reading(match)
+                if reading is None:
+                    continue
+                name, value = reading
+                step = _own_step(match) if has_step else None
+                if step is None:
+                    if not line_step:
+                        found = STEP_RE.search(line)
+                        line_step.append(int(found.group(1)) if found else -1)
+                    if line_step[0] >= 0:
+                        step = line_step[0]
+                    elif has_step:
+                        step = counts.get(name, 0)
+                    else:
+                        continue  # no step on the line: not a metric line
+                counts[name] = counts.get(name, 0) + 1
+                out.append((name, step, value))
+        return out
+
+
+def _reading(match: re.Match) -> tuple[str, float] | None:
+    """(name, value) of one match; None for a step word or a value that is no number."""
+    name = match.group("name")
+    if not name or name.lower() in STEP_WORDS:
+        return None
+    try:
+        return name, float(match.group("value"))
+    except (TypeError, ValueError):
+        return None
+
+
+def _own_step(match: re.Match) -> int | None:
+    """The match's own step group, if it matched a number."""
+    if match.group("step") is None:
+        return None
+    try:
+        return int(float(match.group("step")))
+    except (ValueError, OverflowError):
+        return None

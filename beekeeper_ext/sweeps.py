@@ -3,8 +3,8 @@
 A sweep is validated whole (a bad parameter spec is a 400 naming e.g. `parameters.lr.min`),
 then every trial is created at once as a queued run carrying `sweep` and its `sweep_params`,
 in one store transaction — so the sweep's queue is the run queue, survives a restart with it,
-and can be reordered like any run. `max_parallel` is enforced by the run scheduler, which reads
-it from the sweep's row (a trial over it is passed over, not blocking other runs).
+and can be reordered like any run. `max_parallel` is enforced by the scheduler through
+RunService.sweep_limit (a trial over it is passed over, not blocking other runs).
 
 One background loop looks only at running sweeps: it picks the best trial from the per-run
 metric summaries (the experiments service's), applies the median stopping rule to running
@@ -20,31 +20,19 @@ import json
 import logging
 import math
 import random
-import re
 import secrets
 import statistics
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from traitlets import Float
-from traitlets.config import LoggingConfigurable
-
-from . import validation as v
-from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, conflict, not_found
-from .runs import ACTIVE, RUN_FIELDS, RunListener, new_run_id
+from .models.base import parse
+from .models.sweep import PLACEHOLDER_RE, SWEEP_RUN_FIELDS, SWEEP_STATES, Sweep, SweepCreate
+from .runs import ACTIVE, new_run_id
 from .store import now
 
-log = logging.getLogger("beekeeper.sweeps")
+log = logging.getLogger("beekeeper")
 
-SWEEP_FIELDS = {"method", "parameters", "trials", "seed", "args_template", "as", "max_parallel", "objective",
-                "early_stop", "confirm", *RUN_FIELDS - {"allow_parallel"}}
-PARAM_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
-PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-MAX_VALUES = 1000
-CONFIRM_OVER = 1000  # a grid with more trials than this needs confirm: true
-MAX_TRIALS = 10000
-STATES = ("running", "finished", "stopped")
 ENDED_STATES = ("succeeded", "failed", "stopped", "lost")
 
 
@@ -52,140 +40,16 @@ def new_sweep_id() -> str:
     return "sw-" + new_run_id()[:15] + "-" + secrets.token_hex(2)
 
 
-def _scalar(value) -> bool:
-    return value is None or isinstance(value, (str, bool, int, float)) and not (
-        isinstance(value, float) and not math.isfinite(value))
-
-
-def _number(value, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise bad_request(field, f"{field} must be a number")
-    return value
-
-
-def _parameter(name: str, spec, method: str) -> dict:  # noqa: C901 (over the limit when ruff came in; to split)
-    field = f"parameters.{name}"
-    if not isinstance(spec, dict):
-        raise bad_request(field, f'{field} must be an object: {{"values": [...]}} or {{"min", "max"}}')
-    if "values" in spec:
-        v.reject_unknown({f"{field}.{k}": 1 for k in spec}, {f"{field}.values"})
-        values = spec["values"]
-        if not isinstance(values, list) or not values or len(values) > MAX_VALUES:
-            raise bad_request(f"{field}.values", f"{field}.values must be a list of 1 to {MAX_VALUES} values")
-        for index, value in enumerate(values):
-            if not _scalar(value) or (isinstance(value, str) and "\x00" in value):
-                raise bad_request(f"{field}.values", f"{field}.values[{index}] must be a string, number, "
-                                                     "boolean or null")
-        return {"values": list(values)}
-    if method == "grid":
-        raise bad_request(f"{field}.values", f"{field}: a grid sweep needs a list of values")
-    allowed = {f"{field}.{k}" for k in ("min", "max", "log", "integer")}
-    v.reject_unknown({f"{field}.{k}": 1 for k in spec}, allowed)
-    for key in ("min", "max"):
-        if key not in spec:
-            raise bad_request(f"{field}.{key}", f"{field}.{key} is required (or give values)")
-    low, high = _number(spec["min"], f"{field}.min"), _number(spec["max"], f"{field}.max")
-    log_scale, integer = spec.get("log", False), spec.get("integer", False)
-    for key, flag in (("log", log_scale), ("integer", integer)):
-        if not isinstance(flag, bool):
-            raise bad_request(f"{field}.{key}", f"{field}.{key} must be true or false")
-    if low > high:
-        raise bad_request(f"{field}.min", f"{field}.min must not be above {field}.max")
-    if log_scale and low <= 0:
-        raise bad_request(f"{field}.min", f"{field}.min must be above 0 on a log scale")
-    if integer and (low != int(low) or high != int(high)):
-        raise bad_request(f"{field}.min", f"{field}: integer ranges need whole-number min and max")
-    return {"min": low, "max": high, "log": log_scale, "integer": integer}
-
-
-def _objective(value) -> dict | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise bad_request("objective", 'objective must be an object like {"metric": "loss/test", "goal": "min"}')
-    v.reject_unknown({f"objective.{k}": 1 for k in value}, {"objective.metric", "objective.goal",
-                                                            "objective.summary"})
-    metric = value.get("metric")
-    if not isinstance(metric, str) or not metric.strip() or len(metric) > 200:
-        raise bad_request("objective.metric", "objective.metric must name a scalar tag, e.g. loss/test")
-    goal, summary = value.get("goal", "min"), value.get("summary", "last")
-    if goal not in ("min", "max"):
-        raise bad_request("objective.goal", "objective.goal must be min or max")
-    if summary not in ("last", "min", "max"):
-        raise bad_request("objective.summary", "objective.summary must be last, min or max")
-    return {"metric": metric, "goal": goal, "summary": summary}
-
-
-def _early_stop(value, objective: dict | None) -> dict | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise bad_request("early_stop", 'early_stop must be an object like {"rule": "median", "min_steps": 5}')
-    v.reject_unknown({f"early_stop.{k}": 1 for k in value}, {"early_stop.rule", "early_stop.min_steps",
-                                                             "early_stop.min_trials"})
-    if value.get("rule", "median") != "median":
-        raise bad_request("early_stop.rule", "early_stop.rule must be median")
-    if objective is None:
-        raise bad_request("objective", "early_stop needs an objective to compare trials by")
-    return {"rule": "median", "min_steps": v.integer(value.get("min_steps", 0), "early_stop.min_steps", 0),
-            "min_trials": v.integer(value.get("min_trials", 2), "early_stop.min_trials", 1)}
-
-
-def parse_spec(body: dict) -> dict:  # noqa: C901 (over the limit when ruff came in; to split)
-    """The whole sweep request checked (400 naming the field) and normalized; creates nothing."""
-    if not isinstance(body, dict):
-        raise bad_request("body", "the request body must be a JSON object")
-    v.reject_unknown(body, SWEEP_FIELDS)
-    method = body.get("method", "grid")
-    if method not in ("grid", "random"):
-        raise bad_request("method", "method must be grid or random")
-    parameters = body.get("parameters")
-    if not isinstance(parameters, dict) or not parameters:
-        raise bad_request("parameters", 'parameters must be an object like {"lr": {"values": [0.1, 0.01]}}')
-    as_ = body.get("as", "args")
-    if as_ not in ("args", "env"):
-        raise bad_request("as", "as must be args or env")
-    params = {}
-    for name, spec in parameters.items():
-        if not isinstance(name, str) or not PARAM_NAME_RE.fullmatch(name) or name == "run_id":
-            raise bad_request("parameters", f"parameter name {name!r} must start with a letter or '_' and use "
-                                            "letters, digits, '_', '.', '-' (and not be run_id)")
-        if as_ == "env" and not v.ENV_KEY_RE.fullmatch(name):
-            raise bad_request("parameters", f"parameter {name!r} cannot be an environment variable name")
-        params[name] = _parameter(name, spec, method)
-    template = None
-    if body.get("args_template") is not None:
-        template = v.string_list(body["args_template"], "args_template")
-        for item in template:
-            for match in PLACEHOLDER_RE.finditer(item):
-                key = match.group(1)
-                if key is not None and key not in params and key != "run_id":
-                    raise bad_request("args_template", f"args_template names {{{key}}}, which is not a parameter "
-                                                       "(or run_id)")
-    seed = body.get("seed")
-    seed = secrets.randbelow(2**31) if seed is None else v.integer(seed, "seed", 0, 2**63 - 1)
-    if method == "grid":
-        if body.get("trials") is not None:
-            raise bad_request("trials", "trials is for random sweeps; a grid runs every combination")
-        trials = math.prod(len(p["values"]) for p in params.values())
-        if trials > CONFIRM_OVER and body.get("confirm") is not True:
-            raise bad_request("confirm", f"this grid is {trials} trials; pass confirm: true to queue them")
-    else:
-        trials = v.integer(body.get("trials"), "trials", 1, MAX_TRIALS) if body.get("trials") is not None else None
-        if trials is None:
-            raise bad_request("trials", "a random sweep needs trials (how many to draw)")
-    if trials > MAX_TRIALS:
-        raise bad_request("parameters", f"a sweep has at most {MAX_TRIALS} trials (this one {trials})")
-    if body.get("confirm") is not None and not isinstance(body["confirm"], bool):
-        raise bad_request("confirm", "confirm must be true or false")
-    max_parallel = body.get("max_parallel")
-    if max_parallel is not None:
-        max_parallel = v.integer(max_parallel, "max_parallel", minimum=1)
-    objective = _objective(body.get("objective"))
-    run = {k: body[k] for k in RUN_FIELDS if k in body and k != "allow_parallel"}
-    return {"method": method, "parameters": params, "trials": trials, "seed": seed, "as": as_,
-            "args_template": template, "max_parallel": max_parallel, "objective": objective,
-            "early_stop": _early_stop(body.get("early_stop"), objective), "run": run}
+def parse_spec(body: dict) -> dict:
+    """The whole sweep request checked (models.sweep.SweepCreate: a 400 naming the field) and
+    normalized; creates nothing."""
+    sweep = parse(SweepCreate, body)
+    return {"method": sweep.method, "parameters": {name: p.normal() for name, p in sweep.parameters.items()},
+            "trials": sweep.trial_count(), "seed": secrets.randbelow(2**31) if sweep.seed is None else sweep.seed,
+            "as": sweep.as_, "args_template": sweep.args_template, "max_parallel": sweep.max_parallel,
+            "objective": sweep.objective.model_dump() if sweep.objective else None,
+            "early_stop": sweep.early_stop.model_dump() if sweep.early_stop else None,
+            "run": sweep.model_dump(include=set(SWEEP_RUN_FIELDS), exclude_unset=True)}
 
 
 def _draw(spec: dict, rng: random.Random):
@@ -283,31 +147,27 @@ def median_verdict(mine: list[tuple[float, float]], others: list[list[tuple[floa
     return (value, median, int(step)) if _better(median, value, objective["goal"]) else None
 
 
-class SweepService(LoggingConfigurable, RunListener):
-    """Creates sweeps, watches their trials (best so far, the median rule, the end) and stops them.
+class SweepService:
+    """Creates sweeps, watches their trials (best so far, the median rule, the end) and stops them."""
 
-    A RunListener (app.py lists it for RunService): a trial's end wakes the watch loop."""
-
-    interval = Float(2.0, help="Seconds between looks at running sweeps (best trial, median rule) "
-                               "(also c.BeekeeperApp.sweep_interval).").tag(config=True)
-
-    def __init__(self, store, projects, runs, run_metrics,
-                 finished_listeners: Iterable[Callable[[dict], None]] = (), **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, store, projects, runs, summaries: Callable[[list[str]], dict],
+                 series: Callable[[dict, str, int], list] | None, interval: Callable[[], float]):
         self.store = store
         self.projects = projects
         self.runs = runs
-        self.run_metrics = run_metrics  # summaries(): run ids → {id: {tag: {last, min, max, step, count}}}
+        self.summaries = summaries  # run ids → {id: {tag: {last, min, max, step, count}}}
+        self.series = series  # (run row, tag, count) → [(step, value)], blocking: called in a thread
+        self.interval = interval
+        self._limits: dict[str, int | None] = {}
         self._final_series: dict[tuple[str, str], list] = {}  # ended trials' series do not change
         self._creating: set[str] = set()  # sweeps whose trials are still being queued
         self._wake = asyncio.Event()
-        self._ticker = PeriodicTask("sweep watcher", self._watch, lambda: self.interval, log=log, wake=self._wake)
+        self._task: asyncio.Task | None = None
+        self.passes = 0
         #: Called with the sweep's API view once it finished (notifications' sweep_finished).
-        self.finished_listeners: list[Callable[[dict], None]] = list(finished_listeners)
-
-    @property
-    def passes(self) -> int:
-        return self._ticker.rounds
+        self.finished_listeners: list[Callable[[dict], None]] = []
+        runs.sweep_limit = self.limit
+        runs.listeners.append(self.on_run)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -315,14 +175,25 @@ class SweepService(LoggingConfigurable, RunListener):
             if not self.store.sweep_runs(row["id"]):  # the server stopped while queuing its trials
                 self.store.update_sweep(row["id"], state="stopped", ended=now(), trial_count=0,
                                         message="interrupted: the server stopped while queuing the trials")
-        self._ticker.start()
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
 
     async def stop_loop(self) -> None:
-        await self._ticker.stop()
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def on_run(self, run: dict) -> None:
         if run.get("sweep") and run["state"] in ENDED_STATES:
             self._wake.set()
+
+    def limit(self, sweep_id: str) -> int | None:
+        """RunService.sweep_limit: the sweep's max_parallel (cached; a sweep's spec never changes)."""
+        if sweep_id not in self._limits:
+            row = self.store.get_sweep(sweep_id)
+            self._limits[sweep_id] = row["spec"]["max_parallel"] if row else None
+        return self._limits[sweep_id]
 
     # -- reads ---------------------------------------------------------------------------------
     def row(self, sweep_id: str) -> dict:
@@ -335,8 +206,8 @@ class SweepService(LoggingConfigurable, RunListener):
         if project is not None:
             self.projects.row(project)
         for state in states or []:
-            if state not in STATES:
-                raise bad_request("state", f"state must be one of {', '.join(STATES)}")
+            if state not in SWEEP_STATES:
+                raise bad_request("state", f"state must be one of {', '.join(SWEEP_STATES)}")
         rows = self.store.list_sweeps(project, states)
         counts = self.store.sweep_states([r["id"] for r in rows])
         return {"sweeps": [self.render(r, counts[r["id"]]) for r in rows]}
@@ -347,23 +218,23 @@ class SweepService(LoggingConfigurable, RunListener):
         counts: dict[str, int] = {}
         for t in trials:
             counts[t["state"]] = counts.get(t["state"], 0) + 1
-        out = self.render(row, counts)
         objective = row["spec"]["objective"]
-        summaries = self.run_metrics.summaries([t["id"] for t in trials]) if objective else {}
+        summaries = self.summaries([t["id"] for t in trials]) if objective else {}
         stopped = set(row["early_stopped"] or [])
-        out["runs"] = [{
+        return self.render(row, counts, [{
             "id": t["id"], "state": t["state"], "params": t["sweep_params"] or {}, "message": t["message"],
             "value": _value(summaries.get(t["id"], {}).get(objective["metric"]), objective["summary"])
             if objective else None,
             "early_stopped": t["id"] in stopped, "started": t["started"], "ended": t["ended"],
-        } for t in trials]
-        return out
+        } for t in trials])
 
-    def render(self, row: dict, counts: dict[str, int]) -> dict:
+    def render(self, row: dict, counts: dict[str, int], trials: list[dict] | None = None) -> dict:
+        """The API view (models.sweep.Sweep), with its trials in the single-sweep view; the shared
+        run shows env keys only (values may be secrets)."""
         spec = row["spec"]
         run = dict(spec["run"])
-        run["env_keys"] = sorted(run.pop("env", None) or {})  # env values may be secrets
-        return {
+        run["env_keys"] = sorted(run.pop("env", None) or {})
+        view = {
             "id": row["id"], "project": row["project"], "state": row["state"], "method": spec["method"],
             "parameters": spec["parameters"], "seed": spec["seed"], "as": spec["as"],
             "args_template": spec["args_template"], "max_parallel": spec["max_parallel"],
@@ -373,6 +244,7 @@ class SweepService(LoggingConfigurable, RunListener):
             "best": {"run": row["best_run"], "value": row["best_value"]} if row["best_run"] else None,
             "message": row["message"], "created": row["created"], "ended": row["ended"],
         }
+        return Sweep(**view, **({} if trials is None else {"runs": trials})).dump()
 
     # -- create --------------------------------------------------------------------------------
     async def create(self, name: str, body: dict) -> dict:
@@ -400,6 +272,7 @@ class SweepService(LoggingConfigurable, RunListener):
             await self.runs.create_batch(name, bodies, run_ids, sweep_id, params)
         except BaseException:
             self.store.delete_sweep(sweep_id)  # nothing half-created
+            self._limits.pop(sweep_id, None)
             raise
         finally:
             self._creating.discard(sweep_id)
@@ -434,33 +307,31 @@ class SweepService(LoggingConfigurable, RunListener):
             for t in trials:
                 await self.runs.delete(t["id"])
         self.store.delete_sweep(sweep_id)
+        self._limits.pop(sweep_id, None)
 
     # -- the watch loop ------------------------------------------------------------------------
-    async def _watch(self) -> None:
-        """One round: check every running sweep whose trials are all queued."""
-        for row in self.store.list_sweeps(states=["running"]):
-            if row["id"] not in self._creating:
-                await self.check(row)
+    async def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                for row in self.store.list_sweeps(states=["running"]):
+                    if row["id"] not in self._creating:
+                        await self.check(row)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sweep watcher")
+            self.passes += 1
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval())
+            except asyncio.TimeoutError:
+                pass
 
-    async def check(self, row: dict) -> None:  # noqa: C901 (over the limit when ruff came in; to split)
+    async def check(self, row: dict) -> None:
         """One look at a running sweep: best so far, the median rule, finished once nothing is active."""
         trials = self.store.sweep_runs(row["id"])
-        spec = row["spec"]
-        objective = spec["objective"]
-        fields: dict[str, Any] = {}
-        if objective:
-            summaries = self.run_metrics.summaries([t["id"] for t in trials])
-            best = None
-            for t in trials:
-                value = _value(summaries.get(t["id"], {}).get(objective["metric"]), objective["summary"])
-                if value is not None and (best is None or _better(value, best[1], objective["goal"])):
-                    best = (t["id"], value)
-            if best and (best[0] != row["best_run"] or best[1] != row["best_value"]):
-                fields.update(best_run=best[0], best_value=best[1])
-            if spec["early_stop"] and any(t["state"] == "running" for t in trials):
-                stopped = await self._median_rule(row, trials, summaries)
-                if stopped:
-                    fields["early_stopped"] = [*(row["early_stopped"] or []), *stopped]
+        objective = row["spec"]["objective"]
+        fields = await self._progress(row, trials) if objective else {}
         # (A sweep still queuing its trials is never checked; a deleted ended trial changes nothing.)
         if not any(t["state"] in ACTIVE for t in trials):
             fields.update(state="finished", ended=now())
@@ -469,13 +340,37 @@ class SweepService(LoggingConfigurable, RunListener):
             log.info("sweep %s finished", row["id"])
         if fields:
             self.store.update_sweep(row["id"], **fields)
-        if fields.get("state") == "finished" and self.finished_listeners:
-            try:
-                view = self.get(row["id"])
-                for listener in list(self.finished_listeners):
-                    listener(view)
-            except Exception:  # a broken listener must not break the sweep loop
-                log.exception("sweep listener failed")
+        if fields.get("state") == "finished":
+            self._tell_finished(row["id"])
+
+    async def _progress(self, row: dict, trials: list[dict]) -> dict[str, Any]:
+        """The sweep's changed fields: a new best trial, trials the median rule stopped."""
+        spec = row["spec"]
+        objective = spec["objective"]
+        summaries = self.summaries([t["id"] for t in trials])
+        fields: dict[str, Any] = {}
+        best = None
+        for t in trials:
+            value = _value(summaries.get(t["id"], {}).get(objective["metric"]), objective["summary"])
+            if value is not None and (best is None or _better(value, best[1], objective["goal"])):
+                best = (t["id"], value)
+        if best and (best[0] != row["best_run"] or best[1] != row["best_value"]):
+            fields.update(best_run=best[0], best_value=best[1])
+        if spec["early_stop"] and any(t["state"] == "running" for t in trials):
+            stopped = await self._median_rule(row, trials, summaries)
+            if stopped:
+                fields["early_stopped"] = [*(row["early_stopped"] or []), *stopped]
+        return fields
+
+    def _tell_finished(self, sweep_id: str) -> None:
+        if not self.finished_listeners:
+            return
+        try:
+            view = self.get(sweep_id)
+            for listener in list(self.finished_listeners):
+                listener(view)
+        except Exception:  # a broken listener must not break the sweep loop
+            log.exception("sweep listener failed")
 
     async def _median_rule(self, row: dict, trials: list[dict], summaries: dict) -> list[str]:
         spec = row["spec"]
@@ -492,7 +387,7 @@ class SweepService(LoggingConfigurable, RunListener):
                 if cached is not None and cached[0] == count:
                     out[t["id"]] = cached[1]
                     continue
-                points = read_series(self.projects.paths(t["project"]).run_dir(t["id"]), tag, count)
+                points = self.series(t, tag, count) if self.series else []
                 if t["state"] != "running":
                     self._final_series[key] = (count, points)
                 out[t["id"]] = points

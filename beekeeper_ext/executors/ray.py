@@ -34,7 +34,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
 import os
 import shlex
 import time
@@ -49,8 +48,6 @@ from traitlets import Bool, Dict, Float, Int, Unicode
 
 from ..errors import BeekeeperError
 from . import Executor, Handle, LaunchSpec, Status
-
-log = logging.getLogger("beekeeper.executors.ray")
 
 STATE_FILE = "ray.json"
 BOOTSTRAP_NAME = "_beekeeper_bootstrap.py"
@@ -463,7 +460,7 @@ class RayExecutor(Executor):
             try:
                 await self.check()
             except Exception as exc:  # unreachable now: the next GET /executors tries again
-                log.debug("Ray GPU check at start failed: %s", exc)
+                self.log.debug("Ray GPU check at start failed: %s", exc)
 
         self._learning = asyncio.get_running_loop().create_task(learn())
 

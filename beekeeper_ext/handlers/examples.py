@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from ..models.example import ExampleList
 from ..openapi import op
 from ..urls import EXAMPLE, api
 from .base import BeekeeperHandler, endpoint
 
 
 class ExamplesHandler(BeekeeperHandler):
-    openapi = {"get": op("The example projects shipped with Beekeeper", {"type": "object", "properties": {
-        "examples": {"type": "array", "items": {"type": "object", "properties": {
-            "name": {"type": "string"}, "description": {"type": "string"},
-            "project": {"type": "string", "description": "the default project name"}}}}}})}
+    openapi = {"get": op("The example projects shipped with Beekeeper", "ExampleList")}
 
     @endpoint
     async def get(self):
-        self.send({"examples": self.example_projects.list()})
+        self.send(ExampleList(examples=self.example_projects.list()).dump())
 
 
 class ExampleHandler(BeekeeperHandler):

@@ -11,6 +11,7 @@ from tornado.iostream import StreamClosedError
 
 from ..errors import BeekeeperError
 from ..files import ZipStream, content_type, entry, etag, jupyter_path_finder, parse_range, read_chunks
+from ..models.files import FileEntry
 from ..openapi import op
 from ..urls import API_PREFIX, NAME, PATH, api
 from .base import BeekeeperHandler, endpoint
@@ -19,15 +20,6 @@ from .base import BeekeeperHandler, endpoint
 #: is refused at once, and the connection closed.
 DRAIN_LIMIT = 16 * 1024 * 1024
 RAW_TAIL_RE = re.compile(re.escape(API_PREFIX) + r"/projects/[^/]+/files/?(.*)\Z")
-
-ENTRY = {"type": "object", "properties": {
-    "name": {"type": "string"}, "path": {"type": "string"}, "size": {"type": "integer"},
-    "mtime": {"type": "string", "format": "date-time"},
-    "kind": {"type": "string", "enum": ["file", "dir", "symlink"]},
-    "jupyter_path": {"type": "string", "nullable": True,
-                     "description": "the path relative to Jupyter's root_dir, to open it in JupyterLab"}}}
-LISTING = {"type": "object", "properties": {"path": {"type": "string"},
-                                            "entries": {"type": "array", "items": ENTRY}}}
 
 
 def disposition(filename: str, inline: bool = False) -> str:
@@ -46,12 +38,12 @@ class FilesHandler(BeekeeperHandler):
     openapi = {
         "get": op("A folder's listing (JSON), a file's bytes (Range supported) or, with ?format=zip, "
                   "a folder streamed as a zip. Paths start with src/ (the checkout) or runs/<run_id>/; "
-                  "an empty path lists those two roots.", LISTING,
+                  "an empty path lists those two roots.", "FileListing",
                   query={"format": "zip to download a folder as a zip archive",
                          "inline": "1 to ask the browser to show the file instead of saving it"}),
         "put": op("Upload the request body to a file under src/, streamed to disk (201 created, 200 "
                   "replaced; 409 if it exists without ?overwrite=1; 413 above upload_max_bytes)",
-                  ENTRY, 201, query={"overwrite": "1 to replace an existing file"}),
+                  "FileEntry", 201, query={"overwrite": "1 to replace an existing file"}),
         "delete": op("Delete a file, an empty folder, or with ?recursive=1 a folder, under src/ or a "
                      "finished run's folder", status=204, query={"recursive": "1 to delete a whole folder"}),
     }
@@ -135,7 +127,7 @@ class FilesHandler(BeekeeperHandler):
         finally:
             temp.unlink(missing_ok=True)
         loc = self._upload_loc
-        self.send(entry(loc.path, loc.target, self._jupyter_path()), 200 if replaced else 201)
+        self.send(FileEntry(**entry(loc.path, loc.target, self._jupyter_path())).dump(), 200 if replaced else 201)
 
     # -- download and listing -------------------------------------------------------------------
     def _jupyter_path(self):

@@ -2,47 +2,17 @@
 
 from __future__ import annotations
 
-from ..notifications import EVENTS, KINDS, SECURITY
 from ..openapi import op
 from ..urls import SINK, api
 from .base import BeekeeperHandler, endpoint
 
-_STR = {"type": "string"}
-_NSTR = {"type": "string", "nullable": True}
-SINK_SCHEMA = {"type": "object", "properties": {
-    "id": _STR, "name": _STR, "kind": {"type": "string", "enum": list(KINDS)},
-    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}},
-    "enabled": {"type": "boolean"}, "source": {"type": "string", "enum": ["api", "config"]},
-    "created": _NSTR, "updated": _NSTR,
-    "url": {"type": "string", "description": "masked: scheme, host and the last 4 characters"},
-    "host": _STR, "port": {"type": "integer"}, "security": {"type": "string", "enum": list(SECURITY)},
-    "username": _NSTR, "password_set": {"type": "boolean"}, "sender": _STR,
-    "to": {"type": "array", "items": _STR}}}
-SINK_BODY = {"type": "object", "properties": {
-    "name": _STR, "kind": {"type": "string", "enum": list(KINDS)},
-    "events": {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}},
-    "enabled": {"type": "boolean"}, "url": {"type": "string", "writeOnly": True},
-    "host": _STR, "port": {"type": "integer"}, "security": {"type": "string", "enum": list(SECURITY)},
-    "username": _STR, "password": {"type": "string", "writeOnly": True}, "sender": _STR,
-    "to": {"oneOf": [_STR, {"type": "array", "items": _STR}]}}}
-SINK_LIST = {"type": "object", "properties": {
-    "sinks": {"type": "array", "items": SINK_SCHEMA},
-    "events": {"type": "array", "items": _STR}, "kinds": {"type": "array", "items": _STR}}}
-DELIVERY = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "sink_id": _STR, "sink_name": _NSTR, "kind": _NSTR, "event": _STR,
-    "project": _NSTR, "run_id": _NSTR, "attempt": {"type": "integer"}, "ok": {"type": "boolean"},
-    "status": {"type": "integer", "nullable": True}, "error": _NSTR, "created": _STR}}
-DELIVERY_LIST = {"type": "object", "properties": {"deliveries": {"type": "array", "items": DELIVERY}}}
-TEST_RESULT = {"type": "object", "properties": {"delivered": {"type": "boolean"},
-                                                "attempts": {"type": "array", "items": DELIVERY}}}
-
 
 class SinksHandler(BeekeeperHandler):
     openapi = {
-        "get": op("Notification sinks (stored and configured); secrets masked", SINK_LIST),
+        "get": op("Notification sinks (stored and configured); secrets masked", "SinkList"),
         "post": op("Add a sink: webhook, slack, discord, ntfy (url) or email (host, port, security, "
-                   "username, password, sender, to), with the events it wants", SINK_SCHEMA, 201,
-                   body=SINK_BODY),
+                   "username, password, sender, to), with the events it wants", "Sink", 201,
+                   body="SinkCreate"),
     }
 
     @endpoint
@@ -56,9 +26,9 @@ class SinksHandler(BeekeeperHandler):
 
 class SinkHandler(BeekeeperHandler):
     openapi = {
-        "get": op("One sink; secrets masked", SINK_SCHEMA),
+        "get": op("One sink; secrets masked", "Sink"),
         "patch": op("Edit a sink (409 for one from the configuration); a masked url sent back keeps the "
-                    "stored one", SINK_SCHEMA, body=SINK_BODY),
+                    "stored one", "Sink", body="SinkUpdate"),
         "delete": op("Remove a sink (409 for one from the configuration)", status=204),
     }
 
@@ -78,7 +48,7 @@ class SinkHandler(BeekeeperHandler):
 
 
 class DeliveriesHandler(BeekeeperHandler):
-    openapi = {"get": op("Delivery attempts, newest first", DELIVERY_LIST,
+    openapi = {"get": op("Delivery attempts, newest first", "DeliveryList",
                          query={"sink": "only this sink", "limit": "at most this many (default 100)"})}
 
     @endpoint
@@ -89,8 +59,7 @@ class DeliveriesHandler(BeekeeperHandler):
 
 class TestHandler(BeekeeperHandler):
     openapi = {"post": op("Send a test message to one sink now (up to 3 tries); every attempt is returned",
-                          TEST_RESULT, body={"type": "object", "required": ["sink"],
-                                             "properties": {"sink": {"type": "string"}}})}
+                          "TestResult", body="TestRequest")}
 
     @endpoint
     async def post(self):

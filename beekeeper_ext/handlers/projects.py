@@ -55,23 +55,15 @@ class SetupHandler(BeekeeperHandler):
         self.send(await self.projects.resync(name), 202)
 
 
-BRANCHES = {"type": "object", "properties": {
-    "git_url": {"type": "string"}, "default": {"type": "string", "nullable": True},
-    "branches": {"type": "array", "items": {"type": "string"}}}}
-
-
 class BranchesHandler(BeekeeperHandler):
     """A remote's branches and default branch, for the project form, without cloning. A token
     goes in the POST body (never in a URL, which proxies and access logs keep)."""
 
     openapi = {
-        "get": op("A public remote's branches and default branch (git ls-remote, no clone)", BRANCHES,
+        "get": op("A public remote's branches and default branch (git ls-remote, no clone)", "RemoteBranches",
                   query={"url": "the git URL (no credentials in it: POST them instead)"}),
         "post": op("A remote's branches and default branch: {git_url, credentials?} or {project} (its "
-                   "stored URL and credentials)", BRANCHES, body={"type": "object", "properties": {
-                       "git_url": {"type": "string"}, "project": {"type": "string"},
-                       "credentials": {"type": "object", "properties": {"username": {"type": "string"},
-                                                                        "token": {"type": "string"}}}}}),
+                   "stored URL and credentials)", "RemoteBranches", body="BranchesQuery"),
     }
 
     @endpoint

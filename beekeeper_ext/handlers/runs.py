@@ -72,16 +72,10 @@ class StopHandler(BeekeeperHandler):
         self.send(await self.runs.stop(run_id), 202)
 
 
-MOVE_BODY = {"type": "object", "properties": {
-    "before": {"type": "string", "description": "the id of the queued run to stand before"},
-    "position": {"type": "integer", "minimum": 0, "description": "0 = next to start"},
-    "priority": {"type": "integer", "description": "the run's new priority"}}}
-
-
 class MoveHandler(BeekeeperHandler):
     openapi = {"post": op("Move a queued run: before another queued run, to a position (0 = next) and/or to "
                           "another priority; a run moved next to another takes its priority. 409 unless queued",
-                          "Run", body=MOVE_BODY)}
+                          "Run", body="RunMove")}
 
     @endpoint
     async def post(self, run_id):

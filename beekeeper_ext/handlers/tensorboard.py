@@ -19,6 +19,7 @@ from jupyter_server_proxy.handlers import LocalProxyHandler, ProxyHandler
 from tornado import web
 
 from ..errors import BeekeeperError
+from ..models.tensorboard import LatestScalars, TensorBoardStatus
 from ..openapi import op
 from ..urls import NAME, PROXIED_PATH, TENSORBOARD_PREFIX, absolute, api
 from .base import BeekeeperHandler, BeekeeperMixin, endpoint
@@ -29,28 +30,17 @@ STRIPPED_QUERY = ("token", "_xsrf")
 #: so every write through the proxy can be held to Jupyter's XSRF rule.
 GET_ONLY_FLAG = "tensorboardColab"
 
-STATUS = {"type": "object", "properties": {
-    "project": {"type": "string"},
-    "state": {"type": "string", "enum": ["stopped", "starting", "ready", "failed", "crashed"]},
-    "url": {"type": "string", "description": "path from the server root, its base_url included"},
-    "pid": {"type": "integer", "nullable": True}, "started": {"type": "string", "nullable": True},
-    "last_request": {"type": "string", "nullable": True}, "message": {"type": "string", "nullable": True},
-}}
-SCALARS = {"type": "object", "properties": {"runs": {"type": "object", "additionalProperties": {
-    "type": "object", "additionalProperties": {"type": "object", "properties": {
-        "step": {"type": "integer"}, "value": {"type": "number"}, "wall_time": {"type": "number"}}}}}}}
-
-
 class TensorBoardHandler(BeekeeperHandler):
     openapi = {
-        "get": op("The project's TensorBoard: state (stopped, starting, ready, failed, crashed) and URL", STATUS),
+        "get": op("The project's TensorBoard: state (stopped, starting, ready, failed, crashed) and URL",
+                  "TensorBoardStatus"),
         "post": op("Start the project's TensorBoard, or reuse the running one (it answers at `url` once "
-                   "ready)", STATUS, 202),
-        "delete": op("Stop the project's TensorBoard", STATUS),
+                   "ready)", "TensorBoardStatus", 202),
+        "delete": op("Stop the project's TensorBoard", "TensorBoardStatus"),
     }
 
     def render(self, status: dict) -> dict:
-        return {**status, "url": absolute(self.base_url, status["url"])}
+        return TensorBoardStatus(**{**status, "url": absolute(self.base_url, status["url"])}).dump()
 
     @endpoint
     async def get(self, name):
@@ -68,11 +58,11 @@ class TensorBoardHandler(BeekeeperHandler):
 
 class ScalarsHandler(BeekeeperHandler):
     openapi = {"get": op("Latest value of each scalar tag per run folder of the project's TensorBoard log "
-                         "dir, read from the event files", SCALARS)}
+                         "dir, read from the event files", "LatestScalars")}
 
     @endpoint
     async def get(self, name):
-        self.send(await self.tensorboards.latest_scalars(name))
+        self.send(LatestScalars(**await self.tensorboards.latest_scalars(name)).dump())
 
 
 class TensorBoardProxyHandler(BeekeeperMixin, LocalProxyHandler):

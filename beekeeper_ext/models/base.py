@@ -25,10 +25,17 @@ def no_defaults(schema: dict) -> None:
         prop.pop("default", None)
 
 
+def no_null_defaults(schema: dict) -> None:
+    """A null default on a body field means "not given", not a value a client could send."""
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class Body(BaseModel):
     """A request body: unknown fields are an error, so a typo never silently does nothing."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=no_null_defaults)
 
 
 class View(BaseModel):
@@ -39,7 +46,7 @@ class View(BaseModel):
 
     def dump(self) -> dict[str, Any]:
         """The JSON view; fields left unset (e.g. a project's packages in a list) are left out."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
 
 
 def rule(check: Callable[..., Any]) -> BeforeValidator:
@@ -52,6 +59,24 @@ def rule(check: Callable[..., Any]) -> BeforeValidator:
             raise ValueError(exc.message) from None
 
     return BeforeValidator(run)
+
+
+def _strict_bool(value: Any, info: ValidationInfo) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{info.field_name} must be true or false")
+    return value
+
+
+#: A JSON true or false, nothing that merely looks like one ("yes", 1).
+strict_bool = BeforeValidator(_strict_bool)
+
+
+class Invalid(ValueError):
+    """A model-level check's complaint about one field (`at`, dotted, below the model's own place)."""
+
+    def __init__(self, at: str, message: str):
+        super().__init__(message)
+        self.at = at
 
 
 def _message(error: dict, field: str) -> str:
@@ -73,5 +98,9 @@ def parse(model: type[M], body: Any, context: dict | None = None) -> M:
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
+        loc = [str(part) for part in first["loc"]]
+        cause = first.get("ctx", {}).get("error")
+        if isinstance(cause, Invalid):
+            loc.append(cause.at)
+        field = ".".join(loc) or "body"
         raise bad_request(field, _message(first, field)) from None

@@ -12,15 +12,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from .. import validation as v
-from .base import Body, Timestamp, View, no_defaults, rule
+from .base import Body, Timestamp, View, no_defaults, rule, strict_bool
 from .metrics import MetricSummary
 from .states import RunState
-
-
-def _strict_bool(value: Any, info: ValidationInfo) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"{info.field_name} must be true or false")
-    return value
 
 
 def _resources(value: Any, info: ValidationInfo) -> Any:
@@ -31,13 +25,13 @@ def _resources(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-def _gpus(value: Any, info: ValidationInfo) -> int | list[int] | None:
+def _gpus(value: Any, field: str) -> int | list[int] | None:
     """A count or a list of device indices; whether the pool has them is the run service's call."""
     if value is None:
         return None
     if isinstance(value, list):
-        return [v.integer(g, info.field_name, minimum=0) for g in value]
-    return v.integer(value, info.field_name, minimum=0)
+        return [v.integer(g, field, minimum=0) for g in value]
+    return v.integer(value, field, minimum=0)
 
 
 #: A run's priority lies within ±this (higher starts first; FIFO within a priority).
@@ -54,19 +48,38 @@ class Resources(Body):
     memory_mb: Count = None
 
 
+# A run body's fields, also kept by schedules and sweeps for the runs they start.
+Args = Annotated[list[str], rule(v.string_list)]
+Env = Annotated[dict[str, str], rule(v.env)]
+Gpus = Annotated[int | list[int] | None, rule(_gpus),
+                 Field(description="how many GPUs (default 1 if the pool has any), or which ones")]
+Priority = Annotated[int, rule(lambda value, field: v.integer(value, field, -PRIORITY_LIMIT, PRIORITY_LIMIT)),
+                     Field(json_schema_extra={"minimum": -PRIORITY_LIMIT, "maximum": PRIORITY_LIMIT},
+                           description="higher starts first; FIFO within a priority")]
+ResourceLimits = Annotated[Resources, BeforeValidator(_resources)]
+
+
 class RunCreate(Body):
-    args: Annotated[list[str], rule(v.string_list)] = []
-    env: Annotated[dict[str, str], rule(v.env)] = {}
-    gpus: Annotated[int | list[int] | None, BeforeValidator(_gpus)] = Field(
-        default=None, description="how many GPUs (default 1 if the pool has any), or which ones")
-    allow_parallel: Annotated[bool, BeforeValidator(_strict_bool)] = False
+    args: Args = []
+    env: Env = {}
+    gpus: Gpus = None
+    allow_parallel: Annotated[bool, strict_bool] = False
     executor: str | None = None
-    priority: Annotated[int, rule(lambda value, field: v.integer(value, field, -PRIORITY_LIMIT, PRIORITY_LIMIT)),
-                        Field(json_schema_extra={"minimum": -PRIORITY_LIMIT, "maximum": PRIORITY_LIMIT})] = Field(
-        default=0, description="higher starts first; FIFO within a priority")
-    resources: Annotated[Resources, BeforeValidator(_resources)] = Field(default_factory=Resources)
+    priority: Priority = 0
+    resources: ResourceLimits = Field(default_factory=Resources)
     preset: str | None = Field(default=None, description="one of the project's presets: it, then the project's "
                                                           "default_run, gives args, env, gpus and executor left out")
+
+
+class RunMove(Body):
+    """Where a queued run goes: before another queued run or to a position, and/or to a priority."""
+
+    model_config = ConfigDict(json_schema_extra=no_defaults)
+
+    before: str = Field(default=None, description="the id of the queued run to stand before")
+    position: Annotated[int, rule(lambda value, field: v.integer(value, field, minimum=0)), Field(
+        ge=0, description="0 = next to start")] = None
+    priority: Priority = Field(default=None, description="the run's new priority")
 
 
 class RunEnergy(View):

@@ -4,7 +4,6 @@
  */
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { IScalarPoint } from './format';
 import type { components } from './generated/api';
 
 type Schemas = components['schemas'];
@@ -67,30 +66,12 @@ export type EventMessage =
 export type MetricsMessage =
   { type: 'history'; interval?: number; samples?: IMetricsSample[] } | ({ type: 'sample' } & IMetricsSample);
 
-export interface ITensorBoardStatus {
-  project: string;
-  state: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-  url: string;
-  message: string | null;
-}
+export type ITensorBoardStatus = Schemas['TensorBoardStatus'];
+export type IFileEntry = Schemas['FileEntry'];
+export type IExample = Schemas['Example'];
 
-export interface IFileEntry {
-  name: string;
-  path: string;
-  size: number;
-  mtime: string;
-  kind: 'file' | 'dir' | 'symlink';
-  jupyter_path: string | null;
-}
-
-export interface IExample {
-  name: string;
-  description: string;
-  /** The project name it creates by default. */
-  project: string;
-}
-
-export type Scalars = Record<string, Record<string, IScalarPoint>>;
+/** A project's latest scalars: run folder → tag → point. */
+export type Scalars = Schemas['LatestScalars']['runs'];
 
 /** A failed call: the server's message and, when it blames one input, that field. */
 export class ApiError extends Error {
@@ -202,13 +183,13 @@ export const api = {
   stopRun: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}/stop`, json('POST', {})),
   deleteRun: (id: string) => request(`runs/${encodeURIComponent(id)}`, json('DELETE')),
   scalars: (name: string) =>
-    request<{ runs: Scalars }>(`projects/${encodeURIComponent(name)}/scalars`).then(r => r.runs || {}),
+    request<Schemas['LatestScalars']>(`projects/${encodeURIComponent(name)}/scalars`).then(r => r.runs || {}),
   tensorboard: (name: string) =>
     request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`),
   startTensorboard: (name: string) =>
     request<ITensorBoardStatus>(`projects/${encodeURIComponent(name)}/tensorboard`, json('POST', {})),
   files: (name: string, path: string) =>
-    request<{ entries: IFileEntry[] }>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`),
+    request<Schemas['FileListing']>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`),
   /** Refused with 409 when the file exists, unless `overwrite` (the user confirmed replacing it). */
   upload: (name: string, path: string, file: Blob, overwrite = false) =>
     request<IFileEntry>(`projects/${encodeURIComponent(name)}/files/${encodePath(path)}`, {
@@ -217,7 +198,7 @@ export const api = {
       query: overwrite ? { overwrite: '1' } : {}
     }),
   executors: () => request<{ default: string; executors: IExecutor[] }>('executors'),
-  examples: () => request<{ examples: IExample[] }>('examples').then(r => r.examples),
+  examples: () => request<Schemas['ExampleList']>('examples').then(r => r.examples),
   /** Creates a project from a bundled example (its own local git repository). */
   tryExample: (example: string, body: Record<string, unknown> = {}) =>
     request<IProject>(`examples/${encodeURIComponent(example)}`, json('POST', body))

@@ -2,6 +2,7 @@
  * Pure helpers shared by the panel: input rules that mirror the server's, and human formatting.
  * No DOM, no JupyterLab imports, so they are unit-tested directly.
  */
+import type { components } from './generated/api';
 import { ACTIVE_RUN_STATES, SETUP_IN_PROGRESS } from './states';
 
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -165,11 +166,8 @@ export function formatStep(step: number): string {
   return step.toLocaleString('en-US');
 }
 
-export interface IScalarPoint {
-  step: number;
-  value: number;
-  wall_time: number;
-}
+/** A tag's latest point, as the project scalars route returns it. */
+export type IScalarPoint = components['schemas']['LatestScalar'];
 
 /** The scalar worth one glance: the newest run folder's loss-like tag, else its first tag. */
 export function pickHeadline(

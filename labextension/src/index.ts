@@ -15,7 +15,6 @@ import { addCommands } from './commands';
 import { connectNotifications } from './notify';
 import { readSettings } from './settings';
 import { tryExample } from './examples';
-import { takeRunLink } from './runlink';
 
 const PLUGIN_ID = 'beekeeper-ext:plugin';
 
@@ -54,12 +53,7 @@ const panel: JupyterFrontEndPlugin<void> = {
 
     const sidebar = new Sidebar(
       model,
-      {
-        open,
-        newProject: () => pages.newProject(),
-        tryExample: () => tryExample(model, trans, open),
-        notifications: () => pages.notifications()
-      },
+      { open, newProject: () => pages.newProject(), tryExample: () => tryExample(model, trans, open) },
       trans
     );
     app.shell.add(sidebar, 'left', { rank: 450 });
@@ -70,14 +64,7 @@ const panel: JupyterFrontEndPlugin<void> = {
     if (registry) {
       void followSettings(registry, model);
     }
-    // Links in notification messages: <public_url>/lab?beekeeper-run=<id> opens that run's detail.
-    const linked = takeRunLink();
-    void app.restored.then(() => {
-      model.start();
-      if (linked) {
-        pages.openRun(linked);
-      }
-    });
+    void app.restored.then(() => model.start());
   }
 };
 

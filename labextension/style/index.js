@@ -1,4 +1,3 @@
 import './base.css';
 import './experiments.css';
 import './runs.css';
-import './unattended.css';

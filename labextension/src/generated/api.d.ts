@@ -194,11 +194,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              git_url?: string;
-              default?: string | null;
-              branches?: string[];
-            };
+            'application/json': components['schemas']['RemoteBranches'];
           };
         };
         400: components['responses']['Error'];
@@ -218,14 +214,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            git_url?: string;
-            project?: string;
-            credentials?: {
-              username?: string;
-              token?: string;
-            };
-          };
+          'application/json': components['schemas']['BranchesQuery'];
         };
       };
       responses: {
@@ -235,11 +224,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              git_url?: string;
-              default?: string | null;
-              branches?: string[];
-            };
+            'application/json': components['schemas']['RemoteBranches'];
           };
         };
         400: components['responses']['Error'];
@@ -733,14 +718,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            /** @description the id of the queued run to stand before */
-            before?: string;
-            /** @description 0 = next to start */
-            position?: number;
-            /** @description the run's new priority */
-            priority?: number;
-          };
+          'application/json': components['schemas']['RunMove'];
         };
       };
       responses: {
@@ -1124,20 +1102,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              path?: string;
-              entries?: {
-                name?: string;
-                path?: string;
-                size?: number;
-                /** Format: date-time */
-                mtime?: string;
-                /** @enum {string} */
-                kind?: 'file' | 'dir' | 'symlink';
-                /** @description the path relative to Jupyter's root_dir, to open it in JupyterLab */
-                jupyter_path?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['FileListing'];
           };
         };
         400: components['responses']['Error'];
@@ -1167,17 +1132,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              name?: string;
-              path?: string;
-              size?: number;
-              /** Format: date-time */
-              mtime?: string;
-              /** @enum {string} */
-              kind?: 'file' | 'dir' | 'symlink';
-              /** @description the path relative to Jupyter's root_dir, to open it in JupyterLab */
-              jupyter_path?: string | null;
-            };
+            'application/json': components['schemas']['FileEntry'];
           };
         };
         400: components['responses']['Error'];
@@ -1254,20 +1209,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              path?: string;
-              entries?: {
-                name?: string;
-                path?: string;
-                size?: number;
-                /** Format: date-time */
-                mtime?: string;
-                /** @enum {string} */
-                kind?: 'file' | 'dir' | 'symlink';
-                /** @description the path relative to Jupyter's root_dir, to open it in JupyterLab */
-                jupyter_path?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['FileListing'];
           };
         };
         400: components['responses']['Error'];
@@ -1298,17 +1240,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              name?: string;
-              path?: string;
-              size?: number;
-              /** Format: date-time */
-              mtime?: string;
-              /** @enum {string} */
-              kind?: 'file' | 'dir' | 'symlink';
-              /** @description the path relative to Jupyter's root_dir, to open it in JupyterLab */
-              jupyter_path?: string | null;
-            };
+            'application/json': components['schemas']['FileEntry'];
           };
         };
         400: components['responses']['Error'];
@@ -1375,14 +1307,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              examples?: {
-                name?: string;
-                description?: string;
-                /** @description the default project name */
-                project?: string;
-              }[];
-            };
+            'application/json': components['schemas']['ExampleList'];
           };
         };
         400: components['responses']['Error'];
@@ -1564,17 +1489,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              project?: string;
-              /** @enum {string} */
-              state?: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-              /** @description path from the server root, its base_url included */
-              url?: string;
-              pid?: number | null;
-              started?: string | null;
-              last_request?: string | null;
-              message?: string | null;
-            };
+            'application/json': components['schemas']['TensorBoardStatus'];
           };
         };
         400: components['responses']['Error'];
@@ -1602,17 +1517,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              project?: string;
-              /** @enum {string} */
-              state?: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-              /** @description path from the server root, its base_url included */
-              url?: string;
-              pid?: number | null;
-              started?: string | null;
-              last_request?: string | null;
-              message?: string | null;
-            };
+            'application/json': components['schemas']['TensorBoardStatus'];
           };
         };
         400: components['responses']['Error'];
@@ -1639,17 +1544,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              project?: string;
-              /** @enum {string} */
-              state?: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
-              /** @description path from the server root, its base_url included */
-              url?: string;
-              pid?: number | null;
-              started?: string | null;
-              last_request?: string | null;
-              message?: string | null;
-            };
+            'application/json': components['schemas']['TensorBoardStatus'];
           };
         };
         400: components['responses']['Error'];
@@ -1690,17 +1585,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              runs?: {
-                [key: string]: {
-                  [key: string]: {
-                    step?: number;
-                    value?: number;
-                    wall_time?: number;
-                  };
-                };
-              };
-            };
+            'application/json': components['schemas']['LatestScalars'];
           };
         };
         400: components['responses']['Error'];
@@ -1740,42 +1625,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              sinks?: {
-                id?: string;
-                name?: string;
-                /** @enum {string} */
-                kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
-                events?: (
-                  | 'succeeded'
-                  | 'failed'
-                  | 'stopped'
-                  | 'lost'
-                  | 'stalled'
-                  | 'sweep_finished'
-                  | 'setup_failed'
-                  | 'disk_full'
-                  | 'gpu_hot'
-                )[];
-                enabled?: boolean;
-                /** @enum {string} */
-                source?: 'api' | 'config';
-                created?: string | null;
-                updated?: string | null;
-                /** @description masked: scheme, host and the last 4 characters */
-                url?: string;
-                host?: string;
-                port?: number;
-                /** @enum {string} */
-                security?: 'starttls' | 'ssl' | 'none';
-                username?: string | null;
-                password_set?: boolean;
-                sender?: string;
-                to?: string[];
-              }[];
-              events?: string[];
-              kinds?: string[];
-            };
+            'application/json': components['schemas']['SinkList'];
           };
         };
         400: components['responses']['Error'];
@@ -1795,32 +1645,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            name?: string;
-            /** @enum {string} */
-            kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
-            events?: (
-              | 'succeeded'
-              | 'failed'
-              | 'stopped'
-              | 'lost'
-              | 'stalled'
-              | 'sweep_finished'
-              | 'setup_failed'
-              | 'disk_full'
-              | 'gpu_hot'
-            )[];
-            enabled?: boolean;
-            url?: string;
-            host?: string;
-            port?: number;
-            /** @enum {string} */
-            security?: 'starttls' | 'ssl' | 'none';
-            username?: string;
-            password?: string;
-            sender?: string;
-            to?: string | string[];
-          };
+          'application/json': components['schemas']['SinkCreate'];
         };
       };
       responses: {
@@ -1830,38 +1655,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              name?: string;
-              /** @enum {string} */
-              kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
-              events?: (
-                | 'succeeded'
-                | 'failed'
-                | 'stopped'
-                | 'lost'
-                | 'stalled'
-                | 'sweep_finished'
-                | 'setup_failed'
-                | 'disk_full'
-                | 'gpu_hot'
-              )[];
-              enabled?: boolean;
-              /** @enum {string} */
-              source?: 'api' | 'config';
-              created?: string | null;
-              updated?: string | null;
-              /** @description masked: scheme, host and the last 4 characters */
-              url?: string;
-              host?: string;
-              port?: number;
-              /** @enum {string} */
-              security?: 'starttls' | 'ssl' | 'none';
-              username?: string | null;
-              password_set?: boolean;
-              sender?: string;
-              to?: string[];
-            };
+            'application/json': components['schemas']['Sink'];
           };
         };
         400: components['responses']['Error'];
@@ -1903,38 +1697,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              name?: string;
-              /** @enum {string} */
-              kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
-              events?: (
-                | 'succeeded'
-                | 'failed'
-                | 'stopped'
-                | 'lost'
-                | 'stalled'
-                | 'sweep_finished'
-                | 'setup_failed'
-                | 'disk_full'
-                | 'gpu_hot'
-              )[];
-              enabled?: boolean;
-              /** @enum {string} */
-              source?: 'api' | 'config';
-              created?: string | null;
-              updated?: string | null;
-              /** @description masked: scheme, host and the last 4 characters */
-              url?: string;
-              host?: string;
-              port?: number;
-              /** @enum {string} */
-              security?: 'starttls' | 'ssl' | 'none';
-              username?: string | null;
-              password_set?: boolean;
-              sender?: string;
-              to?: string[];
-            };
+            'application/json': components['schemas']['Sink'];
           };
         };
         400: components['responses']['Error'];
@@ -1984,32 +1747,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            name?: string;
-            /** @enum {string} */
-            kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
-            events?: (
-              | 'succeeded'
-              | 'failed'
-              | 'stopped'
-              | 'lost'
-              | 'stalled'
-              | 'sweep_finished'
-              | 'setup_failed'
-              | 'disk_full'
-              | 'gpu_hot'
-            )[];
-            enabled?: boolean;
-            url?: string;
-            host?: string;
-            port?: number;
-            /** @enum {string} */
-            security?: 'starttls' | 'ssl' | 'none';
-            username?: string;
-            password?: string;
-            sender?: string;
-            to?: string | string[];
-          };
+          'application/json': components['schemas']['SinkUpdate'];
         };
       };
       responses: {
@@ -2019,38 +1757,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              name?: string;
-              /** @enum {string} */
-              kind?: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
-              events?: (
-                | 'succeeded'
-                | 'failed'
-                | 'stopped'
-                | 'lost'
-                | 'stalled'
-                | 'sweep_finished'
-                | 'setup_failed'
-                | 'disk_full'
-                | 'gpu_hot'
-              )[];
-              enabled?: boolean;
-              /** @enum {string} */
-              source?: 'api' | 'config';
-              created?: string | null;
-              updated?: string | null;
-              /** @description masked: scheme, host and the last 4 characters */
-              url?: string;
-              host?: string;
-              port?: number;
-              /** @enum {string} */
-              security?: 'starttls' | 'ssl' | 'none';
-              username?: string | null;
-              password_set?: boolean;
-              sender?: string;
-              to?: string[];
-            };
+            'application/json': components['schemas']['Sink'];
           };
         };
         400: components['responses']['Error'];
@@ -2089,22 +1796,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              deliveries?: {
-                id?: number;
-                sink_id?: string;
-                sink_name?: string | null;
-                kind?: string | null;
-                event?: string;
-                project?: string | null;
-                run_id?: string | null;
-                attempt?: number;
-                ok?: boolean;
-                status?: number | null;
-                error?: string | null;
-                created?: string;
-              }[];
-            };
+            'application/json': components['schemas']['DeliveryList'];
           };
         };
         400: components['responses']['Error'];
@@ -2140,9 +1832,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            sink: string;
-          };
+          'application/json': components['schemas']['TestRequest'];
         };
       };
       responses: {
@@ -2152,23 +1842,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              delivered?: boolean;
-              attempts?: {
-                id?: number;
-                sink_id?: string;
-                sink_name?: string | null;
-                kind?: string | null;
-                event?: string;
-                project?: string | null;
-                run_id?: string | null;
-                attempt?: number;
-                ok?: boolean;
-                status?: number | null;
-                error?: string | null;
-                created?: string;
-              }[];
-            };
+            'application/json': components['schemas']['TestResult'];
           };
         };
         400: components['responses']['Error'];
@@ -2210,41 +1884,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              schedules?: {
-                id?: string;
-                project?: string;
-                cron?: string;
-                timezone?: string;
-                /** @description a run body, as for POST /projects/{name}/runs */
-                run?: {
-                  args?: string[];
-                  env?: {
-                    [key: string]: string;
-                  };
-                  gpus?: number | number[];
-                  executor?: string;
-                  allow_parallel?: boolean;
-                  resources?: Record<string, never>;
-                };
-                enabled?: boolean;
-                /** @description the next fire times (UTC) */
-                next?: string[];
-                last_due?: string | null;
-                last_run_id?: string | null;
-                created?: string;
-                updated?: string;
-                /** @description recent outcomes, newest first */
-                fires?: {
-                  due?: string;
-                  fired?: string;
-                  /** @enum {string} */
-                  outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
-                  run_id?: string | null;
-                  message?: string | null;
-                }[];
-              }[];
-            };
+            'application/json': components['schemas']['ScheduleList'];
           };
         };
         400: components['responses']['Error'];
@@ -2266,28 +1906,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            /** @example 0 2 * * * */
-            cron?: string;
-            /**
-             * @default UTC
-             * @example Europe/Berlin
-             */
-            timezone?: string;
-            /** @description a run body, as for POST /projects/{name}/runs */
-            run?: {
-              args?: string[];
-              env?: {
-                [key: string]: string;
-              };
-              gpus?: number | number[];
-              executor?: string;
-              allow_parallel?: boolean;
-              resources?: Record<string, never>;
-            };
-            /** @default true */
-            enabled?: boolean;
-          };
+          'application/json': components['schemas']['ScheduleCreate'];
         };
       };
       responses: {
@@ -2297,39 +1916,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              project?: string;
-              cron?: string;
-              timezone?: string;
-              /** @description a run body, as for POST /projects/{name}/runs */
-              run?: {
-                args?: string[];
-                env?: {
-                  [key: string]: string;
-                };
-                gpus?: number | number[];
-                executor?: string;
-                allow_parallel?: boolean;
-                resources?: Record<string, never>;
-              };
-              enabled?: boolean;
-              /** @description the next fire times (UTC) */
-              next?: string[];
-              last_due?: string | null;
-              last_run_id?: string | null;
-              created?: string;
-              updated?: string;
-              /** @description recent outcomes, newest first */
-              fires?: {
-                due?: string;
-                fired?: string;
-                /** @enum {string} */
-                outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
-                run_id?: string | null;
-                message?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['Schedule'];
           };
         };
         400: components['responses']['Error'];
@@ -2370,41 +1957,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              schedules?: {
-                id?: string;
-                project?: string;
-                cron?: string;
-                timezone?: string;
-                /** @description a run body, as for POST /projects/{name}/runs */
-                run?: {
-                  args?: string[];
-                  env?: {
-                    [key: string]: string;
-                  };
-                  gpus?: number | number[];
-                  executor?: string;
-                  allow_parallel?: boolean;
-                  resources?: Record<string, never>;
-                };
-                enabled?: boolean;
-                /** @description the next fire times (UTC) */
-                next?: string[];
-                last_due?: string | null;
-                last_run_id?: string | null;
-                created?: string;
-                updated?: string;
-                /** @description recent outcomes, newest first */
-                fires?: {
-                  due?: string;
-                  fired?: string;
-                  /** @enum {string} */
-                  outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
-                  run_id?: string | null;
-                  message?: string | null;
-                }[];
-              }[];
-            };
+            'application/json': components['schemas']['ScheduleList'];
           };
         };
         400: components['responses']['Error'];
@@ -2448,39 +2001,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              project?: string;
-              cron?: string;
-              timezone?: string;
-              /** @description a run body, as for POST /projects/{name}/runs */
-              run?: {
-                args?: string[];
-                env?: {
-                  [key: string]: string;
-                };
-                gpus?: number | number[];
-                executor?: string;
-                allow_parallel?: boolean;
-                resources?: Record<string, never>;
-              };
-              enabled?: boolean;
-              /** @description the next fire times (UTC) */
-              next?: string[];
-              last_due?: string | null;
-              last_run_id?: string | null;
-              created?: string;
-              updated?: string;
-              /** @description recent outcomes, newest first */
-              fires?: {
-                due?: string;
-                fired?: string;
-                /** @enum {string} */
-                outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
-                run_id?: string | null;
-                message?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['Schedule'];
           };
         };
         400: components['responses']['Error'];
@@ -2530,28 +2051,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            /** @example 0 2 * * * */
-            cron?: string;
-            /**
-             * @default UTC
-             * @example Europe/Berlin
-             */
-            timezone?: string;
-            /** @description a run body, as for POST /projects/{name}/runs */
-            run?: {
-              args?: string[];
-              env?: {
-                [key: string]: string;
-              };
-              gpus?: number | number[];
-              executor?: string;
-              allow_parallel?: boolean;
-              resources?: Record<string, never>;
-            };
-            /** @default true */
-            enabled?: boolean;
-          };
+          'application/json': components['schemas']['ScheduleUpdate'];
         };
       };
       responses: {
@@ -2561,39 +2061,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              project?: string;
-              cron?: string;
-              timezone?: string;
-              /** @description a run body, as for POST /projects/{name}/runs */
-              run?: {
-                args?: string[];
-                env?: {
-                  [key: string]: string;
-                };
-                gpus?: number | number[];
-                executor?: string;
-                allow_parallel?: boolean;
-                resources?: Record<string, never>;
-              };
-              enabled?: boolean;
-              /** @description the next fire times (UTC) */
-              next?: string[];
-              last_due?: string | null;
-              last_run_id?: string | null;
-              created?: string;
-              updated?: string;
-              /** @description recent outcomes, newest first */
-              fires?: {
-                due?: string;
-                fired?: string;
-                /** @enum {string} */
-                outcome?: 'fired' | 'skipped' | 'missed' | 'failed';
-                run_id?: string | null;
-                message?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['Schedule'];
           };
         };
         400: components['responses']['Error'];
@@ -2634,76 +2102,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              sweeps?: {
-                id?: string;
-                project?: string;
-                /** @enum {string} */
-                state?: 'running' | 'finished' | 'stopped';
-                /** @enum {string} */
-                method?: 'grid' | 'random';
-                parameters?: Record<string, never>;
-                seed?: number;
-                as?: string;
-                args_template?: string[] | null;
-                max_parallel?: number | null;
-                objective?: {
-                  /** @example loss/test */
-                  metric: string;
-                  /**
-                   * @default min
-                   * @enum {string}
-                   */
-                  goal: 'min' | 'max';
-                  /**
-                   * @description which of a trial's values counts
-                   * @default last
-                   * @enum {string}
-                   */
-                  summary: 'last' | 'min' | 'max';
-                } | null;
-                early_stop?: {
-                  /**
-                   * @default median
-                   * @enum {string}
-                   */
-                  rule: 'median';
-                  /** @default 0 */
-                  min_steps: number;
-                  /**
-                   * @description other trials that must have reached the step before comparing
-                   * @default 2
-                   */
-                  min_trials: number;
-                } | null;
-                /** @description what every trial shares (env keys only) */
-                run?: Record<string, never>;
-                /** @description total, then trials per run state, and early_stopped */
-                trials?: {
-                  [key: string]: number;
-                };
-                best?: {
-                  run?: string;
-                  value?: number;
-                } | null;
-                message?: string | null;
-                /** Format: date-time */
-                created?: string;
-                /** Format: date-time */
-                ended?: string | null;
-                /** @description the trials in order (single-sweep view only) */
-                runs?: {
-                  id?: string;
-                  state?: string;
-                  params?: Record<string, never>;
-                  value?: number | null;
-                  early_stopped?: boolean;
-                  message?: string | null;
-                  started?: string | null;
-                  ended?: string | null;
-                }[];
-              }[];
-            };
+            'application/json': components['schemas']['SweepList'];
           };
         };
         400: components['responses']['Error'];
@@ -2725,85 +2124,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': {
-            /**
-             * @default grid
-             * @enum {string}
-             */
-            method?: 'grid' | 'random';
-            parameters: {
-              [key: string]: {
-                /** @description the values (a grid's axis, or a random choice) */
-                values?: unknown[];
-                min?: number;
-                max?: number;
-                /**
-                 * @description draw on a log scale (random only)
-                 * @default false
-                 */
-                log?: boolean;
-                /** @default false */
-                integer?: boolean;
-              };
-            };
-            /** @description random sweeps: how many trials to draw */
-            trials?: number;
-            /** @description random sweeps: the same seed draws the same trials */
-            seed?: number;
-            /**
-             * @description args: `--name value` appended (unless args_template); env: a variable per param
-             * @default args
-             * @enum {string}
-             */
-            as?: 'args' | 'env';
-            /** @description appended to args with {name} and {run_id} filled in */
-            args_template?: string[];
-            /** @description trials active at once (default: as many as the queue allows) */
-            max_parallel?: number | null;
-            objective?: {
-              /** @example loss/test */
-              metric: string;
-              /**
-               * @default min
-               * @enum {string}
-               */
-              goal?: 'min' | 'max';
-              /**
-               * @description which of a trial's values counts
-               * @default last
-               * @enum {string}
-               */
-              summary?: 'last' | 'min' | 'max';
-            };
-            early_stop?: {
-              /**
-               * @default median
-               * @enum {string}
-               */
-              rule?: 'median';
-              /** @default 0 */
-              min_steps?: number;
-              /**
-               * @description other trials that must have reached the step before comparing
-               * @default 2
-               */
-              min_trials?: number;
-            };
-            /** @description needed for a grid over 1,000 trials */
-            confirm?: boolean;
-            args?: string[];
-            env?: {
-              [key: string]: string;
-            };
-            gpus?: number | number[];
-            executor?: string | null;
-            /** @default 0 */
-            priority?: number;
-            resources?: {
-              cpus?: number;
-              memory_mb?: number;
-            };
-          };
+          'application/json': components['schemas']['SweepCreate'];
         };
       };
       responses: {
@@ -2813,74 +2134,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              project?: string;
-              /** @enum {string} */
-              state?: 'running' | 'finished' | 'stopped';
-              /** @enum {string} */
-              method?: 'grid' | 'random';
-              parameters?: Record<string, never>;
-              seed?: number;
-              as?: string;
-              args_template?: string[] | null;
-              max_parallel?: number | null;
-              objective?: {
-                /** @example loss/test */
-                metric: string;
-                /**
-                 * @default min
-                 * @enum {string}
-                 */
-                goal: 'min' | 'max';
-                /**
-                 * @description which of a trial's values counts
-                 * @default last
-                 * @enum {string}
-                 */
-                summary: 'last' | 'min' | 'max';
-              } | null;
-              early_stop?: {
-                /**
-                 * @default median
-                 * @enum {string}
-                 */
-                rule: 'median';
-                /** @default 0 */
-                min_steps: number;
-                /**
-                 * @description other trials that must have reached the step before comparing
-                 * @default 2
-                 */
-                min_trials: number;
-              } | null;
-              /** @description what every trial shares (env keys only) */
-              run?: Record<string, never>;
-              /** @description total, then trials per run state, and early_stopped */
-              trials?: {
-                [key: string]: number;
-              };
-              best?: {
-                run?: string;
-                value?: number;
-              } | null;
-              message?: string | null;
-              /** Format: date-time */
-              created?: string;
-              /** Format: date-time */
-              ended?: string | null;
-              /** @description the trials in order (single-sweep view only) */
-              runs?: {
-                id?: string;
-                state?: string;
-                params?: Record<string, never>;
-                value?: number | null;
-                early_stopped?: boolean;
-                message?: string | null;
-                started?: string | null;
-                ended?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['Sweep'];
           };
         };
         400: components['responses']['Error'];
@@ -2923,76 +2177,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              sweeps?: {
-                id?: string;
-                project?: string;
-                /** @enum {string} */
-                state?: 'running' | 'finished' | 'stopped';
-                /** @enum {string} */
-                method?: 'grid' | 'random';
-                parameters?: Record<string, never>;
-                seed?: number;
-                as?: string;
-                args_template?: string[] | null;
-                max_parallel?: number | null;
-                objective?: {
-                  /** @example loss/test */
-                  metric: string;
-                  /**
-                   * @default min
-                   * @enum {string}
-                   */
-                  goal: 'min' | 'max';
-                  /**
-                   * @description which of a trial's values counts
-                   * @default last
-                   * @enum {string}
-                   */
-                  summary: 'last' | 'min' | 'max';
-                } | null;
-                early_stop?: {
-                  /**
-                   * @default median
-                   * @enum {string}
-                   */
-                  rule: 'median';
-                  /** @default 0 */
-                  min_steps: number;
-                  /**
-                   * @description other trials that must have reached the step before comparing
-                   * @default 2
-                   */
-                  min_trials: number;
-                } | null;
-                /** @description what every trial shares (env keys only) */
-                run?: Record<string, never>;
-                /** @description total, then trials per run state, and early_stopped */
-                trials?: {
-                  [key: string]: number;
-                };
-                best?: {
-                  run?: string;
-                  value?: number;
-                } | null;
-                message?: string | null;
-                /** Format: date-time */
-                created?: string;
-                /** Format: date-time */
-                ended?: string | null;
-                /** @description the trials in order (single-sweep view only) */
-                runs?: {
-                  id?: string;
-                  state?: string;
-                  params?: Record<string, never>;
-                  value?: number | null;
-                  early_stopped?: boolean;
-                  message?: string | null;
-                  started?: string | null;
-                  ended?: string | null;
-                }[];
-              }[];
-            };
+            'application/json': components['schemas']['SweepList'];
           };
         };
         400: components['responses']['Error'];
@@ -3036,74 +2221,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              project?: string;
-              /** @enum {string} */
-              state?: 'running' | 'finished' | 'stopped';
-              /** @enum {string} */
-              method?: 'grid' | 'random';
-              parameters?: Record<string, never>;
-              seed?: number;
-              as?: string;
-              args_template?: string[] | null;
-              max_parallel?: number | null;
-              objective?: {
-                /** @example loss/test */
-                metric: string;
-                /**
-                 * @default min
-                 * @enum {string}
-                 */
-                goal: 'min' | 'max';
-                /**
-                 * @description which of a trial's values counts
-                 * @default last
-                 * @enum {string}
-                 */
-                summary: 'last' | 'min' | 'max';
-              } | null;
-              early_stop?: {
-                /**
-                 * @default median
-                 * @enum {string}
-                 */
-                rule: 'median';
-                /** @default 0 */
-                min_steps: number;
-                /**
-                 * @description other trials that must have reached the step before comparing
-                 * @default 2
-                 */
-                min_trials: number;
-              } | null;
-              /** @description what every trial shares (env keys only) */
-              run?: Record<string, never>;
-              /** @description total, then trials per run state, and early_stopped */
-              trials?: {
-                [key: string]: number;
-              };
-              best?: {
-                run?: string;
-                value?: number;
-              } | null;
-              message?: string | null;
-              /** Format: date-time */
-              created?: string;
-              /** Format: date-time */
-              ended?: string | null;
-              /** @description the trials in order (single-sweep view only) */
-              runs?: {
-                id?: string;
-                state?: string;
-                params?: Record<string, never>;
-                value?: number | null;
-                early_stopped?: boolean;
-                message?: string | null;
-                started?: string | null;
-                ended?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['Sweep'];
           };
         };
         400: components['responses']['Error'];
@@ -3176,74 +2294,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              id?: string;
-              project?: string;
-              /** @enum {string} */
-              state?: 'running' | 'finished' | 'stopped';
-              /** @enum {string} */
-              method?: 'grid' | 'random';
-              parameters?: Record<string, never>;
-              seed?: number;
-              as?: string;
-              args_template?: string[] | null;
-              max_parallel?: number | null;
-              objective?: {
-                /** @example loss/test */
-                metric: string;
-                /**
-                 * @default min
-                 * @enum {string}
-                 */
-                goal: 'min' | 'max';
-                /**
-                 * @description which of a trial's values counts
-                 * @default last
-                 * @enum {string}
-                 */
-                summary: 'last' | 'min' | 'max';
-              } | null;
-              early_stop?: {
-                /**
-                 * @default median
-                 * @enum {string}
-                 */
-                rule: 'median';
-                /** @default 0 */
-                min_steps: number;
-                /**
-                 * @description other trials that must have reached the step before comparing
-                 * @default 2
-                 */
-                min_trials: number;
-              } | null;
-              /** @description what every trial shares (env keys only) */
-              run?: Record<string, never>;
-              /** @description total, then trials per run state, and early_stopped */
-              trials?: {
-                [key: string]: number;
-              };
-              best?: {
-                run?: string;
-                value?: number;
-              } | null;
-              message?: string | null;
-              /** Format: date-time */
-              created?: string;
-              /** Format: date-time */
-              ended?: string | null;
-              /** @description the trials in order (single-sweep view only) */
-              runs?: {
-                id?: string;
-                state?: string;
-                params?: Record<string, never>;
-                value?: number | null;
-                early_stopped?: boolean;
-                message?: string | null;
-                started?: string | null;
-                ended?: string | null;
-              }[];
-            };
+            'application/json': components['schemas']['Sweep'];
           };
         };
         400: components['responses']['Error'];
@@ -3262,6 +2313,193 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * BranchesQuery
+     * @description `{git_url, credentials?}`, or `{project}`: its stored URL and credentials (never another URL's).
+     */
+    BranchesQuery: {
+      /**
+       * Git Url
+       * @description checked as a project's git_url
+       */
+      git_url?: string | null;
+      credentials?: {
+        /**
+         * Username
+         * @default git
+         */
+        username: string;
+        /** Token */
+        token: string;
+      } | null;
+      /** Project */
+      project?: string | null;
+    };
+    /**
+     * Delivery
+     * @description One attempt to deliver one message to one sink.
+     */
+    Delivery: {
+      /** Id */
+      id: number;
+      /** Sink Id */
+      sink_id: string;
+      /** Sink Name */
+      sink_name: string | null;
+      /** Kind */
+      kind: string | null;
+      /** Event */
+      event: string;
+      /** Project */
+      project: string | null;
+      /** Run Id */
+      run_id: string | null;
+      /** Attempt */
+      attempt: number;
+      /** Ok */
+      ok: boolean;
+      /**
+       * Status
+       * @description the receiver's HTTP status
+       */
+      status: number | null;
+      /**
+       * Error
+       * @description what went wrong, secrets redacted
+       */
+      error: string | null;
+      /**
+       * Created
+       * Format: date-time
+       */
+      created: string;
+    };
+    /** DeliveryList */
+    DeliveryList: {
+      /** Deliveries */
+      deliveries: components['schemas']['Delivery'][];
+    };
+    /** EmailSink */
+    EmailSink: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /** Events */
+      events: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Source
+       * @description config: from c.BeekeeperApp.notification_sinks, read-only here
+       * @enum {string}
+       */
+      source: 'api' | 'config';
+      /** Created */
+      created: string | null;
+      /** Updated */
+      updated: string | null;
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      kind: 'email';
+      /** Host */
+      host: string;
+      /** Port */
+      port: number;
+      /**
+       * Security
+       * @enum {string}
+       */
+      security: 'starttls' | 'ssl' | 'none';
+      /** Username */
+      username: string | null;
+      /** Password Set */
+      password_set: boolean;
+      /** Sender */
+      sender: string;
+      /** To */
+      to: string[];
+    };
+    /** EmailSinkCreate */
+    EmailSinkCreate: {
+      /**
+       * Name
+       * @description default: the kind
+       */
+      name?: string;
+      /**
+       * Events
+       * @description default: all of them
+       * @default [
+       *       "succeeded",
+       *       "failed",
+       *       "stopped",
+       *       "lost",
+       *       "stalled",
+       *       "sweep_finished",
+       *       "setup_failed",
+       *       "disk_full",
+       *       "gpu_hot"
+       *     ]
+       */
+      events: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /**
+       * Enabled
+       * @default true
+       */
+      enabled: boolean;
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      kind: 'email';
+      /** Host */
+      host: string;
+      /**
+       * Security
+       * @default starttls
+       * @enum {string}
+       */
+      security: 'starttls' | 'ssl' | 'none';
+      /**
+       * Port
+       * @description default: 587 for starttls, 465 for ssl, 25 for none
+       */
+      port?: number;
+      /** Username */
+      username?: string | null;
+      /** Password */
+      password?: string | null;
+      /** Sender */
+      sender: string;
+      /**
+       * To
+       * @description one address or a list
+       */
+      to: string[];
+    };
     /** Error */
     Error: {
       /** Message */
@@ -3281,6 +2519,23 @@ export interface components {
        * @description Jupyter Server's, on a 500 in debug mode
        */
       traceback?: string | null;
+    };
+    /** Example */
+    Example: {
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+      /**
+       * Project
+       * @description the default project name
+       */
+      project: string;
+    };
+    /** ExampleList */
+    ExampleList: {
+      /** Examples */
+      examples: components['schemas']['Example'][];
     };
     /** ExecutorList */
     ExecutorList: {
@@ -3317,12 +2572,70 @@ export interface components {
         used: number | null;
       } | null;
     };
+    /**
+     * FileEntry
+     * @description One row; a symlink reports its own size and kind, never its target's.
+     */
+    FileEntry: {
+      /** Name */
+      name: string;
+      /** Path */
+      path: string;
+      /** Size */
+      size: number;
+      /**
+       * Mtime
+       * Format: date-time
+       */
+      mtime: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: 'file' | 'dir' | 'symlink';
+      /**
+       * Jupyter Path
+       * @description the path relative to Jupyter's root_dir, to open it in JupyterLab
+       */
+      jupyter_path: string | null;
+    };
+    /** FileListing */
+    FileListing: {
+      /**
+       * Path
+       * @description the folder listed; empty for the two roots (src, runs)
+       */
+      path: string;
+      /** Entries */
+      entries: components['schemas']['FileEntry'][];
+    };
     /** Info */
     Info: {
       /** Version */
       version: string;
       /** Home */
       home: string;
+    };
+    /** LatestScalar */
+    LatestScalar: {
+      /** Step */
+      step: number;
+      /** Value */
+      value: number;
+      /** Wall Time */
+      wall_time: number;
+    };
+    /** LatestScalars */
+    LatestScalars: {
+      /**
+       * Runs
+       * @description run folder (relative to the log dir) → tag → its latest point
+       */
+      runs: {
+        [key: string]: {
+          [key: string]: components['schemas']['LatestScalar'];
+        };
+      };
     };
     /** MetricSummary */
     MetricSummary: {
@@ -3468,10 +2781,9 @@ export interface components {
       branch: string;
       /**
        * Python Version
-       * @default null
        * @example 3.12
        */
-      python_version: string | null;
+      python_version?: string | null;
       /**
        * Train File
        * @description a script (train.py), a module (-m package.train) or a notebook (train.ipynb)
@@ -3495,8 +2807,7 @@ export interface components {
       env: {
         [key: string]: string;
       };
-      /** @default null */
-      credentials: {
+      credentials?: {
         /**
          * Username
          * @default git
@@ -3505,11 +2816,8 @@ export interface components {
         /** Token */
         token: string;
       } | null;
-      /**
-       * Default Executor
-       * @default null
-       */
-      default_executor: string | null;
+      /** Default Executor */
+      default_executor?: string | null;
       /**
        * Stall Timeout
        * @description seconds without log output, scalar step or GPU use before a running run is flagged stalled; 0 = never
@@ -3525,23 +2833,20 @@ export interface components {
       /**
        * Metric Patterns
        * @description regular expressions with (?P<name>...) and (?P<value>...) that read metrics from stdout; null for the default
-       * @default null
        */
-      metric_patterns: string[] | null;
+      metric_patterns?: string[] | null;
       /**
        * Default Run
        * @description some of a run body's args, env, gpus, executor
-       * @default null
        */
-      default_run: {
+      default_run?: {
         [key: string]: unknown;
       } | null;
       /**
        * Presets
        * @description named run settings: POST .../runs with {"preset": NAME}
-       * @default null
        */
-      presets: {
+      presets?: {
         [key: string]: {
           [key: string]: unknown;
         };
@@ -3562,9 +2867,8 @@ export interface components {
       /**
        * Torch Backend
        * @description uv's --torch-backend (auto, cpu, cu126, ...); unset: the plain index
-       * @default null
        */
-      torch_backend: string | null;
+      torch_backend?: string | null;
     };
     /** ProjectList */
     ProjectList: {
@@ -3676,6 +2980,21 @@ export interface components {
     PythonList: {
       /** Pythons */
       pythons: components['schemas']['Python'][];
+    };
+    /** RemoteBranches */
+    RemoteBranches: {
+      /**
+       * Git Url
+       * @description the URL listed, credentials redacted
+       */
+      git_url: string;
+      /**
+       * Default
+       * @description the remote's HEAD branch, if it names one
+       */
+      default: string | null;
+      /** Branches */
+      branches: string[];
     };
     /**
      * Run
@@ -3831,19 +3150,15 @@ export interface components {
       /**
        * Gpus
        * @description how many GPUs (default 1 if the pool has any), or which ones
-       * @default null
        */
-      gpus: number | number[] | null;
+      gpus?: number | number[] | null;
       /**
        * Allow Parallel
        * @default false
        */
       allow_parallel: boolean;
-      /**
-       * Executor
-       * @default null
-       */
-      executor: string | null;
+      /** Executor */
+      executor?: string | null;
       /**
        * Priority
        * @description higher starts first; FIFO within a priority
@@ -3860,9 +3175,8 @@ export interface components {
       /**
        * Preset
        * @description one of the project's presets: it, then the project's default_run, gives args, env, gpus and executor left out
-       * @default null
        */
-      preset: string | null;
+      preset?: string | null;
     };
     /** RunList */
     RunList: {
@@ -3874,6 +3188,27 @@ export interface components {
       limit: number;
       /** Offset */
       offset: number;
+    };
+    /**
+     * RunMove
+     * @description Where a queued run goes: before another queued run or to a position, and/or to a priority.
+     */
+    RunMove: {
+      /**
+       * Before
+       * @description the id of the queued run to stand before
+       */
+      before?: string;
+      /**
+       * Position
+       * @description 0 = next to start
+       */
+      position?: number;
+      /**
+       * Priority
+       * @description the run's new priority
+       */
+      priority?: number;
     };
     /** Scalars */
     Scalars: {
@@ -3889,6 +3224,705 @@ export interface components {
        * @description true when each bucket kept only its min and max
        */
       downsampled: boolean;
+    };
+    /** Schedule */
+    Schedule: {
+      /** Id */
+      id: string;
+      /** Project */
+      project: string;
+      /** Cron */
+      cron: string;
+      /** Timezone */
+      timezone: string;
+      /**
+       * ScheduleRun
+       * @description A run body, as for POST /projects/{name}/runs; what it leaves out, the project's
+       *     default_run gives at each fire.
+       */
+      run: {
+        /** Args */
+        args?: string[];
+        /** Env */
+        env?: {
+          [key: string]: string;
+        };
+        /**
+         * Gpus
+         * @description how many GPUs (default 1 if the pool has any), or which ones
+         */
+        gpus?: number | number[] | null;
+        /** Executor */
+        executor?: string | null;
+        /** Allow Parallel */
+        allow_parallel?: boolean;
+        /** Resources */
+        resources?: {
+          /** Cpus */
+          cpus?: number;
+          /** Memory Mb */
+          memory_mb?: number;
+        };
+      };
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Next
+       * @description the next fire times (UTC)
+       */
+      next: string[];
+      /**
+       * Last Due
+       * @description the last due time handled (fired, skipped or missed)
+       */
+      last_due: string | null;
+      /** Last Run Id */
+      last_run_id: string | null;
+      /**
+       * Created
+       * Format: date-time
+       */
+      created: string;
+      /**
+       * Updated
+       * Format: date-time
+       */
+      updated: string;
+      /**
+       * Fires
+       * @description recent outcomes, newest first
+       */
+      fires: {
+        /**
+         * Due
+         * Format: date-time
+         */
+        due: string;
+        /**
+         * Fired
+         * Format: date-time
+         */
+        fired: string;
+        /**
+         * Outcome
+         * @enum {string}
+         */
+        outcome: 'fired' | 'skipped' | 'missed' | 'failed';
+        /** Run Id */
+        run_id: string | null;
+        /** Message */
+        message: string | null;
+      }[];
+    };
+    /** ScheduleCreate */
+    ScheduleCreate: {
+      /**
+       * Cron
+       * @example 0 2 * * *
+       */
+      cron: string;
+      /**
+       * Timezone
+       * @description an IANA name
+       * @default UTC
+       * @example Europe/Berlin
+       */
+      timezone: string;
+      /**
+       * ScheduleRun
+       * @description A run body, as for POST /projects/{name}/runs; what it leaves out, the project's
+       *     default_run gives at each fire.
+       */
+      run?: {
+        /** Args */
+        args?: string[];
+        /** Env */
+        env?: {
+          [key: string]: string;
+        };
+        /**
+         * Gpus
+         * @description how many GPUs (default 1 if the pool has any), or which ones
+         */
+        gpus?: number | number[] | null;
+        /** Executor */
+        executor?: string | null;
+        /** Allow Parallel */
+        allow_parallel?: boolean;
+        /** Resources */
+        resources?: {
+          /** Cpus */
+          cpus?: number;
+          /** Memory Mb */
+          memory_mb?: number;
+        };
+      };
+      /**
+       * Enabled
+       * @default true
+       */
+      enabled: boolean;
+    };
+    /** ScheduleList */
+    ScheduleList: {
+      /** Schedules */
+      schedules: components['schemas']['Schedule'][];
+    };
+    /**
+     * ScheduleUpdate
+     * @description Only the fields sent change; a new cron or time zone, or re-enabling, counts from now.
+     */
+    ScheduleUpdate: {
+      /**
+       * Cron
+       * @example 0 2 * * *
+       */
+      cron?: string;
+      /**
+       * Timezone
+       * @description an IANA name
+       * @example Europe/Berlin
+       */
+      timezone?: string;
+      /**
+       * ScheduleRun
+       * @description A run body, as for POST /projects/{name}/runs; what it leaves out, the project's
+       *     default_run gives at each fire.
+       */
+      run?: {
+        /** Args */
+        args?: string[];
+        /** Env */
+        env?: {
+          [key: string]: string;
+        };
+        /**
+         * Gpus
+         * @description how many GPUs (default 1 if the pool has any), or which ones
+         */
+        gpus?: number | number[] | null;
+        /** Executor */
+        executor?: string | null;
+        /** Allow Parallel */
+        allow_parallel?: boolean;
+        /** Resources */
+        resources?: {
+          /** Cpus */
+          cpus?: number;
+          /** Memory Mb */
+          memory_mb?: number;
+        };
+      };
+      /** Enabled */
+      enabled?: boolean;
+    };
+    /**
+     * Sink
+     * @description A sink of either shape, told apart by kind.
+     */
+    Sink: components['schemas']['UrlSink'] | components['schemas']['EmailSink'];
+    /**
+     * SinkCreate
+     * @description A new sink: the fields of its kind.
+     */
+    SinkCreate: components['schemas']['UrlSinkCreate'] | components['schemas']['EmailSinkCreate'];
+    /** SinkList */
+    SinkList: {
+      /** Sinks */
+      sinks: components['schemas']['Sink'][];
+      /** Events */
+      events: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /** Kinds */
+      kinds: ('webhook' | 'slack' | 'discord' | 'ntfy' | 'email')[];
+    };
+    /**
+     * SinkUpdate
+     * @description The fields to change, of the sink's own kind (its kind cannot change).
+     */
+    SinkUpdate: {
+      /** Name */
+      name?: string;
+      /**
+       * Events
+       * @description default: all of them
+       */
+      events?: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /** Enabled */
+      enabled?: boolean;
+      /**
+       * Url
+       * Format: uri
+       * @description http(s); the masked form sent back keeps the stored URL
+       */
+      url?: string;
+      /** Host */
+      host?: string;
+      /**
+       * Security
+       * @enum {string}
+       */
+      security?: 'starttls' | 'ssl' | 'none';
+      /**
+       * Port
+       * @description default: 587 for starttls, 465 for ssl, 25 for none
+       */
+      port?: number;
+      /** Username */
+      username?: string | null;
+      /** Password */
+      password?: string | null;
+      /** Sender */
+      sender?: string;
+      /** To */
+      to?: string | string[];
+    };
+    /** Sweep */
+    Sweep: {
+      /** Id */
+      id: string;
+      /** Project */
+      project: string;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: 'running' | 'finished' | 'stopped';
+      /**
+       * Method
+       * @enum {string}
+       */
+      method: 'grid' | 'random';
+      /** Parameters */
+      parameters: {
+        [key: string]: {
+          /**
+           * Values
+           * @description the values (a grid's axis, or a random choice)
+           */
+          values?: unknown[];
+          /** Min */
+          min?: number;
+          /** Max */
+          max?: number;
+          /**
+           * Log
+           * @description draw on a log scale (random only)
+           * @default false
+           */
+          log?: boolean;
+          /**
+           * Integer
+           * @default false
+           */
+          integer?: boolean;
+        };
+      };
+      /** Seed */
+      seed: number;
+      /**
+       * As
+       * @enum {string}
+       */
+      as: 'args' | 'env';
+      /** Args Template */
+      args_template: string[] | null;
+      /** Max Parallel */
+      max_parallel: number | null;
+      objective: {
+        /**
+         * Metric
+         * @example loss/test
+         */
+        metric: string;
+        /**
+         * Goal
+         * @default min
+         * @enum {string}
+         */
+        goal: 'min' | 'max';
+        /**
+         * Summary
+         * @description which of a trial's values counts
+         * @default last
+         * @enum {string}
+         */
+        summary: 'last' | 'min' | 'max';
+      } | null;
+      early_stop: {
+        /**
+         * Rule
+         * @default median
+         * @constant
+         */
+        rule: 'median';
+        /**
+         * Min Steps
+         * @default 0
+         */
+        min_steps: number;
+        /**
+         * Min Trials
+         * @description other trials that must have reached the step before comparing
+         * @default 2
+         */
+        min_trials: number;
+      } | null;
+      /**
+       * Run
+       * @description what every trial shares (env keys only)
+       */
+      run: {
+        [key: string]: unknown;
+      };
+      /**
+       * Trials
+       * @description total, then trials per run state, and early_stopped
+       */
+      trials: {
+        [key: string]: number;
+      };
+      best: {
+        /** Run */
+        run: string;
+        /** Value */
+        value: number;
+      } | null;
+      /** Message */
+      message: string | null;
+      /**
+       * Created
+       * Format: date-time
+       */
+      created: string;
+      /** Ended */
+      ended: string | null;
+      /**
+       * Runs
+       * @description the trials in order (single-sweep view only)
+       */
+      runs?: {
+        /** Id */
+        id: string;
+        /**
+         * State
+         * @enum {string}
+         */
+        state: 'queued' | 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped' | 'lost';
+        /** Params */
+        params: {
+          [key: string]: unknown;
+        };
+        /**
+         * Value
+         * @description the objective's value (null without an objective)
+         */
+        value: number | null;
+        /** Early Stopped */
+        early_stopped: boolean;
+        /** Message */
+        message: string | null;
+        /** Started */
+        started: string | null;
+        /** Ended */
+        ended: string | null;
+      }[];
+    };
+    /**
+     * SweepCreate
+     * @description A sweep: its search, and the run fields every trial shares (as for POST /runs).
+     */
+    SweepCreate: {
+      /**
+       * Method
+       * @default grid
+       * @enum {string}
+       */
+      method: 'grid' | 'random';
+      /** Parameters */
+      parameters: {
+        [key: string]: {
+          /**
+           * Values
+           * @description the values (a grid's axis, or a random choice)
+           */
+          values?: unknown[];
+          /** Min */
+          min?: number;
+          /** Max */
+          max?: number;
+          /**
+           * Log
+           * @description draw on a log scale (random only)
+           * @default false
+           */
+          log?: boolean;
+          /**
+           * Integer
+           * @default false
+           */
+          integer?: boolean;
+        };
+      };
+      /**
+       * Trials
+       * @description random sweeps: how many trials to draw
+       */
+      trials?: number | null;
+      /**
+       * Seed
+       * @description random sweeps: the same seed draws the same trials (default: a random one)
+       */
+      seed?: number | null;
+      /**
+       * As
+       * @description args: `--name value` appended (unless args_template); env: a variable per param
+       * @default args
+       * @enum {string}
+       */
+      as: 'args' | 'env';
+      /**
+       * Args Template
+       * @description appended to args with {name} and {run_id} filled in
+       */
+      args_template?: string[] | null;
+      /**
+       * Max Parallel
+       * @description trials active at once (default: as many as the queue allows)
+       */
+      max_parallel?: number | null;
+      objective?: {
+        /**
+         * Metric
+         * @example loss/test
+         */
+        metric: string;
+        /**
+         * Goal
+         * @default min
+         * @enum {string}
+         */
+        goal: 'min' | 'max';
+        /**
+         * Summary
+         * @description which of a trial's values counts
+         * @default last
+         * @enum {string}
+         */
+        summary: 'last' | 'min' | 'max';
+      } | null;
+      early_stop?: {
+        /**
+         * Rule
+         * @default median
+         * @constant
+         */
+        rule: 'median';
+        /**
+         * Min Steps
+         * @default 0
+         */
+        min_steps: number;
+        /**
+         * Min Trials
+         * @description other trials that must have reached the step before comparing
+         * @default 2
+         */
+        min_trials: number;
+      } | null;
+      /**
+       * Confirm
+       * @description needed for a grid over 1,000 trials
+       */
+      confirm?: boolean | null;
+      /** Args */
+      args?: string[];
+      /** Env */
+      env?: {
+        [key: string]: string;
+      };
+      /**
+       * Gpus
+       * @description how many GPUs (default 1 if the pool has any), or which ones
+       */
+      gpus?: number | number[] | null;
+      /** Executor */
+      executor?: string | null;
+      /**
+       * Priority
+       * @description higher starts first; FIFO within a priority
+       */
+      priority?: number;
+      /** Resources */
+      resources?: {
+        /** Cpus */
+        cpus?: number;
+        /** Memory Mb */
+        memory_mb?: number;
+      };
+      /** Preset */
+      preset?: string | null;
+    };
+    /** SweepList */
+    SweepList: {
+      /** Sweeps */
+      sweeps: components['schemas']['Sweep'][];
+    };
+    /** TensorBoardStatus */
+    TensorBoardStatus: {
+      /** Project */
+      project: string;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: 'stopped' | 'starting' | 'ready' | 'failed' | 'crashed';
+      /**
+       * Url
+       * @description path from the server root, its base_url included
+       */
+      url: string;
+      /** Pid */
+      pid: number | null;
+      /** Started */
+      started: string | null;
+      /** Last Request */
+      last_request: string | null;
+      /**
+       * Idle Seconds
+       * @description seconds since the last proxied request (while running)
+       */
+      idle_seconds?: number;
+      /** Message */
+      message: string | null;
+    };
+    /** TestRequest */
+    TestRequest: {
+      /**
+       * Sink
+       * @description a sink id
+       */
+      sink: string;
+    };
+    /** TestResult */
+    TestResult: {
+      /** Delivered */
+      delivered: boolean;
+      /** Attempts */
+      attempts: components['schemas']['Delivery'][];
+    };
+    /** UrlSink */
+    UrlSink: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /** Events */
+      events: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Source
+       * @description config: from c.BeekeeperApp.notification_sinks, read-only here
+       * @enum {string}
+       */
+      source: 'api' | 'config';
+      /** Created */
+      created: string | null;
+      /** Updated */
+      updated: string | null;
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      kind: 'discord' | 'ntfy' | 'slack' | 'webhook';
+      /**
+       * Url
+       * @description masked: scheme, host and the last 4 characters
+       */
+      url: string;
+    };
+    /**
+     * UrlSinkCreate
+     * @description A webhook (Beekeeper's JSON), Slack or Discord incoming webhook, or ntfy topic URL.
+     */
+    UrlSinkCreate: {
+      /**
+       * Name
+       * @description default: the kind
+       */
+      name?: string;
+      /**
+       * Events
+       * @description default: all of them
+       * @default [
+       *       "succeeded",
+       *       "failed",
+       *       "stopped",
+       *       "lost",
+       *       "stalled",
+       *       "sweep_finished",
+       *       "setup_failed",
+       *       "disk_full",
+       *       "gpu_hot"
+       *     ]
+       */
+      events: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /**
+       * Enabled
+       * @default true
+       */
+      enabled: boolean;
+      /**
+       * @description discriminator enum property added by openapi-typescript
+       * @enum {string}
+       */
+      kind: 'discord' | 'ntfy' | 'slack' | 'webhook';
+      /**
+       * Url
+       * Format: uri
+       * @description http(s); the masked form sent back keeps the stored URL
+       */
+      url: string;
     };
     /** UsageHistory */
     UsageHistory: {
@@ -3943,10 +3977,21 @@ export interface components {
   headers: never;
   pathItems: never;
 }
+export type SchemaBranchesQuery = components['schemas']['BranchesQuery'];
+export type SchemaDelivery = components['schemas']['Delivery'];
+export type SchemaDeliveryList = components['schemas']['DeliveryList'];
+export type SchemaEmailSink = components['schemas']['EmailSink'];
+export type SchemaEmailSinkCreate = components['schemas']['EmailSinkCreate'];
 export type SchemaError = components['schemas']['Error'];
+export type SchemaExample = components['schemas']['Example'];
+export type SchemaExampleList = components['schemas']['ExampleList'];
 export type SchemaExecutorList = components['schemas']['ExecutorList'];
 export type SchemaExecutorStatus = components['schemas']['ExecutorStatus'];
+export type SchemaFileEntry = components['schemas']['FileEntry'];
+export type SchemaFileListing = components['schemas']['FileListing'];
 export type SchemaInfo = components['schemas']['Info'];
+export type SchemaLatestScalar = components['schemas']['LatestScalar'];
+export type SchemaLatestScalars = components['schemas']['LatestScalars'];
 export type SchemaMetricSummary = components['schemas']['MetricSummary'];
 export type SchemaProject = components['schemas']['Project'];
 export type SchemaProjectCreate = components['schemas']['ProjectCreate'];
@@ -3954,10 +3999,28 @@ export type SchemaProjectList = components['schemas']['ProjectList'];
 export type SchemaProjectUpdate = components['schemas']['ProjectUpdate'];
 export type SchemaPython = components['schemas']['Python'];
 export type SchemaPythonList = components['schemas']['PythonList'];
+export type SchemaRemoteBranches = components['schemas']['RemoteBranches'];
 export type SchemaRun = components['schemas']['Run'];
 export type SchemaRunCreate = components['schemas']['RunCreate'];
 export type SchemaRunList = components['schemas']['RunList'];
+export type SchemaRunMove = components['schemas']['RunMove'];
 export type SchemaScalars = components['schemas']['Scalars'];
+export type SchemaSchedule = components['schemas']['Schedule'];
+export type SchemaScheduleCreate = components['schemas']['ScheduleCreate'];
+export type SchemaScheduleList = components['schemas']['ScheduleList'];
+export type SchemaScheduleUpdate = components['schemas']['ScheduleUpdate'];
+export type SchemaSink = components['schemas']['Sink'];
+export type SchemaSinkCreate = components['schemas']['SinkCreate'];
+export type SchemaSinkList = components['schemas']['SinkList'];
+export type SchemaSinkUpdate = components['schemas']['SinkUpdate'];
+export type SchemaSweep = components['schemas']['Sweep'];
+export type SchemaSweepCreate = components['schemas']['SweepCreate'];
+export type SchemaSweepList = components['schemas']['SweepList'];
+export type SchemaTensorBoardStatus = components['schemas']['TensorBoardStatus'];
+export type SchemaTestRequest = components['schemas']['TestRequest'];
+export type SchemaTestResult = components['schemas']['TestResult'];
+export type SchemaUrlSink = components['schemas']['UrlSink'];
+export type SchemaUrlSinkCreate = components['schemas']['UrlSinkCreate'];
 export type SchemaUsageHistory = components['schemas']['UsageHistory'];
 export type ResponseError = components['responses']['Error'];
 export type $defs = Record<string, never>;
