@@ -1,11 +1,13 @@
 """BeekeeperApp: the Jupyter Server extension — configuration, service wiring, handler table.
 
 Configure with `c.BeekeeperApp.<trait>` in jupyter_server_config.py (or any file passed with
-`--config=FILE`). Services are built here once, in dependency order, each given its
-collaborators in its constructor and its settings as its own traits (linked to the app's
-traits of the same meaning); handlers get them as one `Services` object in the tornado
-settings. Background work starts when the event loop runs and stops in `stop_extension`.
-Nothing starts on import.
+`--config=FILE`), or with a service's own trait (`c.UsageRecorder.interval`, ...). Services are
+built here once, in dependency order, each given its collaborators in its constructor; each
+configurable one is a `LoggingConfigurable(parent=app)` with its own traits, and an app-level
+setting the user set is handed to it once, at construction (`_given`). Services that react to
+runs are listed for RunService in one place (see runs.RunListener). Handlers get the services
+as one `Services` object in the tornado settings. Background work starts when the event loop
+runs and stops in `stop_extension`. Nothing starts on import.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, dlink, link, validate
+from traitlets import Bool, Dict, Float, Int, List, Type, Unicode, default, validate
 
 from . import handlers
 from .environments import Environments, Interpreters, find_uv
@@ -28,18 +30,18 @@ from .files import FileService
 from .logs import LogHub
 from .logmask import TokenMask, beekeeper_loggers, install
 from .metrics import MetricsService
-from .notifications import NotificationService, latest_metrics, tail_lines
+from .notifications import NotificationService
 from .processes import Helpers
 from .projects import ProjectService
 from .run_metrics import RunMetricsService
-from .runs import RunService
+from .runs import RunListener, RunService
 from .schedules import ScheduleService
 from .services import Services
 from .store import Store
-from .sweeps import SweepService, read_series
+from .sweeps import SweepService
 from .tensorboard import TensorBoardService
 from .usage_history import UsageRecorder
-from .watchdog import StallWatchdog, scalar_steps
+from .watchdog import StallWatchdog
 
 
 class BeekeeperApp(ExtensionApp):
@@ -181,67 +183,40 @@ class BeekeeperApp(ExtensionApp):
         # Helper processes (uv, git, TensorBoard) die with this server; a crashed one's are ended now.
         self.helpers = Helpers(home)
         self.helpers.sweep()
-        self.environments = Environments(uv, self.helpers, lambda: self.setup_install_timeout)
-        self.gitops = GitOps(home, self.helpers, lambda: self.git_timeout)
+        self.environments = Environments(uv, self.helpers, parent=self,
+                                         **self._given(install_timeout="setup_install_timeout"))
+        self.gitops = GitOps(home, self.helpers, parent=self, **self._given(timeout="git_timeout"))
         self.executors: dict[str, Executor] = {"local": self.executor_class(parent=self, home=home)}
         if self.ray_address:
             self.executors["ray"] = self.ray_executor_class(parent=self, home=home, address=self.ray_address)
-        if self.default_executor not in self.executors:
-            # e.g. default_executor = "ray" with no ray_address: say so once, and keep runs working.
-            self.log.error("Beekeeper: default_executor %r is not configured (have: %s); using 'local'",
-                           self.default_executor, ", ".join(self.executors))
-            self.default_executor = "local"
         self.projects = ProjectService(home, self.store, self.interpreters, self.environments, self.gitops,
                                        self.executors)
         self.projects.recover()
-        self.metrics = self._configured(MetricsService(home, self.store, parent=self),
-                                        interval="metrics_interval", history_seconds="metrics_history")
-        self.runs = self._configured(
-            RunService(home, self.store, self.projects, self.executors, usage_provider=self.metrics.run_usage,
-                       parent=self),
-            max_concurrent_runs="max_concurrent_runs", stop_grace_period="stop_grace_period",
-            default_executor="default_executor")
-        # Both ways: the app shows the pool NVML found, and setting it back to None asks NVML again.
-        link((self, "gpus"), (self.runs, "gpus"))
-        self.run_metrics = RunMetricsService(self.store, self.projects, lambda: self.scalars_interval)
-        self.runs.metrics_provider = self.run_metrics.summaries
-        self.runs.listeners.append(self.run_metrics.on_run)
-        self.runs.forget_hooks.append(self.run_metrics.forget_run)
-        self.usage = UsageRecorder(self.store, self.projects, self.metrics.nvml, lambda: self.usage_interval,
-                                   on_pids=self.run_metrics.note_pids)
-        self.logs = self._configured(LogHub(parent=self), poll_interval="log_poll_interval")
-        self.tensorboards = self._configured(TensorBoardService(self.projects, self.helpers, parent=self),
-                                             idle_timeout="tensorboard_idle_timeout",
-                                             reload_interval="tensorboard_reload_interval")
-        self.files = self._configured(FileService(self.projects, self.store, parent=self),
-                                      upload_max_bytes="upload_max_bytes")
+        run_listeners: list[RunListener] = []  # filled below, once every listener exists
+        self._build_observers(home)
+        self.runs = RunService(
+            home, self.store, self.projects, self.executors, usage=self.metrics, run_metrics=self.run_metrics,
+            energy=self.energy, listeners=run_listeners, parent=self,
+            **self._given(gpus="gpus", max_concurrent_runs="max_concurrent_runs",
+                          stop_grace_period="stop_grace_period", default_executor="default_executor"))
+        if self.runs.default_executor not in self.executors:
+            # e.g. default_executor = "ray" with no ray_address: say so once, and keep runs working.
+            self.log.error("Beekeeper: default_executor %r is not configured (have: %s); using 'local'",
+                      self.runs.default_executor, ", ".join(self.executors))
+            self.runs.default_executor = "local"
+        self.logs = LogHub(parent=self, **self._given(poll_interval="log_poll_interval"))
+        self.tensorboards = TensorBoardService(
+            self.projects, self.helpers, parent=self,
+            **self._given(idle_timeout="tensorboard_idle_timeout", reload_interval="tensorboard_reload_interval"))
+        self.files = FileService(self.projects, self.store, parent=self,
+                                 **self._given(upload_max_bytes="upload_max_bytes"))
         self.example_projects = Examples(home, self.projects)
-        self.notifications = NotificationService(
-            self.store, lambda: self.notification_sinks, self._public_url, lambda: self.notification_backoff,
-            log_tail=lambda run: tail_lines(self.runs.log_path(run)),
-            metrics=lambda run: latest_metrics(self.tensorboards, run, getattr(self, "run_metrics", None)))
-        self.runs.listeners.append(self.notifications.on_run)
+        self._build_unattended(home)
+        # Who hears of runs and projects, in one place (RunListener says why a list).
+        run_listeners.extend([self.run_metrics, self.notifications, self.sweeps])
         self.projects.listeners.append(self.notifications.on_project)
-        # Samples at the usage-history interval (usage_interval, when the usage history is there).
-        self.energy = EnergyMeter(self.store, self.projects, self.metrics.nvml,
-                                  lambda: self.energy_interval or getattr(self, "usage_interval", 5.0),
-                                  lambda: self.rapl_path,
-                                  lambda: self.price_per_kwh, lambda: self.currency)
-        self.runs.energy_provider = self.energy.render
-        self.schedules = ScheduleService(self.store, self.runs, self.projects, lambda: self.schedule_grace,
-                                         lambda: self.schedule_interval)
-        self.watchdog = StallWatchdog(self.store, self.runs, lambda: self.watchdog_interval,
-                                      gpus=lambda: self.metrics.nvml.read()[0],
-                                      steps=lambda name: scalar_steps(self.tensorboards, name),
-                                      emit=self.notifications.emit, home=home)
-        self.sweeps = SweepService(
-            self.store, self.projects, self.runs, summaries=self.run_metrics.summaries,
-            series=lambda run, tag, count: read_series(self.projects.paths(run["project"]).run_dir(run["id"]),
-                                                       tag, count),
-            interval=lambda: self.sweep_interval)
-        self.sweeps.finished_listeners.append(self.notifications.on_sweep_finished)
         self.settings["beekeeper"] = Services(
-            home_path=home, store=self.store, interpreters=self.interpreters, executors=self.executors,
+            home_path=home, interpreters=self.interpreters, executors=self.executors,
             projects=self.projects, runs=self.runs, run_metrics=self.run_metrics, usage=self.usage,
             logs=self.logs, metrics=self.metrics,
             tensorboards=self.tensorboards, files=self.files, example_projects=self.example_projects,
@@ -255,9 +230,44 @@ class BeekeeperApp(ExtensionApp):
         except RuntimeError:
             pass
 
-    def _public_url(self) -> str:
-        if self.public_url:
-            return self.public_url
+    def _build_observers(self, home: Path) -> None:
+        """What watches running runs without changing them: live metrics, per-run metrics, the
+        usage history and energy. Built before RunService, which shows what they measure."""
+        self.metrics = MetricsService(home, self.store, parent=self,
+                                      **self._given(interval="metrics_interval", history_seconds="metrics_history"))
+        self.run_metrics = RunMetricsService(self.store, self.projects, parent=self,
+                                             **self._given(interval="scalars_interval"))
+        self.usage = UsageRecorder(self.store, self.projects, self.metrics.nvml, on_pids=self.run_metrics.note_pids,
+                                   parent=self, **self._given(interval="usage_interval"))
+        self.energy = EnergyMeter(self.store, self.projects, self.metrics.nvml, usage=self.usage, parent=self,
+                                  **self._given(interval="energy_interval", rapl_path="rapl_path",
+                                                price_per_kwh="price_per_kwh", currency="currency"))
+
+    def _build_unattended(self, home: Path) -> None:
+        """Notifications, schedules, the stall watchdog and sweeps: they act on runs through RunService."""
+        self.notifications = NotificationService(
+            self.store, runs=self.runs, tensorboards=self.tensorboards, run_metrics=self.run_metrics,
+            server_url=self._server_url, parent=self,
+            **self._given(sinks="notification_sinks", backoff="notification_backoff", public_url="public_url"))
+        self.schedules = ScheduleService(self.store, self.runs, self.projects, parent=self,
+                                         **self._given(grace="schedule_grace", interval="schedule_interval"))
+        self.watchdog = StallWatchdog(self.store, self.runs, self.metrics, self.tensorboards, self.notifications,
+                                      home, parent=self, **self._given(interval="watchdog_interval"))
+        self.sweeps = SweepService(self.store, self.projects, self.runs, self.run_metrics,
+                                   finished_listeners=[self.notifications.on_sweep_finished], parent=self,
+                                   **self._given(interval="sweep_interval"))
+
+    def _given(self, **names: str) -> dict:
+        """The app-level settings a user set (`service_trait="app_trait"`), as keyword arguments
+        for the service that owns them, given once at construction. So `c.BeekeeperApp.<name>`
+        keeps working (and wins over the service's own trait when both are set), while one left
+        unset leaves `c.<Service>.<trait>`, or the service's default, in charge."""
+        sections = [self.config.get(name, {}) for name in dict.fromkeys(("BeekeeperApp", type(self).__name__))]
+        return {target: getattr(self, source) for target, source in names.items()
+                if any(source in section for section in sections)}
+
+    def _server_url(self) -> str:
+        """This server's own URL (known once it listens): notification links when public_url is unset."""
         serverapp = getattr(self, "serverapp", None)
         return getattr(serverapp, "connection_url", "") or "http://localhost:8888/"
 
@@ -267,13 +277,6 @@ class BeekeeperApp(ExtensionApp):
         token = getattr(getattr(server, "identity_provider", None), "token", "") or getattr(server, "token", "")
         mask = TokenMask([token, os.environ.get("JUPYTERHUB_API_TOKEN", "")])
         install(mask, beekeeper_loggers(server.log if server is not None else self.log))
-
-    def _configured(self, service, **names: str):
-        """Give a service the values of this app's traits (`service_trait="app_trait"`), now and
-        whenever they change: users keep configuring `c.BeekeeperApp.<name>`."""
-        for target, source in names.items():
-            dlink((self, source), (service, target))
-        return service
 
     def routes(self) -> list[tuple]:
         return handlers.routes()

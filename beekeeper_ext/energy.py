@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import psutil
+from traitlets import Float, Unicode
+from traitlets.config import LoggingConfigurable
 
+from .background import PeriodicTask
 from .metrics import local_running_runs
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.energy")
 
 NOT_LOCAL = "not measured: the run does not run on this host"
 NO_SAMPLE = "not measured: no energy sample was taken while the run ran"
@@ -80,58 +83,53 @@ class Rapl:
         return (None, None) if first else (total, None)
 
 
-class EnergyMeter:
-    def __init__(self, store, projects, nvml, interval: Callable[[], float], rapl_path: Callable[[], str],
-                 price_per_kwh: Callable[[], float | None], currency: Callable[[], str],
-                 clock: Callable[[], float] = time.monotonic):
+class EnergyMeter(LoggingConfigurable):
+    """Integrates each local running run's GPU and CPU power into Wh (and cost) in the store."""
+
+    interval = Float(None, allow_none=True, help="Seconds between energy samples. Default: the usage "
+                     "history's interval (c.UsageRecorder.interval), else 5. Also c.BeekeeperApp.energy_interval."
+                     ).tag(config=True)
+    rapl_path = Unicode("/sys/class/powercap", help="The powercap folder holding the RAPL package counters "
+                        "(intel-rapl:N). Also c.BeekeeperApp.rapl_path.").tag(config=True)
+    price_per_kwh = Float(None, allow_none=True, help="Electricity price per kWh; set it to see each run's cost. "
+                          "Also c.BeekeeperApp.price_per_kwh.").tag(config=True)
+    currency = Unicode("", help="The currency of price_per_kwh, e.g. EUR. Also c.BeekeeperApp.currency."
+                       ).tag(config=True)
+
+    def __init__(self, store, projects, nvml, usage=None, clock: Callable[[], float] = time.monotonic, **kwargs):
+        super().__init__(**kwargs)
         self.store = store
         self.projects = projects
         self.nvml = nvml
-        self.interval = interval
-        self.rapl_path = rapl_path
-        self.price_per_kwh = price_per_kwh
-        self.currency = currency
+        self.usage = usage  # the usage history (UsageRecorder), whose interval is the default one
         self.clock = clock
         self.hostname = socket.gethostname()
         self._rapl: Rapl | None = None
         self._lock = threading.Lock()
-        self._task: asyncio.Task | None = None
         self._last_time: float | None = None
         self._last_runs: set[str] = set()
         self._trees: dict[str, tuple[float, list[psutil.Process]]] = {}  # run id → (rescan at, processes)
         self._tree_total: dict[str, float] = {}
         self._host_busy: float | None = None
+        self._ticker = PeriodicTask("energy sample", self.sample, self.pace, log=log, keep_rhythm=True)
+
+    def pace(self) -> float:
+        """Seconds between samples: `interval`, else the usage history's, else 5."""
+        if self.interval:
+            return self.interval
+        return self.usage.interval if self.usage is not None else 5.0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._ticker.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            began = loop.time()
-            try:
-                await self.sample()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("energy sample failed")
-            await asyncio.sleep(max(0.05, self.interval() - (loop.time() - began)))
+        await self._ticker.stop()
 
     # -- sampling -----------------------------------------------------------------------------
-    def _local_running(self) -> list[dict]:
-        return local_running_runs(self.store, self.hostname)
-
     async def sample(self) -> None:
         """One sample: measure in a thread, then add each run's increments in the store (loop thread)."""
-        runs = self._local_running()
+        runs = local_running_runs(self.store, self.hostname)
         if not runs and not self._last_runs:
             self._last_time = None  # nothing to charge: keep no baseline that would span idle hours
             return
@@ -154,12 +152,12 @@ class EnergyMeter:
     def _measure(self, runs: list[dict], now: float) -> dict[str, dict]:
         with self._lock:
             dt = None if self._last_time is None else now - self._last_time
-            if dt is not None and not 0 < dt <= 3 * max(self.interval(), 1.0):
+            if dt is not None and not 0 < dt <= 3 * max(self.pace(), 1.0):
                 dt = None
             self._last_time = now
             gpus, gpu_status = self.nvml.read()
             by_index = {g["index"]: g for g in gpus}
-            root = Path(self.rapl_path())
+            root = Path(self.rapl_path)
             if self._rapl is None or self._rapl.root != root:
                 self._rapl = Rapl(root)
             package_j, rapl_reason = self._rapl.delta_joules()
@@ -240,7 +238,7 @@ class EnergyMeter:
     # -- the API view -------------------------------------------------------------------------
     def render(self, row: dict) -> dict:
         """`energy` of GET /runs/{id}: Wh per source and cost, or null with the reason."""
-        price, currency = self.price_per_kwh(), self.currency() or None
+        price, currency = self.price_per_kwh, self.currency or None
         stored = self.store.get_energy(row["id"])
         if stored is None:
             local = row.get("mode") in (None, "local") or row.get("host") == self.hostname

@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
+
 from .childenv import inherited_env
 from .errors import bad_request
 from .processes import Helpers, run_to_log
@@ -285,16 +288,20 @@ def _auto(checkout: _Checkout, requirements_file: str) -> tuple[str, str | None]
                     "the environment has no extra packages")
 
 
-class Environments:
+class Environments(LoggingConfigurable):
     """Builds `projects/NAME/venv` with uv from a chosen interpreter and installs requirements.
 
     uv runs as a helper (processes.py): its own session, gone with the server, and killed with
     everything it started (build backends) when setup is cancelled or `install_timeout` passes."""
 
-    def __init__(self, uv: str, helpers: Helpers, install_timeout: Callable[[], float] = lambda: 0):
+    install_timeout = Float(1800.0, help="Seconds each uv step of a setup (venv, pip install, freeze) may take "
+                                         "before it is stopped; 0 for no limit "
+                                         "(also c.BeekeeperApp.setup_install_timeout).").tag(config=True)
+
+    def __init__(self, uv: str, helpers: Helpers, **kwargs):
+        super().__init__(**kwargs)
         self.uv = uv
         self.helpers = helpers
-        self.install_timeout = install_timeout
 
     def _env(self) -> dict[str, str]:
         """The server's environment without Jupyter's credentials: a package's build script runs
@@ -322,7 +329,7 @@ class Environments:
 
     async def _uv(self, what: str, argv: list[str], log: Path, cwd: Path | None = None,
                   env: dict[str, str] | None = None) -> None:
-        timeout = self.install_timeout() or None
+        timeout = self.install_timeout or None
         with open(log, "ab") as f:  # the setup log says what ran (paths only: no secret is an argument)
             f.write(("$ " + " ".join(["uv", *argv[1:]]) + "\n").encode())
         try:
@@ -376,7 +383,7 @@ class Environments:
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=self._env(),
         )
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), self.install_timeout() or None)
+            out, _ = await asyncio.wait_for(proc.communicate(), self.install_timeout or None)
         except BaseException:
             self.helpers.stop(proc)
             await proc.wait()

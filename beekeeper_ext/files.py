@@ -336,7 +336,8 @@ async def read_chunks(path: Path, start: int, length: int) -> AsyncIterator[byte
 class FileService(LoggingConfigurable):
     """Listing, download metadata, upload placement and deletion inside a project's roots."""
 
-    upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload (c.BeekeeperApp.upload_max_bytes).")
+    upload_max_bytes = Int(50 * 1024**3, help="Largest accepted upload, in bytes "
+                                              "(also c.BeekeeperApp.upload_max_bytes).").tag(config=True)
 
     def __init__(self, projects: ProjectService, store: Store, **kwargs):
         super().__init__(**kwargs)

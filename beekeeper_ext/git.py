@@ -22,8 +22,10 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
+
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
 
 from .processes import Helpers, run_to_log
 
@@ -119,13 +121,16 @@ def repository_config(url: str, branch: str, object_format: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-class GitOps:
+class GitOps(LoggingConfigurable):
     """Git work for one Beekeeper home; every public method is a coroutine running git helpers."""
 
-    def __init__(self, home: Path, helpers: Helpers, timeout: Callable[[], float] = lambda: 600.0):
+    timeout = Float(600.0, help="Seconds each git command (clone, fetch, checkout, ls-remote) may take before "
+                                "it is stopped; 0 for no limit (also c.BeekeeperApp.git_timeout).").tag(config=True)
+
+    def __init__(self, home: Path, helpers: Helpers, **kwargs):
+        super().__init__(**kwargs)
         home = Path(home)
         self.helpers = helpers
-        self.timeout = timeout
         self.askpass = home / "git-askpass.sh"
         self.global_config = home / "gitconfig"
         for path, text in ((self.askpass, ASKPASS), (self.global_config, GLOBAL_CONFIG)):
@@ -175,7 +180,7 @@ class GitOps:
     async def _git(self, what: str, args: list[str], log_path: Path, credentials: dict | None, cwd: Path) -> None:
         """Run one git command with its output in the log; a failure raises GitFailure."""
         secrets = self._secrets(credentials)
-        timeout = self.timeout() or None
+        timeout = self.timeout or None
         try:
             code, tail = await run_to_log(self.helpers, ["git", *self.safe_config(), *args], log_path,
                                           kind="git", cwd=cwd, env=self.env(credentials), timeout=timeout,
@@ -197,7 +202,7 @@ class GitOps:
                                         env=self.env(None), stdin=asyncio.subprocess.DEVNULL,
                                         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), self.timeout() or None)
+            out, _ = await asyncio.wait_for(proc.communicate(), self.timeout or None)
         except BaseException:  # timed out or cancelled: leave nothing running
             self.helpers.stop(proc)
             await proc.wait()
@@ -279,11 +284,11 @@ class GitOps:
             env={**self.env(credentials), "GIT_CEILING_DIRECTORIES": str(self.askpass.parent.parent)},
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         try:
-            out, err = await asyncio.wait_for(proc.communicate(), self.timeout() or None)
+            out, err = await asyncio.wait_for(proc.communicate(), self.timeout or None)
         except asyncio.TimeoutError:
             self.helpers.stop(proc)
             await proc.wait()
-            raise GitFailure(f"git ls-remote timed out after {self.timeout():g} s") from None
+            raise GitFailure(f"git ls-remote timed out after {self.timeout:g} s") from None
         except BaseException:  # cancelled: leave no git behind
             self.helpers.stop(proc)
             await proc.wait()

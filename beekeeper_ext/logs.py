@@ -123,7 +123,7 @@ class LogHub(LoggingConfigurable):
     """Shares one watcher per followed file among all its followers."""
 
     poll_interval = Float(0.01, help="Seconds between size checks of a followed file "
-                                     "(c.BeekeeperApp.log_poll_interval).")
+                                     "(also c.BeekeeperApp.log_poll_interval).").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -56,16 +56,16 @@ class Subscription:
 class MetricsService(LoggingConfigurable):
     """One shared sampler, running only while someone listens."""
 
-    interval = Float(1.0, help="Seconds between samples while someone listens (c.BeekeeperApp.metrics_interval).")
+    interval = Float(1.0, help="Seconds between samples while someone listens "
+                               "(also c.BeekeeperApp.metrics_interval).").tag(config=True)
     history_seconds = Float(600.0, help="Seconds of samples kept for new listeners "
-                                        "(c.BeekeeperApp.metrics_history).")
+                                        "(also c.BeekeeperApp.metrics_history).").tag(config=True)
 
     def __init__(self, home: Path, store, nvml: Nvml | None = None, **kwargs):
         super().__init__(**kwargs)
         self.home = Path(home)
         self.store = store
         self.nvml = nvml or Nvml()
-        self.sampler_starts = 0  # how many times the shared sampler started (tests, diagnostics)
         self._subscribers: set[Subscription] = set()
         self._history: deque[dict] = deque()
         self._task: asyncio.Task | None = None
@@ -114,7 +114,6 @@ class MetricsService(LoggingConfigurable):
         await asyncio.to_thread(self.nvml.close)
 
     async def _sample_loop(self) -> None:
-        self.sampler_starts += 1
         loop = asyncio.get_running_loop()
         while self._subscribers:
             began = loop.time()
@@ -250,6 +249,10 @@ class MetricsService(LoggingConfigurable):
         gpu_memory = sum(p["gpu_memory_bytes"] for g in gpus for p in g.get("processes", []) if p["pid"] in pids)
         return {"id": run["id"], "project": run["project"], "cpu_percent": round(cpu, 1), "rss_bytes": rss,
                 "gpu_memory_bytes": gpu_memory, "processes": len(alive), "_pids": alive}
+
+    def gpu_readings(self) -> list[dict]:
+        """Every GPU's reading now through the shared NVML session (blocking: call in a thread)."""
+        return self.nvml.read()[0]
 
     def run_usage(self, run: dict) -> dict | None:
         """Usage of one running local run, for GET /runs/{id}: the sampler's latest figure when it is

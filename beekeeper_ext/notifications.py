@@ -24,19 +24,22 @@ import ssl
 from collections import OrderedDict
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from traitlets import Dict, Float, List, Unicode
+from traitlets.config import LoggingConfigurable
 
 from .errors import bad_request, conflict, not_found
 from .git import redact
 from .models.base import parse
 from .models.notification import (DEFAULT_PORTS, EVENTS, KINDS, RUN_EVENTS, SINK_FIELDS, SINK_MODELS, DeliveryList,
-                                  EmailSink, TestRequest, TestResult, UrlSink)
+                                  Sink, TestRequest, TestResult)
+from .runs import RunListener
 from .store import Store, now
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.notifications")
 
 TRIES = 3
 LOG_TAIL_LINES = 20
@@ -103,18 +106,30 @@ def _config(sink) -> dict:
             "username": sink.username, "password": sink.password, "sender": sink.sender, "to": sink.to}
 
 
-class NotificationService:
-    """Sinks (stored and configured), event listeners, delivery with retries, the attempt record."""
+class NotificationService(LoggingConfigurable, RunListener):
+    """Sinks (stored and configured), event listeners, delivery with retries, the attempt record.
 
-    def __init__(self, store: Store, configured: Callable[[], list[dict]], public_url: Callable[[], str],
-                 backoff: Callable[[], float], log_tail: Callable[[dict], list[str]] | None = None,
-                 metrics: Callable[[dict], Any] | None = None, timeout: float = 20.0):
+    A RunListener (app.py lists it for RunService), a project listener and a sweep
+    finished-listener. `runs`, `tensorboards` and `run_metrics` (each optional) give a message
+    the run's log tail and latest metrics; `server_url` is the local server's URL, asked when a
+    link is made (it is known only once the server listens) unless `public_url` is set."""
+
+    sinks = List(Dict(), help="Notification sinks from configuration (read-only over the API), each like the "
+                              "body of POST /beekeeper/api/notifications/sinks "
+                              "(also c.BeekeeperApp.notification_sinks).").tag(config=True)
+    backoff = Float(2.0, help="Seconds before the 2nd delivery try; doubled before the 3rd "
+                              "(also c.BeekeeperApp.notification_backoff).").tag(config=True)
+    public_url = Unicode("", help="The URL people open JupyterLab at, for links in notifications. Default: the "
+                                  "local server URL (also c.BeekeeperApp.public_url).").tag(config=True)
+
+    def __init__(self, store: Store, runs=None, tensorboards=None, run_metrics=None,
+                 server_url: Callable[[], str] | None = None, timeout: float = 20.0, **kwargs):
+        super().__init__(**kwargs)
         self.store = store
-        self.configured = configured
-        self.public_url = public_url
-        self.backoff = backoff
-        self.log_tail = log_tail  # run → last log lines (blocking: called in a thread)
-        self.metrics = metrics  # run → awaitable {tag: {"step", "value"}}
+        self.runs = runs
+        self.tensorboards = tensorboards
+        self.run_metrics = run_metrics
+        self.server_url = server_url
         self.timeout = timeout
         self._tasks: set[asyncio.Task] = set()
         self._runs: dict[str, tuple[str, str | None]] = {}  # run id → (state, stalled_since) last seen
@@ -124,7 +139,7 @@ class NotificationService:
     # -- sinks --------------------------------------------------------------------------------
     def _config_sinks(self) -> list[dict]:
         out = []
-        for index, raw in enumerate(self.configured() or []):
+        for index, raw in enumerate(self.sinks or []):
             try:
                 fields = self._validate(dict(raw), None)
             except Exception as exc:
@@ -158,10 +173,10 @@ class NotificationService:
                   "enabled": bool(row["enabled"]), "source": row["source"], "created": row["created"],
                   "updated": row["updated"]}
         if row["kind"] != "email":
-            return UrlSink(**common, url=mask_url(cfg["url"])).dump()
-        return EmailSink(**common, host=cfg["host"], port=cfg["port"], security=cfg["security"],
-                         username=cfg.get("username") or None, password_set=bool(cfg.get("password")),
-                         sender=cfg["sender"], to=cfg["to"]).dump()
+            return Sink(**common, url=mask_url(cfg["url"])).dump()
+        return Sink(**common, host=cfg["host"], port=cfg["port"], security=cfg["security"],
+                    username=cfg.get("username") or None, password_set=bool(cfg.get("password")),
+                    sender=cfg["sender"], to=cfg["to"]).dump()
 
     def _validate(self, body: dict, current: dict | None) -> dict:
         """Body → {name, kind, events, enabled, config}, checked by the create model of the sink's
@@ -282,21 +297,21 @@ class NotificationService:
 
     # -- messages -----------------------------------------------------------------------------
     def _public(self) -> str:
-        url = self.public_url() or ""
+        url = self.public_url or (self.server_url() if self.server_url is not None else "") or ""
         return url if url.endswith("/") else url + "/"
 
     async def _run_facts(self, run: dict) -> tuple[list[str], dict]:
         """The run's last log lines (read in a thread) and latest metrics; empty when unreadable."""
         tail: list[str] = []
-        if self.log_tail is not None:
+        if self.runs is not None:
             try:
-                tail = await asyncio.to_thread(self.log_tail, run)
+                tail = await asyncio.to_thread(tail_lines, self.runs.log_path(run))
             except Exception:
                 log.exception("reading the log tail of run %s", run["id"])
         metrics: dict = {}
-        if self.metrics is not None:
+        if self.tensorboards is not None:
             try:
-                metrics = await self.metrics(run) or {}
+                metrics = await latest_metrics(self.tensorboards, run, self.run_metrics) or {}
             except Exception:
                 log.exception("reading the metrics of run %s", run["id"])
         return tail, metrics
@@ -375,7 +390,7 @@ class NotificationService:
             log.warning("Beekeeper: notification to sink %s (%s) failed, attempt %d of %d: %s",
                         sink["id"], sink["kind"], attempt, TRIES, error)
             if attempt < TRIES:
-                await asyncio.sleep(self.backoff() * 2 ** (attempt - 1))
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
         return attempts
 
     def _payload(self, kind: str, message: dict) -> tuple[bytes, dict[str, str]]:

@@ -25,7 +25,7 @@ from typing import Callable
 
 import psutil
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.processes")
 
 PR_SET_PDEATHSIG = 1
 START_TIME_SLACK = 0.05  # psutil's create_time is rounded; a recycled pid differs by far more

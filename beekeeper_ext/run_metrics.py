@@ -31,18 +31,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import psutil
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
 
 from . import series
+from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, not_found
 from .executors import FINISHED
 from .params import parse_args
+from .runs import RunListener
 from .scalars import EVENT_FILE_MARK, ScalarCursor, read_points
 from .stdout_metrics import LineParser
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.run_metrics")
 
 SLACK = 2.0  # seconds: event file names carry whole seconds, and a run starts just before `started`
 CHUNK = 16 * 1024**2  # bytes of an event file read per step (bounds memory on a huge file)
@@ -125,21 +128,30 @@ class _Pass:
     dropped: list[tuple[str, str]] = field(default_factory=list)
 
 
-class RunMetricsService:
-    def __init__(self, store, projects, interval: Callable[[], float]):
+class RunMetricsService(LoggingConfigurable, RunListener):
+    """Claims event files for runs, reads them (and printed metrics) incrementally, keeps summaries."""
+
+    interval = Float(2.0, help="Seconds between passes that read running runs' new event-file scalars and "
+                               "printed metrics (also c.BeekeeperApp.scalars_interval).").tag(config=True)
+
+    def __init__(self, store, projects, **kwargs):
+        super().__init__(**kwargs)
         self.store = store
         self.projects = projects
-        self.interval = interval
         self.series = series.SeriesCache()
         self.hostname = socket.gethostname()
-        self.passes = 0  # rounds of the background loop done (tests, diagnostics)
         self._cursors: dict[str, ScalarCursor] = {}
         self._pids: dict[str, set[int]] = {}
         self._children: dict[str, int | None] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._ticker = PeriodicTask("reading metrics", self._pass, lambda: self.interval, log=log, wake=self._wake)
+
+    @property
+    def passes(self) -> int:
+        """Rounds of the background loop done (diagnostics; a test waits on it)."""
+        return self._ticker.rounds
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -148,17 +160,13 @@ class RunMetricsService:
         for row in self.store.list_runs(limit=RECENT_RUNS):
             if row["state"] in FINISHED:
                 self._dirty.add(row["project"])  # a run may have ended while the server was down
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._ticker.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._ticker.stop()
 
     def on_run(self, run: dict) -> None:
-        """A run listener: a run that started or ended gets one more pass right away."""
+        """A run that started or ended gets one more pass right away."""
         if run["state"] in ("running", *FINISHED):
             self._dirty.add(run["project"])
             self._wake.set()
@@ -167,24 +175,18 @@ class RunMetricsService:
         """Pids the usage sampler saw in a run's process tree (writers that end before a scan)."""
         self._pids.setdefault(run_id, set()).update(pids)
 
-    async def _loop(self) -> None:
-        while True:
-            self._wake.clear()
-            projects = {r["project"] for r in self.store.list_runs(states=("starting", "running"))}
-            projects |= self._dirty
-            self._dirty = set()
-            for name in sorted(projects):
-                try:
-                    await self.refresh(name)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("reading the metrics of project %s", name)
-            self.passes += 1
+    async def _pass(self) -> None:
+        """One round: every project with an active run, and those a run listener marked."""
+        projects = {r["project"] for r in self.store.list_runs(states=("starting", "running"))}
+        projects |= self._dirty
+        self._dirty = set()
+        for name in sorted(projects):
             try:
-                await asyncio.wait_for(self._wake.wait(), self.interval())
-            except asyncio.TimeoutError:
-                pass
+                await self.refresh(name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading the metrics of project %s", name)
 
     # -- refresh -----------------------------------------------------------------------------
     async def refresh(self, name: str) -> None:
@@ -439,7 +441,8 @@ class RunMetricsService:
         except OSError as exc:
             raise BeekeeperError(500, f"the series of {tag!r} could not be read: {exc}") from None
 
-    def forget_run(self, run_id: str, run_dir: Path) -> None:
+    def on_forget(self, run_id: str, run_dir: Path) -> None:
+        """A deleted run: drop its pids and cached series."""
         self._pids.pop(run_id, None)
         self._children.pop(run_id, None)
         self.series.forget(run_dir)

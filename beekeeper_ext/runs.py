@@ -18,17 +18,20 @@ import os
 import secrets
 import shutil
 import socket
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
-from . import entrypoints
+from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, conflict, not_found
-from .executors import Executor, LaunchSpec
+from .executors import Executor
 from .git import GitFailure, redact
+from .launch import check_entry_point, launch_spec
 from .params import parse_args, run_params
 from .models.base import parse
 from .models.run import Run, RunCreate, RunList, RunMove
@@ -36,10 +39,61 @@ from .models.states import ACTIVE, FINISHED, RUN_STATES
 from .projects import RUN_TEMPLATE_FIELDS, ProjectService
 from .store import Store, now
 
+if TYPE_CHECKING:  # collaborators built before this service; imported for their types only
+    from .energy import EnergyMeter
+    from .metrics import MetricsService
+    from .run_metrics import RunMetricsService
+
 STATES = RUN_STATES
 STOP_REQUESTED = "stop requested"
 
 log = logging.getLogger("beekeeper.runs")
+
+
+@dataclass
+class _Capacity:
+    """What one walk of the queue may still hand out: free pool GPUs, CPU-only slots, room per sweep."""
+
+    free: list[int]
+    cpu_slots: int
+    per_sweep: Counter  # sweep id → its trials active now (and started in this walk)
+    sweep_limit: Callable[[str], int | None]
+    gpu_blocked: bool = False  # a GPU run waits: later GPU runs wait behind it
+    cpu_blocked: bool = False
+    limits: dict[str, int | None] = field(default_factory=dict)  # read once per walk
+
+    def sweep_full(self, sweep: str | None) -> bool:
+        if not sweep:
+            return False
+        if sweep not in self.limits:
+            self.limits[sweep] = self.sweep_limit(sweep)
+        limit = self.limits[sweep]
+        return limit is not None and self.per_sweep[sweep] >= limit
+
+    def take_gpus(self, want: int | list[int]) -> list[int] | None:
+        """These GPUs (a list) or that many (a count) if free; else None, and later GPU runs wait too."""
+        if self.gpu_blocked:
+            return None
+        if isinstance(want, list):
+            take = want if all(g in self.free for g in want) else None
+        else:
+            take = self.free[:want] if len(self.free) >= want else None
+        if take is None:
+            self.gpu_blocked = True
+            return None
+        self.free = [g for g in self.free if g not in take]
+        return take
+
+    def take_cpu_slot(self) -> bool:
+        if self.cpu_blocked or self.cpu_slots <= 0:
+            self.cpu_blocked = True
+            return False
+        self.cpu_slots -= 1
+        return True
+
+    def started(self, row: dict) -> None:
+        if row.get("sweep"):
+            self.per_sweep[row["sweep"]] += 1
 
 
 def new_run_id() -> str:
@@ -51,39 +105,62 @@ def _parse_time(stamp: str | None) -> datetime | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
+class RunListener:
+    """What a service hears from RunService: every transition, and each deleted run.
+
+    Why a list handed to the constructor: the services that react to runs cannot all exist
+    before RunService (a sweep service makes its trials through it, yet must hear of their ends),
+    and patching each one into RunService after the fact hid who tells whom. So app.py gives
+    RunService one list of listeners when it builds it and fills that list in one place, once
+    every listener exists. Subclasses override what they need; both default to doing nothing.
+    Listeners run on the event loop and must not block.
+    """
+
+    def on_run(self, run: dict) -> None:
+        """A run changed: its API view, after the store and run.json have the change."""
+
+    def on_forget(self, run_id: str, folder: Path) -> None:
+        """A run was deleted (its row is gone; its folder is about to be)."""
+
+
 class RunService(LoggingConfigurable):
-    """Creates, queues, launches, watches, stops and deletes runs."""
+    """Creates, queues, launches, watches, stops and deletes runs.
 
-    # Values come from the c.BeekeeperApp traits of the same names (see app.py).
+    Collaborators come through the constructor, built before it in app.py: the metrics service
+    (a running run's usage), the run metrics service (metric summaries in the run view) and the
+    energy meter (the `energy` view); each may be None where a caller does without. Services
+    that react to runs are `listeners` (RunListener); per-connection callbacks (the /events
+    stream) come and go in `subscribers`.
+    """
+
     gpus = List(Int(), default_value=None, allow_none=True,
-                help="GPU indices runs may be given; None: every GPU NVML sees.")
-    max_concurrent_runs = Int(2, help="Active runs that use no GPU; more wait queued.")
-    stop_grace_period = Float(10.0, help="Seconds between SIGTERM and SIGKILL.")
-    default_executor = Unicode("local", help="Executor used when neither run nor project names one.")
-    poll_interval = Float(0.25, help="Seconds between supervisor polls of the active runs.")
+                help="GPU indices runs may be given; None: every GPU NVML sees "
+                     "(also c.BeekeeperApp.gpus).").tag(config=True)
+    max_concurrent_runs = Int(2, help="Active runs that use no GPU; more wait queued "
+                                      "(also c.BeekeeperApp.max_concurrent_runs).").tag(config=True)
+    stop_grace_period = Float(10.0, help="Seconds between SIGTERM and SIGKILL "
+                                         "(also c.BeekeeperApp.stop_grace_period).").tag(config=True)
+    default_executor = Unicode("local", help="Executor used when neither run nor project names one "
+                                             "(also c.BeekeeperApp.default_executor).").tag(config=True)
+    poll_interval = Float(0.25, help="Seconds between supervisor polls of the active runs.").tag(config=True)
 
-    def __init__(self, home: Path, store: Store, projects: ProjectService, executors: dict[str, Executor],
-                 usage_provider: Callable[[dict], dict | None] | None = None, **kwargs):
+    def __init__(self, home: Path, store: Store, projects: ProjectService, executors: dict[str, Executor], *,
+                 usage: MetricsService | None = None, run_metrics: RunMetricsService | None = None,
+                 energy: EnergyMeter | None = None, listeners: Sequence[RunListener] = (), **kwargs):
         super().__init__(**kwargs)
         self.home = Path(home)
         self.store = store
         self.projects = projects
         self.executors = executors
-        #: run row → resource usage dict, or None (the metrics service's run_usage).
-        self.usage_provider = usage_provider
-        self.listeners: list[Callable[[dict], None]] = []
-        #: Optional hook (set by the energy meter): run row → its `energy` view.
-        self.energy_provider: Callable[[dict], dict | None] | None = None
-        #: Optional hook (set by the sweep service): sweep id → how many of its trials may be
-        #: active at once (None: as the queue allows). A trial over it is passed over, not blocking.
-        self.sweep_limit: Callable[[str], int | None] | None = None
+        self.usage = usage
+        self.run_metrics = run_metrics
+        self.energy = energy
+        self.listeners = listeners  # app.py's list, filled once every listener exists
+        self.subscribers: list[Callable[[dict], None]] = []
         self._dirty = True  # the queue needs a walk: set on transitions, new runs and moves
-        #: Optional hook (set by the run metrics service): run ids → {id: {tag: summary}}.
-        self.metrics_provider: Callable[[list[str]], dict[str, dict]] | None = None
-        #: Optional hook: a deleted run's id and folder, for services that cache per run.
-        self.forget_hooks: list[Callable[[str, Path], None]] = []
         self._wake = asyncio.Event()
-        self._supervisor: asyncio.Task | None = None
+        self._supervisor = PeriodicTask("run supervisor", self._supervise, lambda: self.poll_interval, log=log,
+                                        wake=self._wake)
         self._launches: dict[str, asyncio.Task] = {}
         self._stops: dict[str, asyncio.Task] = {}
         self._stop_reasons: dict[str, str] = {}
@@ -131,7 +208,7 @@ class RunService(LoggingConfigurable):
                 raise bad_request("state", f"state must be one of {', '.join(STATES)}")
         rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort)
         queue = self._queue_ids()
-        metrics = self.metrics_provider([r["id"] for r in rows]) if self.metrics_provider else {}
+        metrics = self._metrics([r["id"] for r in rows])
         return RunList(runs=[self.view(r, queue, metrics.get(r["id"], {})) for r in rows],
                        total=self.store.count_runs(project, states), limit=limit, offset=offset).dump()
 
@@ -161,11 +238,11 @@ class RunService(LoggingConfigurable):
             queue = self._queue_ids() if queue is None else queue
             position = queue.index(row["id"]) + 1 if row["id"] in queue else None
         usage = None
-        if self.usage_provider is not None and row["state"] == "running":
+        if self.usage is not None and row["state"] == "running":
             try:
-                usage = self.usage_provider(row)
+                usage = self.usage.run_usage(row)
             except Exception:
-                log.exception("usage provider failed")
+                log.exception("reading the usage of run %s failed", row["id"])
         return Run(
             id=row["id"], project=row["project"], state=row["state"], executor=row["executor"],
             mode=row["mode"], command=row["command"], args=row["args"], env_keys=sorted(row["env"] or {}),
@@ -175,14 +252,16 @@ class RunService(LoggingConfigurable):
             started=row["started"], ended=row["ended"], duration=duration, log_size=log_size,
             queue_position=position, usage=usage,
             stalled_since=row.get("stalled_since") if row["state"] == "running" else None,
-            energy=self.energy_provider(row) if self.energy_provider is not None else None,
+            energy=self.energy.render(row) if self.energy is not None else None,
             priority=row.get("priority") or 0, sweep=row.get("sweep"), preset=row.get("preset"),
             notebook=f"runs/{row['id']}/{row['notebook']}" if row.get("notebook") else None,
             sweep_params=row.get("sweep_params") if row.get("sweep") else None,
             params={**run_params(row), **(row.get("sweep_params") or {})},  # a trial's as its sweep gave them
-            metrics=metrics if metrics is not None else (
-                self.metrics_provider([row["id"]]).get(row["id"], {}) if self.metrics_provider else {}),
+            metrics=metrics if metrics is not None else self._metrics([row["id"]]).get(row["id"], {}),
         )
+
+    def _metrics(self, run_ids: list[str]) -> dict[str, dict]:
+        return self.run_metrics.summaries(run_ids) if self.run_metrics is not None else {}
 
     def active_reason(self, project: str) -> str | None:
         """A projects.delete_guard: a project with an active run cannot be deleted."""
@@ -199,16 +278,29 @@ class RunService(LoggingConfigurable):
         if row is None:
             return None
         self._write_record(row)
-        if self.listeners:
-            run = self.render(row)
-            for listener in list(self.listeners):
-                try:
-                    listener(run)
-                except Exception:
-                    log.exception("run listener failed")
+        self._announce(row)
         if "state" in fields:
             self.kick()
         return row
+
+    def _announce(self, row: dict, queue: list[str] | None = None) -> None:
+        """Tell the listeners, then the subscribers (a failing one is logged, never fatal)."""
+        if not self.listeners and not self.subscribers:
+            return
+        run = self.render(row, queue)
+        for tell in [*(listener.on_run for listener in self.listeners), *self.subscribers]:
+            try:
+                tell(run)
+            except Exception:
+                log.exception("run listener failed")
+
+    def subscribe(self, callback: Callable[[dict], None]) -> None:
+        """A connection that wants every run's changes (the /events stream) until unsubscribe."""
+        self.subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[dict], None]) -> None:
+        if callback in self.subscribers:
+            self.subscribers.remove(callback)
 
     def kick(self) -> None:
         """Something the queue depends on changed: walk it on the supervisor's next turn."""
@@ -360,15 +452,10 @@ class RunService(LoggingConfigurable):
             raise
         stored = self.store.sweep_runs(sweep)
         await asyncio.to_thread(lambda: [self._write_record(r) for r in stored])
-        if self.listeners:
+        if self.listeners or self.subscribers:
             queue = self._queue_ids()
             for row in stored:
-                run = self.render(row, queue)
-                for listener in list(self.listeners):
-                    try:
-                        listener(run)
-                    except Exception:
-                        log.exception("run listener failed")
+                self._announce(row, queue)
         self.kick()
         return stored
 
@@ -425,7 +512,7 @@ class RunService(LoggingConfigurable):
         return self.get(run_id)
 
     # -- queue --------------------------------------------------------------------------------
-    def _schedule(self) -> None:  # noqa: C901 (over the limit when ruff came in; to split)
+    def _schedule(self) -> None:
         """Start every queued run whose resources are free, in queue order.
 
         A run waiting for GPUs blocks later GPU runs (head of line, whatever their priority, so
@@ -434,54 +521,37 @@ class RunService(LoggingConfigurable):
         over without blocking anything.
         """
         self._dirty = False
+        capacity = self._capacity()
+        for row in self.store.queued_runs():
+            if row["id"] in self._launches or capacity.sweep_full(row.get("sweep")):
+                continue
+            gpus = self._place(row, capacity)
+            if gpus is not None:
+                capacity.started(row)
+                self._launch(row, gpus)
+
+    def _capacity(self) -> _Capacity:
         active = self.store.list_runs(states=("starting", "running"))
-        per_sweep: dict[str, int] = {}
-        for r in active:
-            if r.get("sweep"):
-                per_sweep[r["sweep"]] = per_sweep.get(r["sweep"], 0) + 1
         local = [r for r in active if self._assigns(r["executor"])]
         busy = {g for r in local for g in (r["gpus"] or [])}
-        free = [g for g in self.gpu_pool if g not in busy]
-        cpu_slots = self.max_concurrent_runs - sum(1 for r in local if not r["gpus"])
-        gpu_blocked = cpu_blocked = False
-        limits: dict[str, int | None] = {}
+        return _Capacity(free=[g for g in self.gpu_pool if g not in busy],
+                         cpu_slots=self.max_concurrent_runs - sum(1 for r in local if not r["gpus"]),
+                         per_sweep=Counter(r["sweep"] for r in active if r.get("sweep")),
+                         sweep_limit=self._sweep_limit)
 
-        def launch(row: dict, gpus: list[int]) -> None:
-            if row.get("sweep"):
-                per_sweep[row["sweep"]] = per_sweep.get(row["sweep"], 0) + 1
-            self._launch(row, gpus)
+    def _place(self, row: dict, capacity: _Capacity) -> list[int] | None:
+        """The GPUs a queued run starts with ([]: none), or None while it must wait."""
+        if not self._assigns(row["executor"]):
+            return []
+        want = row["gpus_requested"]
+        if isinstance(want, list) or want:
+            return capacity.take_gpus(want)
+        return [] if capacity.take_cpu_slot() else None
 
-        for row in self.store.queued_runs():
-            if row["id"] in self._launches:
-                continue
-            sweep = row.get("sweep")
-            if sweep and self.sweep_limit is not None:
-                if sweep not in limits:
-                    limits[sweep] = self.sweep_limit(sweep)
-                if limits[sweep] is not None and per_sweep.get(sweep, 0) >= limits[sweep]:
-                    continue
-            if not self._assigns(row["executor"]):
-                launch(row, [])
-                continue
-            want = row["gpus_requested"]
-            if isinstance(want, list) or want:
-                if gpu_blocked:
-                    continue
-                if isinstance(want, list):
-                    take = want if all(g in free for g in want) else None
-                else:
-                    take = free[:want] if len(free) >= want else None
-                if take is None:
-                    gpu_blocked = True
-                    continue
-                free = [g for g in free if g not in take]
-                launch(row, take)
-            else:
-                if cpu_blocked or cpu_slots <= 0:
-                    cpu_blocked = True
-                    continue
-                cpu_slots -= 1
-                launch(row, [])
+    def _sweep_limit(self, sweep_id: str) -> int | None:
+        """How many of a sweep's trials may be active at once (its max_parallel; None: no limit)."""
+        row = self.store.get_sweep(sweep_id)
+        return row["spec"]["max_parallel"] if row else None
 
     def _assigns(self, executor_name: str) -> bool:
         executor = self.executors.get(executor_name)
@@ -493,82 +563,69 @@ class RunService(LoggingConfigurable):
         self._launches[row["id"]] = task
         task.add_done_callback(lambda _t, i=row["id"]: self._launches.pop(i, None))
 
-    async def _start(self, run_id: str, gpus: list[int]) -> None:  # noqa: C901 (to split: entry point checks)
+    async def _start(self, run_id: str, gpus: list[int]) -> None:
         """Sync the checkout (a failed pull fails the run), then hand the command to the executor."""
         row = self.store.get_run(run_id)
         if row is None:
             return
-        name = row["project"]
-        paths = self.projects.paths(name)
-        logf = self.log_path(row)
-        secrets_ = ()
+        secrets_: list[str] = []  # the clone token, once _sync has read it: kept out of the message
         try:
-            async with self.projects.lock(name):
-                project = self.store.get_project(name)
-                if project is None or project["setup_state"] != "ready":
-                    state = project["setup_state"] if project else "deleted"
-                    raise BeekeeperError(409, f"project {name!r} is not ready (setup is {state})")
-                creds = project["credentials"]
-                secrets_ = (creds["token"],) if creds else ()
-                busy = [r["id"] for r in self.store.list_runs(name, ("running",)) if r["id"] != run_id]
-                sha = await self.projects.git.head(paths.src) if busy else None
-                if sha:
-                    # A parallel run (allow_parallel) shares src/ with a running one: checking out
-                    # another commit would change the code under it, so this run uses the same one.
-                    self._log_line(row, f"not syncing: run {busy[0]} is running from this checkout; "
-                                        f"using its commit {sha[:12]}")
-                else:
-                    # An empty branch follows the remote's default, as the last setup found it.
-                    branch = project["branch"] or project.get("branch_resolved")
-                    if not branch:
-                        raise BeekeeperError(409, f"project {name!r} has no branch yet: re-sync it", "branch")
-                    self._log_line(row, f"syncing {redact(project['git_url'])} ({branch})")
-                    sha = await self.projects.git.clone_or_sync(project["git_url"], branch, paths.src, creds, logf)
-            train_file = project["train_file"]
-            if entrypoints.escapes(paths, train_file):
-                raise BeekeeperError(409, f"train_file {train_file!r} leads outside the checkout "
-                                          "through a symbolic link", "train_file")
-            executor = self.executors[row["executor"]]
-            notebook = None
-            if entrypoints.kind(train_file) == "notebook":
-                if not (paths.src / train_file).is_file():
-                    raise BeekeeperError(409, f"train_file {train_file!r} is not in the checkout", "train_file")
-                if not getattr(executor, "shared_filesystem", True):
-                    raise BeekeeperError(409, "a notebook runs on the local executor or on Ray with a shared "
-                                              "filesystem", "executor")
-                notebook = entrypoints.notebook_output(train_file)
-            # Placeholders make per-run outputs easy (`--work-dir out/{run_id}`); the stored args
-            # keep them, so "run again" gets a fresh folder.
-            values = {"run_id": run_id, "run_dir": str(logf.parent), "project": name, "src": str(paths.src)}
-            args = [entrypoints.expand(arg, values) for arg in row["args"]]
-            argv = await asyncio.to_thread(entrypoints.command, paths.venv / "bin" / "python", train_file,
-                                           args, paths.src, logf.parent)
-            # A script can name its outputs after its run (the example does): BEEKEEPER_RUN_ID.
-            env = {key: entrypoints.expand(value, values)
-                   for key, value in {**(project["env"] or {}), **(row["env"] or {})}.items()}
-            env.update(BEEKEEPER_RUN_ID=run_id, BEEKEEPER_PROJECT=name)
-            self._set(run_id, commit_sha=sha, command=argv, notebook=notebook)
+            project, sha = await self._sync(row, secrets_)
+            paths, executor = self.projects.paths(row["project"]), self.executors[row["executor"]]
+            notebook = check_entry_point(project, paths, executor)
+            spec = await launch_spec(row, project, paths, executor, gpus, self.log_path(row))
+            self._set(run_id, commit_sha=sha, command=spec.argv, notebook=notebook)
             if self.store.get_run(run_id)["message"] == STOP_REQUESTED:
                 self._finish(self.store.get_run(run_id), "stopped", message="stopped before it started")
                 return
-            self._log_line(row, f"run {run_id} at {sha[:12]}: {' '.join(argv)}")
-            spec = LaunchSpec(run_id=run_id, project=name, argv=argv, cwd=paths.src, env=env, log_path=logf,
-                              run_dir=logf.parent, venv=paths.venv, gpus=list(gpus),
-                              gpu_count=len(gpus) if executor.assigns_gpus else int(row["gpus_requested"] or 0),
-                              resources=row["resources"] or {}, requirements_file=project["requirements_file"],
-                              tensorboard_log_dir=project["tensorboard_log_dir"])
-            handle = await executor.submit(spec)
-            fields = {"state": "running", "pid": handle.pid, "pid_start_time": handle.pid_start_time,
-                      "external_id": handle.external_id, "mode": handle.mode or executor.name, "started": now()}
-            if handle.host:
-                fields["host"] = handle.host
-            row = self._set(run_id, **fields)
-            if row and row["message"] == STOP_REQUESTED:
-                self._request_stop(row)
+            self._log_line(row, f"run {run_id} at {sha[:12]}: {' '.join(spec.argv)}")
+            await self._submit(run_id, executor, spec)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._start_failed(run_id, exc, secrets_)
+            self._start_failed(run_id, exc, tuple(secrets_))
+
+    async def _sync(self, row: dict, secrets_: list[str]) -> tuple[dict, str]:
+        """Under the project lock: the project must be ready, and its checkout is synced to the
+        branch — unless a parallel run is running from it; then this run uses that run's commit.
+        Returns the project row and the commit."""
+        name = row["project"]
+        paths = self.projects.paths(name)
+        async with self.projects.lock(name):
+            project = self.store.get_project(name)
+            if project is None or project["setup_state"] != "ready":
+                state = project["setup_state"] if project else "deleted"
+                raise BeekeeperError(409, f"project {name!r} is not ready (setup is {state})")
+            creds = project["credentials"]
+            if creds:
+                secrets_.append(creds["token"])
+            busy = [r["id"] for r in self.store.list_runs(name, ("running",)) if r["id"] != row["id"]]
+            sha = await self.projects.git.head(paths.src) if busy else None
+            if sha:
+                # A parallel run (allow_parallel) shares src/ with a running one: checking out
+                # another commit would change the code under it, so this run uses the same one.
+                self._log_line(row, f"not syncing: run {busy[0]} is running from this checkout; "
+                                    f"using its commit {sha[:12]}")
+                return project, sha
+            # An empty branch follows the remote's default, as the last setup found it.
+            branch = project["branch"] or project.get("branch_resolved")
+            if not branch:
+                raise BeekeeperError(409, f"project {name!r} has no branch yet: re-sync it", "branch")
+            self._log_line(row, f"syncing {redact(project['git_url'])} ({branch})")
+            sha = await self.projects.git.clone_or_sync(project["git_url"], branch, paths.src, creds,
+                                                        self.log_path(row))
+            return project, sha
+
+    async def _submit(self, run_id: str, executor: Executor, spec) -> None:
+        """Hand the run to its executor and record what finds it again (pid, external id)."""
+        handle = await executor.submit(spec)
+        fields = {"state": "running", "pid": handle.pid, "pid_start_time": handle.pid_start_time,
+                  "external_id": handle.external_id, "mode": handle.mode or executor.name, "started": now()}
+        if handle.host:
+            fields["host"] = handle.host
+        row = self._set(run_id, **fields)
+        if row and row["message"] == STOP_REQUESTED:
+            self._request_stop(row)
 
     def _start_failed(self, run_id: str, exc: Exception, secrets_: tuple[str, ...]) -> None:
         """The run could not start: say why in its log and message (never a secret, never empty)."""
@@ -589,8 +646,7 @@ class RunService(LoggingConfigurable):
     async def start(self) -> None:
         """Re-attach to runs that outlived the last server, then supervise."""
         await self.recover()
-        if self._supervisor is None:
-            self._supervisor = asyncio.get_running_loop().create_task(self._supervise())
+        self._supervisor.start()
 
     async def recover(self) -> None:
         for row in self.store.list_runs(states=("starting", "running"), oldest_first=True):
@@ -604,29 +660,18 @@ class RunService(LoggingConfigurable):
 
     async def stop_supervisor(self) -> None:
         """Jupyter is stopping: stop watching. The runs themselves go on."""
-        tasks = [t for t in (self._supervisor, *self._launches.values()) if t]
+        tasks = list(self._launches.values())
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._supervisor = None
+        await asyncio.gather(self._supervisor.stop(), *tasks, return_exceptions=True)
 
     async def _supervise(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                for row in self.store.list_runs(states=("starting", "running")):
-                    if row["state"] == "running" or (row["external_id"] and row["id"] not in self._launches):
-                        await self._check(row)  # a "starting" run polled here waits inside its engine
-                if self._dirty:
-                    self._schedule()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("run supervisor")
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            except asyncio.TimeoutError:
-                pass
+        """One round: poll the active runs, then walk the queue if something changed."""
+        for row in self.store.list_runs(states=("starting", "running")):
+            if row["state"] == "running" or (row["external_id"] and row["id"] not in self._launches):
+                await self._check(row)  # a "starting" run polled here waits inside its engine
+        if self._dirty:
+            self._schedule()
 
     async def _check(self, row: dict, recovering: bool = False) -> None:
         executor = self.executors.get(row["executor"])
@@ -711,8 +756,11 @@ class RunService(LoggingConfigurable):
             raise conflict(f"run {run_id} is {row['state']}; stop it before deleting it", "state")
         self.store.delete_run(run_id)
         folder = self.projects.paths(row["project"]).run_dir(run_id)
-        for hook in self.forget_hooks:
-            hook(run_id, folder)
+        for listener in self.listeners:
+            try:
+                listener.on_forget(run_id, folder)
+            except Exception:
+                log.exception("run listener failed")
         await asyncio.to_thread(shutil.rmtree, folder, True)
 
     async def forget_project(self, name: str) -> None:

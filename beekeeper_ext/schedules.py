@@ -22,13 +22,16 @@ from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
 
+from .background import PeriodicTask
 from .errors import BeekeeperError, not_found
 from .models.base import parse as parse_body
 from .models.schedule import Schedule, ScheduleCreate, ScheduleFire, ScheduleUpdate
 from .store import now as stamp_now
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.schedules")
 
 NEXT_COUNT = 3
 MAX_CATCH_UP = 100_000  # due times walked through after a long downtime before giving up
@@ -46,40 +49,32 @@ def parse(stamp: str) -> datetime:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
-class ScheduleService:
-    def __init__(self, store, runs, projects, grace: Callable[[], float], interval: Callable[[], float],
-                 clock: Callable[[], datetime] = utcnow):
+class ScheduleService(LoggingConfigurable):
+    """Schedules over the API, and the periodic check that fires what came due."""
+
+    grace = Float(3600.0, help="A scheduled fire missed while the server was down still runs at start-up if it "
+                               "is at most this many seconds old; older ones are recorded as missed "
+                               "(also c.BeekeeperApp.schedule_grace).").tag(config=True)
+    interval = Float(10.0, help="Seconds between checks for schedules that came due "
+                                "(also c.BeekeeperApp.schedule_interval).").tag(config=True)
+
+    def __init__(self, store, runs, projects, clock: Callable[[], datetime] = utcnow, **kwargs):
+        super().__init__(**kwargs)
         self.store = store
         self.runs = runs
         self.projects = projects
-        self.grace = grace
-        self.interval = interval
         self.clock = clock
-        self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
+        self._ticker = PeriodicTask("schedules", self.tick, lambda: self.interval, log=log, delay_first=True)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         """Handle what came due while the server was down (grace rule), then check periodically."""
         await self.tick()
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._ticker.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval())
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("schedules")
+        await self._ticker.stop()
 
     # -- validation ---------------------------------------------------------------------------
     def _validate(self, project: dict, body: dict, current: dict | None) -> dict:
@@ -193,9 +188,9 @@ class ScheduleService:
         late = (now - due).total_seconds()
         earlier = f"; {passed} earlier fire(s) passed while the server was down" if passed else ""
         run_id, message = None, None
-        if late > self.grace():
+        if late > self.grace:
             outcome = "missed"
-            message = f"due {int(late)} s ago, more than schedule_grace ({int(self.grace())} s){earlier}"
+            message = f"due {int(late)} s ago, more than schedule_grace ({int(self.grace)} s){earlier}"
         else:
             previous = self.store.get_run(row["last_run_id"]) if row["last_run_id"] else None
             if previous is not None and previous["state"] in ("queued", "starting", "running"):

@@ -22,7 +22,6 @@ from .projects import ProjectService
 from .run_metrics import RunMetricsService
 from .runs import RunService
 from .schedules import ScheduleService
-from .store import Store
 from .sweeps import SweepService
 from .tensorboard import TensorBoardService
 from .usage_history import UsageRecorder
@@ -31,7 +30,6 @@ from .usage_history import UsageRecorder
 @dataclass(frozen=True)
 class Services:
     home_path: Path
-    store: Store  # handlers/logs.py still reads rows directly
     interpreters: Interpreters
     executors: dict[str, Executor]
     projects: ProjectService
@@ -58,7 +56,7 @@ class Services:
 
     @property
     def usage_interval(self) -> float:
-        return self.usage.interval()
+        return self.usage.interval
 
     @property
     def upload_max_bytes(self) -> int:

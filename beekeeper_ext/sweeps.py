@@ -3,8 +3,8 @@
 A sweep is validated whole (a bad parameter spec is a 400 naming e.g. `parameters.lr.min`),
 then every trial is created at once as a queued run carrying `sweep` and its `sweep_params`,
 in one store transaction — so the sweep's queue is the run queue, survives a restart with it,
-and can be reordered like any run. `max_parallel` is enforced by the scheduler through
-RunService.sweep_limit (a trial over it is passed over, not blocking other runs).
+and can be reordered like any run. `max_parallel` is enforced by the run scheduler, which reads
+it from the sweep's row (a trial over it is passed over, not blocking other runs).
 
 One background loop looks only at running sweeps: it picks the best trial from the per-run
 metric summaries (the experiments service's), applies the median stopping rule to running
@@ -23,15 +23,19 @@ import random
 import secrets
 import statistics
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
+
+from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .models.base import parse
 from .models.sweep import PLACEHOLDER_RE, SWEEP_RUN_FIELDS, SWEEP_STATES, Sweep, SweepCreate
-from .runs import ACTIVE, new_run_id
+from .runs import ACTIVE, RunListener, new_run_id
 from .store import now
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.sweeps")
 
 ENDED_STATES = ("succeeded", "failed", "stopped", "lost")
 
@@ -147,27 +151,31 @@ def median_verdict(mine: list[tuple[float, float]], others: list[list[tuple[floa
     return (value, median, int(step)) if _better(median, value, objective["goal"]) else None
 
 
-class SweepService:
-    """Creates sweeps, watches their trials (best so far, the median rule, the end) and stops them."""
+class SweepService(LoggingConfigurable, RunListener):
+    """Creates sweeps, watches their trials (best so far, the median rule, the end) and stops them.
 
-    def __init__(self, store, projects, runs, summaries: Callable[[list[str]], dict],
-                 series: Callable[[dict, str, int], list] | None, interval: Callable[[], float]):
+    A RunListener (app.py lists it for RunService): a trial's end wakes the watch loop."""
+
+    interval = Float(2.0, help="Seconds between looks at running sweeps (best trial, median rule) "
+                               "(also c.BeekeeperApp.sweep_interval).").tag(config=True)
+
+    def __init__(self, store, projects, runs, run_metrics,
+                 finished_listeners: Iterable[Callable[[dict], None]] = (), **kwargs):
+        super().__init__(**kwargs)
         self.store = store
         self.projects = projects
         self.runs = runs
-        self.summaries = summaries  # run ids → {id: {tag: {last, min, max, step, count}}}
-        self.series = series  # (run row, tag, count) → [(step, value)], blocking: called in a thread
-        self.interval = interval
-        self._limits: dict[str, int | None] = {}
+        self.run_metrics = run_metrics  # summaries(): run ids → {id: {tag: {last, min, max, step, count}}}
         self._final_series: dict[tuple[str, str], list] = {}  # ended trials' series do not change
         self._creating: set[str] = set()  # sweeps whose trials are still being queued
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
-        self.passes = 0
+        self._ticker = PeriodicTask("sweep watcher", self._watch, lambda: self.interval, log=log, wake=self._wake)
         #: Called with the sweep's API view once it finished (notifications' sweep_finished).
-        self.finished_listeners: list[Callable[[dict], None]] = []
-        runs.sweep_limit = self.limit
-        runs.listeners.append(self.on_run)
+        self.finished_listeners: list[Callable[[dict], None]] = list(finished_listeners)
+
+    @property
+    def passes(self) -> int:
+        return self._ticker.rounds
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -175,25 +183,14 @@ class SweepService:
             if not self.store.sweep_runs(row["id"]):  # the server stopped while queuing its trials
                 self.store.update_sweep(row["id"], state="stopped", ended=now(), trial_count=0,
                                         message="interrupted: the server stopped while queuing the trials")
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._ticker.start()
 
     async def stop_loop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._ticker.stop()
 
     def on_run(self, run: dict) -> None:
         if run.get("sweep") and run["state"] in ENDED_STATES:
             self._wake.set()
-
-    def limit(self, sweep_id: str) -> int | None:
-        """RunService.sweep_limit: the sweep's max_parallel (cached; a sweep's spec never changes)."""
-        if sweep_id not in self._limits:
-            row = self.store.get_sweep(sweep_id)
-            self._limits[sweep_id] = row["spec"]["max_parallel"] if row else None
-        return self._limits[sweep_id]
 
     # -- reads ---------------------------------------------------------------------------------
     def row(self, sweep_id: str) -> dict:
@@ -219,7 +216,7 @@ class SweepService:
         for t in trials:
             counts[t["state"]] = counts.get(t["state"], 0) + 1
         objective = row["spec"]["objective"]
-        summaries = self.summaries([t["id"] for t in trials]) if objective else {}
+        summaries = self.run_metrics.summaries([t["id"] for t in trials]) if objective else {}
         stopped = set(row["early_stopped"] or [])
         return self.render(row, counts, [{
             "id": t["id"], "state": t["state"], "params": t["sweep_params"] or {}, "message": t["message"],
@@ -272,7 +269,6 @@ class SweepService:
             await self.runs.create_batch(name, bodies, run_ids, sweep_id, params)
         except BaseException:
             self.store.delete_sweep(sweep_id)  # nothing half-created
-            self._limits.pop(sweep_id, None)
             raise
         finally:
             self._creating.discard(sweep_id)
@@ -307,25 +303,13 @@ class SweepService:
             for t in trials:
                 await self.runs.delete(t["id"])
         self.store.delete_sweep(sweep_id)
-        self._limits.pop(sweep_id, None)
 
     # -- the watch loop ------------------------------------------------------------------------
-    async def _loop(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                for row in self.store.list_sweeps(states=["running"]):
-                    if row["id"] not in self._creating:
-                        await self.check(row)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sweep watcher")
-            self.passes += 1
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.interval())
-            except asyncio.TimeoutError:
-                pass
+    async def _watch(self) -> None:
+        """One round: check every running sweep whose trials are all queued."""
+        for row in self.store.list_sweeps(states=["running"]):
+            if row["id"] not in self._creating:
+                await self.check(row)
 
     async def check(self, row: dict) -> None:
         """One look at a running sweep: best so far, the median rule, finished once nothing is active."""
@@ -347,7 +331,7 @@ class SweepService:
         """The sweep's changed fields: a new best trial, trials the median rule stopped."""
         spec = row["spec"]
         objective = spec["objective"]
-        summaries = self.summaries([t["id"] for t in trials])
+        summaries = self.run_metrics.summaries([t["id"] for t in trials])
         fields: dict[str, Any] = {}
         best = None
         for t in trials:
@@ -387,7 +371,7 @@ class SweepService:
                 if cached is not None and cached[0] == count:
                     out[t["id"]] = cached[1]
                     continue
-                points = self.series(t, tag, count) if self.series else []
+                points = read_series(self.projects.paths(t["project"]).run_dir(t["id"]), tag, count)
                 if t["state"] != "running":
                     self._final_series[key] = (count, points)
                 out[t["id"]] = points

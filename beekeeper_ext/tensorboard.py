@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
@@ -82,18 +81,16 @@ class TensorBoardService(LoggingConfigurable):
     """One TensorBoard per project, started on demand, stopped when idle or when the project goes."""
 
     idle_timeout = Float(1800.0, help="Seconds without a request before a board stops "
-                                      "(c.BeekeeperApp.tensorboard_idle_timeout).")
-    reload_interval = Int(5, help="TensorBoard --reload_interval (c.BeekeeperApp.tensorboard_reload_interval).")
+                                      "(also c.BeekeeperApp.tensorboard_idle_timeout).").tag(config=True)
+    reload_interval = Int(5, help="TensorBoard --reload_interval, in seconds "
+                                  "(also c.BeekeeperApp.tensorboard_reload_interval).").tag(config=True)
 
     def __init__(self, projects, helpers: Helpers, **kwargs):
         super().__init__(**kwargs)
         self.projects = projects
         self.helpers = helpers
         projects.delete_hooks.append(self.forget_project)
-        #: Builds the server command; tests may point it at another local HTTP program.
-        self.command: Callable[[Path, int, int], list[str]] = tensorboard_argv
         self.boards: dict[str, Board] = {}
-        self.starts = 0
         self.scalars = LatestScalars()
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -152,14 +149,13 @@ class TensorBoardService(LoggingConfigurable):
     async def _spawn(self, name: str, logdir: Path) -> Board:
         port = free_port()
         log_path = self.projects.paths(name).root / "tensorboard.log"
-        argv = self.command(logdir, port, self.reload_interval)
+        argv = tensorboard_argv(logdir, port, self.reload_interval)
         with open(log_path, "ab") as out:
             # A helper (processes.py): its own session, so stopping it also stops its data server,
             # recorded, and gone with the server; Jupyter's credentials stay with Jupyter.
             process = await self.helpers.spawn(
                 argv, "tensorboard", cwd=str(logdir), stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
                 env=inherited_env())
-        self.starts += 1
         board = Board(name, logdir, port, process, log_path)
         loop = asyncio.get_running_loop()
         board.tasks = [loop.create_task(self._watch_ready(board)), loop.create_task(self._watch_idle(board))]

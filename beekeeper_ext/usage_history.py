@@ -21,10 +21,13 @@ from pathlib import Path
 from typing import Callable
 
 import psutil
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
 
+from .background import PeriodicTask
 from .metrics import local_running_runs
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.usage_history")
 
 FILE = "usage.jsonl"
 MAX_SAMPLES = 20000  # a read returns at most this many (evenly thinned)
@@ -39,49 +42,39 @@ def tree_ttl(run: dict) -> float:
     return max(0.0, min(TREE_RESCAN, age / 2))
 
 
-class UsageRecorder:
-    def __init__(self, store, projects, nvml, interval: Callable[[], float],
-                 on_pids: Callable[[str, list[int]], None] | None = None):
+class UsageRecorder(LoggingConfigurable):
+    """Samples the running local runs' process trees into their usage.jsonl."""
+
+    interval = Float(5.0, help="Seconds between samples of a running run's resource usage "
+                               "(also c.BeekeeperApp.usage_interval).").tag(config=True)
+
+    def __init__(self, store, projects, nvml, on_pids: Callable[[str, list[int]], None] | None = None, **kwargs):
+        super().__init__(**kwargs)
         self.store = store
         self.projects = projects
         self.nvml = nvml
-        self.interval = interval
-        self.on_pids = on_pids
+        self.on_pids = on_pids  # pids seen per run (the run metrics service's note_pids)
         self.hostname = socket.gethostname()
         self._procs: dict[int, psutil.Process] = {}  # own cache: cpu_percent windows are per object
         self._trees: dict[str, tuple[float, list[psutil.Process]]] = {}  # run id → (rescan at, tree)
         self._lock = threading.Lock()
-        self._task: asyncio.Task | None = None
+        self._ticker = PeriodicTask("usage sample", self.record, lambda: self.interval, log=log, keep_rhythm=True)
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._ticker.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._ticker.stop()
 
-    def _local_running(self) -> list[dict]:
-        return local_running_runs(self.store, self.hostname)
-
-    async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            began = loop.time()
-            runs = self._local_running()
-            if runs:
-                try:
-                    seen = await asyncio.to_thread(self.sample, runs)
-                    if self.on_pids:
-                        for run_id, pids in seen.items():
-                            self.on_pids(run_id, pids)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("usage sample failed")
-            await asyncio.sleep(max(0.05, self.interval() - (loop.time() - began)))
+    async def record(self) -> None:
+        """One round: sample every running local run (in a thread), then hand on the pids seen."""
+        runs = local_running_runs(self.store, self.hostname)
+        if not runs:
+            return
+        seen = await asyncio.to_thread(self.sample, runs)
+        if self.on_pids:
+            for run_id, pids in seen.items():
+                self.on_pids(run_id, pids)
 
     def _tree(self, run: dict) -> list[psutil.Process]:
         """The run's processes. Finding descendants walks all of /proc (~5 ms a run on a busy host),

@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 import psutil
+from traitlets import Float
+from traitlets.config import LoggingConfigurable
 
+from .background import PeriodicTask
 from .errors import BeekeeperError
 
-log = logging.getLogger("beekeeper")
+log = logging.getLogger("beekeeper.watchdog")
 
 DEFAULT_STALL_TIMEOUT = 1800
 STALL_ACTIONS = ("notify", "stop")
@@ -70,43 +73,32 @@ def _python_processes(pid: int, started: float | None) -> list[int]:
         return []
 
 
-class StallWatchdog:
-    def __init__(self, store, runs, interval: Callable[[], float], gpus: Callable[[], list[dict]],
-                 steps: Callable[[str], Any], emit: Callable[..., None], home: Path,
-                 clock: Callable[[], float] = time.monotonic):
+class StallWatchdog(LoggingConfigurable):
+    """Checks the running runs (and the host) every `interval` seconds; see the module docstring."""
+
+    interval = Float(30.0, help="Seconds between stall-watchdog checks of the running runs "
+                                "(also c.BeekeeperApp.watchdog_interval).").tag(config=True)
+
+    def __init__(self, store, runs, metrics, tensorboards, notifications, home: Path,
+                 clock: Callable[[], float] = time.monotonic, **kwargs):
+        super().__init__(**kwargs)
         self.store = store
         self.runs = runs
-        self.interval = interval
-        self.gpus = gpus  # blocking NVML read → list of GPU dicts (index, utilization, temperature, ...)
-        self.steps = steps  # project name → awaitable signature of its scalar steps
-        self.emit = emit
+        self.metrics = metrics  # its gpu_readings(): the shared NVML session's GPUs
+        self.tensorboards = tensorboards  # a project's scalar steps (scalar_steps below)
+        self.notifications = notifications  # disk_full and gpu_hot go to its emit()
         self.home = Path(home)
         self.clock = clock
-        self.py_spy: Callable[[], str | None] = find_py_spy
         self._progress: dict[str, _Progress] = {}
-        self._task: asyncio.Task | None = None
         self._disk_full = False
         self._hot: set[int] = set()
+        self._ticker = PeriodicTask("stall watchdog", self.check, lambda: self.interval, log=log, delay_first=True)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+        self._ticker.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval())
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("stall watchdog")
+        await self._ticker.stop()
 
     # -- settings -----------------------------------------------------------------------------
     @staticmethod
@@ -133,7 +125,7 @@ class StallWatchdog:
         for row, _, _ in watched:
             if row["project"] not in steps:
                 try:
-                    steps[row["project"]] = await self.steps(row["project"])
+                    steps[row["project"]] = await scalar_steps(self.tensorboards, row["project"])
                 except (BeekeeperError, OSError):
                     steps[row["project"]] = None
         by_index = {g["index"]: g for g in gpus if "error" not in g}
@@ -148,7 +140,7 @@ class StallWatchdog:
                 sizes.append(path.stat().st_size)
             except OSError:
                 sizes.append(-1)
-        return sizes, self.gpus()
+        return sizes, self.metrics.gpu_readings()
 
     async def _judge(self, row: dict, timeout: int, action: str, size: int, steps: Any,
                      gpus: dict[int, dict], now: float) -> None:
@@ -198,7 +190,7 @@ class StallWatchdog:
         if not row.get("pid") or (row.get("mode") not in (None, "local")):
             self._note(row, "no stack dump: the run does not run on this host")
             return
-        binary = self.py_spy()
+        binary = find_py_spy()
         if binary is None:
             self._note(row, "no stack dump: py-spy is not installed (pip install py-spy)")
             return
@@ -233,7 +225,7 @@ class StallWatchdog:
         if percent is not None:
             if percent > DISK_FULL_PERCENT and not self._disk_full:
                 self._disk_full = True
-                self.emit("disk_full", detail=f"The disk holding {self.home} is {percent:.0f} % full.")
+                self.notifications.emit("disk_full", detail=f"The disk holding {self.home} is {percent:.0f} % full.")
             elif percent < DISK_FULL_PERCENT - 2:
                 self._disk_full = False
         for gpu in gpus:
@@ -242,7 +234,7 @@ class StallWatchdog:
                 continue
             if temp >= limit and gpu["index"] not in self._hot:
                 self._hot.add(gpu["index"])
-                self.emit("gpu_hot", detail=f"GPU {gpu['index']} ({gpu.get('name')}) is at {temp} °C; "
+                self.notifications.emit("gpu_hot", detail=f"GPU {gpu['index']} ({gpu.get('name')}) is at {temp} °C; "
                                             f"it slows down at {limit} °C.")
             elif temp < limit - 5:
                 self._hot.discard(gpu["index"])

@@ -97,7 +97,7 @@ def _usage_tick(store, nvml, tmp: Path):
         def paths(self, _name):
             return Paths()
 
-    recorder = UsageRecorder(store, Projects(), nvml, lambda: 5.0)
+    recorder = UsageRecorder(store, Projects(), nvml, interval=5.0)
     rows = store.list_runs(states=["running"])
 
     async def tick():
@@ -136,15 +136,22 @@ def per_tick_cpu(runs: int = RUNS, ticks: int = 50) -> dict[str, float]:
                 def log_path(self, row):
                     return tmp / f"{row['id']}.log"
 
-            async def steps(_project):
-                return ()
+            class Boards:  # no scalars: the watchdog's steps stay the same
+                async def latest_scalars(self, _project):
+                    return {"runs": {}}
+
+            class Metrics:  # the GPUs through the shared NVML session
+                def gpu_readings(self):
+                    return nvml.read()[0]
+
+            class Sinks:
+                def emit(self, *args, **kwargs):
+                    pass
 
             clock = [0.0]
             nvml = Nvml()
-            meter = EnergyMeter(store, None, nvml, lambda: 5.0, lambda: "/sys/class/powercap", lambda: None,
-                                lambda: "", clock=lambda: clock[0])
-            dog = StallWatchdog(store, Runs(), lambda: 30.0, gpus=lambda: nvml.read()[0], steps=steps,
-                                emit=lambda *a, **k: None, home=tmp, clock=lambda: clock[0])
+            meter = EnergyMeter(store, None, nvml, interval=5.0, clock=lambda: clock[0])
+            dog = StallWatchdog(store, Runs(), Metrics(), Boards(), Sinks(), tmp, clock=lambda: clock[0])
 
             async def measure(tick) -> float:
                 await tick()

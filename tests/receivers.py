@@ -57,9 +57,13 @@ class HttpReceiver:
 
 
 class SmtpReceiver:
-    """aiosmtpd on a loopback port, requiring AUTH LOGIN/PLAIN with one user (no TLS on loopback)."""
+    """aiosmtpd on a loopback port, requiring AUTH LOGIN/PLAIN with one user.
 
-    def __init__(self, username: str, password: str):
+    `tls="starttls"` offers and requires STARTTLS (`tls_context`) before AUTH; `tls="ssl"` speaks
+    TLS from the first byte (the controller's `ssl_context`). `cert` is a trustme leaf certificate
+    for 127.0.0.1. Without TLS, AUTH is allowed in the clear (loopback only)."""
+
+    def __init__(self, username: str, password: str, tls: str | None = None, cert=None):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -82,8 +86,19 @@ class SmtpReceiver:
         from live_server import free_port
 
         self.port = free_port()
+        # aiosmtpd counts only STARTTLS as "TLS" for auth_require_tls; with ssl every byte is TLS anyway.
+        options: dict = {"auth_required": True, "auth_require_tls": tls == "starttls"}
+        if tls is not None:
+            import ssl
+
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
+            if tls == "starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options["ssl_context"] = context
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
-                                     auth_required=True, auth_require_tls=False)
+                                     **options)
         self.controller.start()
 
     def close(self):

@@ -11,6 +11,8 @@ import pytest
 from runhelpers import read_stream
 from tornado.httpclient import AsyncHTTPClient
 
+from beekeeper_ext import tensorboard
+
 BASE = "/user/alice/"
 
 ECHO = """\
@@ -38,10 +40,11 @@ def jp_base_url():
 
 
 @pytest.fixture
-def echo_backend(bk_app, tmp_path):
+def echo_backend(bk_app, tmp_path, monkeypatch):
     script = tmp_path / "echo.py"
     script.write_text(ECHO)
-    bk_app.tensorboards.command = lambda logdir, port, reload: [sys.executable, str(script), str(port)]
+    monkeypatch.setattr(tensorboard, "tensorboard_argv",
+                        lambda logdir, port, reload: [sys.executable, str(script), str(port)])
     return bk_app.tensorboards
 
 

@@ -67,17 +67,16 @@ def powercap(tmp_path):
 
 @pytest.fixture
 def bk_config(powercap):
-    return {"rapl_path": str(powercap.zone.parent), "price_per_kwh": 0.30, "currency": "EUR"}
+    # An hour between the meter's own samples: the tests sample by hand.
+    return {"rapl_path": str(powercap.zone.parent), "price_per_kwh": 0.30, "currency": "EUR",
+            "energy_interval": 3600.0}
 
 
 @pytest.fixture
 def meter(bk_app):
-    """The app's energy meter, driven by hand on an injected clock (its own loop stopped)."""
-    if bk_app.energy._task is not None:
-        bk_app.energy._task.cancel()
-        bk_app.energy._task = None
+    """The app's energy meter, driven by hand on an injected clock (its own loop is an hour apart)."""
     bk_app.energy.clock = Clock()
-    bk_app.energy.interval = lambda: STEP
+    bk_app.energy.interval = STEP
     return bk_app.energy
 
 
@@ -101,7 +100,7 @@ async def test_known_gpu_power_and_package_energy_give_the_expected_wh_and_cost(
         api, bk_app, meter, powercap, ready_project, tmp_path, monkeypatch):
     install(monkeypatch, [FakeGpu(power_mw=123_456), FakeGpu(power_mw=200_000)])
     meter.nvml = Nvml()  # a fresh session over the fake
-    bk_app.gpus = None
+    bk_app.runs.gpus = None
     await ready_project("watts", {"train.py": TRAIN_WAIT})
     run = await start_waiting(api, "watts", tmp_path, {"gpus": [0]})
 
@@ -155,7 +154,7 @@ class TestNoSource:
                                                              monkeypatch):
         install(monkeypatch, [FakeGpu(power_mw=None)])  # a board that does not report power
         meter.nvml = Nvml()
-        bk_app.gpus = None
+        bk_app.runs.gpus = None
         await ready_project("dark", {"train.py": TRAIN_WAIT})
         run = await start_waiting(api, "dark", tmp_path, {"gpus": 1})
         for _ in range(3):

@@ -184,9 +184,24 @@ async def wait_for(predicate, timeout=30):
         await asyncio.sleep(0.05)
 
 
-async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app, api):
+class SamplerStarts:
+    """How often the metrics service starts its shared sampler: its loop, wrapped here (test-side)."""
+
+    def __init__(self, metrics, monkeypatch):
+        self.count = 0
+        loop = metrics._sample_loop
+
+        async def counted():
+            self.count += 1
+            await loop()
+
+        monkeypatch.setattr(metrics, "_sample_loop", counted)
+
+
+async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app, api, monkeypatch):
     metrics = bk_app.metrics
-    assert not metrics.sampling and metrics.sampler_starts == 0  # nobody listens: no sampling
+    starts = SamplerStarts(metrics, monkeypatch)
+    assert not metrics.sampling and starts.count == 0  # nobody listens: no sampling
     clients = [await jp_ws_fetch("beekeeper", "api", "metrics", "stream") for _ in range(3)]
     try:
         for ws in clients:
@@ -197,7 +212,7 @@ async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app, api):
             samples = [await read_json(ws) for _ in range(3)]
             assert all(s["type"] == "sample" and s["cpu"]["count"] > 0 for s in samples)
             times.append([s["time"] for s in samples])
-        assert metrics.sampler_starts == 1 and metrics.subscriber_count == 3
+        assert starts.count == 1 and metrics.subscriber_count == 3
         # Every client saw the same samples: one sampler fans out, no per-client sampling.
         assert len({t for ts in times for t in ts}) < sum(len(ts) for ts in times)
         late = await jp_ws_fetch("beekeeper", "api", "metrics", "stream")
@@ -205,7 +220,7 @@ async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app, api):
         history = await read_json(late)
         assert history["type"] == "history" and len(history["samples"]) >= 3
         assert [s["time"] for s in history["samples"]] == sorted(s["time"] for s in history["samples"])
-        assert metrics.sampler_starts == 1
+        assert starts.count == 1
         # While the sampler runs, GET /metrics answers with its latest sample instead of reading
         # the CPU counters itself (which would shorten the stream's next CPU window).
         code, snap = await api.get("metrics")
@@ -223,7 +238,7 @@ async def test_one_sampler_shared_history_and_stop(jp_ws_fetch, bk_app, api):
     try:
         assert len((await read_json(ws))["samples"]) == kept
         assert (await read_json(ws))["type"] == "sample"
-        assert metrics.sampler_starts == 2
+        assert starts.count == 2
     finally:
         ws.close()
     await wait_for(lambda: not metrics.sampling)

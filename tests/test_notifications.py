@@ -265,3 +265,83 @@ async def test_a_finished_sweep_is_told(api, bk_app, ready_project, http_receive
     assert message["event"] == "sweep_finished" and message["project"] == "sw"
     assert message["title"] == f"sw: sweep {sweep['id']} finished"
     assert "2 trials (2 succeeded)" in message["text"]
+
+
+# -- e-mail over TLS: STARTTLS and SSL against a real aiosmtpd with a throwaway CA ------------------
+
+@pytest.fixture
+def tls_ca():
+    """A throwaway certificate authority (trustme) and a leaf certificate for 127.0.0.1."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    return ca, ca.issue_cert("127.0.0.1")
+
+
+@pytest.fixture
+def trusted_ca(tls_ca, tmp_path, monkeypatch):
+    """The server trusts the throwaway CA the way OpenSSL is told to anywhere: SSL_CERT_FILE (read by
+    ssl.create_default_context when the sink connects). The default stays: verify, with the hostname."""
+    ca, _ = tls_ca
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    monkeypatch.setenv("SSL_CERT_FILE", str(path))
+    return path
+
+
+def mail_sink(port: int, security: str, password: str = SMTP_PASSWORD) -> dict:
+    return {"kind": "email", "name": f"mail-{security}", "host": "127.0.0.1", "port": port, "security": security,
+            "username": "bee", "password": password, "sender": "beekeeper@lab.example.org",
+            "to": ["me@example.org"]}
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+async def test_email_over_tls_delivers_and_never_shows_the_password(api, bk_app, tls_ca, trusted_ca, security,
+                                                                     caplog):
+    caplog.set_level(logging.DEBUG)
+    _, cert = tls_ca
+    receiver = SmtpReceiver("bee", SMTP_PASSWORD, tls=security, cert=cert)  # AUTH only once TLS is up
+    try:
+        code, sink = await api.post("notifications/sinks", mail_sink(receiver.port, security))
+        assert code == 201 and sink["security"] == security and sink["password_set"] is True
+        assert "password" not in sink
+        code, result = await api.post("notifications/test", {"sink": sink["id"]})
+        assert code == 200 and result["delivered"] is True, result
+        [mail] = receiver.messages
+        assert mail["Subject"] == "Beekeeper test message" and mail["To"] == "me@example.org"
+        assert receiver.logins == [("bee", True)]
+
+        # A wrong password fails over TLS too, and the error names no secret.
+        code, _ = await api.patch(f"notifications/sinks/{sink['id']}", {"password": "wrong-pass-4567-secret"})
+        code, result = await api.post("notifications/test", {"sink": sink["id"]})
+        assert result["delivered"] is False and "SMTPAuthenticationError" in result["attempts"][0]["error"]
+
+        code, listed = await api.get("notifications/sinks")
+        code, deliveries = await api.get("notifications/deliveries")
+        seen = json.dumps([sink, result, listed, deliveries]) + caplog.text
+        for secret in (SMTP_PASSWORD, "wrong-pass-4567-secret"):
+            assert secret not in seen
+    finally:
+        receiver.close()
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+async def test_email_refuses_a_certificate_it_does_not_trust(api, tls_ca, security):
+    """No SSL_CERT_FILE here: the throwaway CA is unknown, so the handshake fails and no password is sent."""
+    _, cert = tls_ca
+    receiver = SmtpReceiver("bee", SMTP_PASSWORD, tls=security, cert=cert)
+    try:
+        code, sink = await api.post("notifications/sinks", mail_sink(receiver.port, security))
+        code, result = await api.post("notifications/test", {"sink": sink["id"]})
+        assert result["delivered"] is False and len(result["attempts"]) == 3
+        assert all("CERTIFICATE_VERIFY_FAILED" in a["error"] for a in result["attempts"]), result
+        assert receiver.logins == [] and receiver.messages == []
+    finally:
+        receiver.close()
+
+
+async def test_starttls_sink_never_logs_in_where_the_server_offers_no_starttls(api, smtp_receiver):
+    """A plain server (no STARTTLS offered): the starttls sink stops before AUTH, the password stays home."""
+    code, sink = await api.post("notifications/sinks", mail_sink(smtp_receiver.port, "starttls"))
+    code, result = await api.post("notifications/test", {"sink": sink["id"]})
+    assert result["delivered"] is False and "STARTTLS" in result["attempts"][0]["error"]
+    assert smtp_receiver.logins == [] and smtp_receiver.messages == []

@@ -351,7 +351,7 @@ async def test_delete_cancels_a_setup_stuck_on_an_index_that_never_answers(api, 
 async def test_resync_cancels_a_stuck_setup_and_the_installer_times_out(api, bk_app, bk_home, make_repo,
                                                                        silent_index):
     uv = await stuck_installing(api, bk_app, make_repo, silent_index, "slow")
-    bk_app.setup_install_timeout = 5.0
+    bk_app.environments.install_timeout = 5.0
     code, body = await api.post("projects/slow/setup")
     assert code == 202, body
     assert ended(uv), uv

@@ -135,8 +135,8 @@ async def test_schedules_survive_a_restart_and_a_missed_fire_runs_once_within_gr
         """The server stops (nothing of the service survives but the database) and starts at `at`."""
         await bk_app.schedules.stop()
         clock.set(at)
-        bk_app.schedules = ScheduleService(bk_app.store, bk_app.runs, bk_app.projects, lambda: grace,
-                                           lambda: 3600, clock=clock)
+        bk_app.schedules = ScheduleService(bk_app.store, bk_app.runs, bk_app.projects, clock=clock,
+                                           parent=bk_app, grace=grace, interval=3600)
         await bk_app.schedules.start()
         code, shown = await api.get(f"schedules/{schedule['id']}")
         assert code == 200

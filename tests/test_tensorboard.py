@@ -23,6 +23,7 @@ from runhelpers import wait_log, wait_run
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 import beekeeper_ext
+from beekeeper_ext import tensorboard
 
 TBEVENTS = (Path(beekeeper_ext.__file__).parent / "example_project" / "tbevents.py").read_text()
 
@@ -63,13 +64,35 @@ def bk_config():
     return {"tensorboard_reload_interval": 1}
 
 
+class Backend:
+    """The app's TensorBoard service, seen from the test: the command it starts is replaced here
+    (monkeypatched, test-side) by one that counts each start, then builds `build`'s argv."""
+
+    def __init__(self, service, monkeypatch, build):
+        self.service, self.build, self.starts = service, build, 0
+        monkeypatch.setattr(tensorboard, "tensorboard_argv", self._argv)
+
+    def _argv(self, logdir, port, reload):
+        self.starts += 1
+        return self.build(logdir, port, reload)
+
+    def __getattr__(self, name):
+        return getattr(self.service, name)
+
+
 @pytest.fixture
-def echo_backend(bk_app, tmp_path):
+def real_backend(bk_app, monkeypatch):
+    """The real TensorBoard command, its starts counted."""
+    return Backend(bk_app.tensorboards, monkeypatch, tensorboard.tensorboard_argv)
+
+
+@pytest.fixture
+def echo_backend(bk_app, tmp_path, monkeypatch):
     """Make the service start the echo server instead of TensorBoard (same ports, same lifecycle)."""
     script = tmp_path / "echo.py"
     script.write_text(ECHO)
-    bk_app.tensorboards.command = lambda logdir, port, reload: [sys.executable, str(script), str(port)]
-    return bk_app.tensorboards
+    return Backend(bk_app.tensorboards, monkeypatch, lambda logdir, port, reload: [sys.executable, str(script),
+                                                                                    str(port)])
 
 
 async def tb_fetch(jp_fetch, name, *path, **kwargs):
@@ -93,7 +116,8 @@ def gone(pid: int) -> bool:
         return True
 
 
-async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, monkeypatch, jp_base_url):
+async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, monkeypatch, jp_base_url,
+                                          real_backend):
     # pytest-jupyter exports this interpreter's sys.path as PYTHONPATH; the run's venv must not get it.
     monkeypatch.delenv("PYTHONPATH", raising=False)
     await ready_project("live", {"train.py": TRAIN, "tbevents.py": TBEVENTS})
@@ -106,7 +130,7 @@ async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, 
         assert status["url"] == jp_base_url.rstrip("/") + "/beekeeper/tensorboard/live/"  # base_url included
         pid = status["pid"]
         code, again = await api.post("projects/live/tensorboard")  # reuse, not a second one
-        assert again["pid"] == pid and bk_app.tensorboards.starts == 1
+        assert again["pid"] == pid and real_backend.starts == 1
         ready = await poll(lambda: _state(api, "live", "ready"))
         assert ready["pid"] == pid
         listening = [c.laddr.ip for c in psutil.Process(pid).net_connections(kind="inet")
@@ -133,7 +157,7 @@ async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, 
         # New scalars appear while TensorBoard keeps running: no restart, same process.
         later = await poll(lambda: _grown(points, len(first) + 3))
         assert [step for _, step, _ in later] == list(range(len(later)))
-        assert bk_app.tensorboards.starts == 1 and (await _state(api, "live", "ready"))["pid"] == pid
+        assert real_backend.starts == 1 and (await _state(api, "live", "ready"))["pid"] == pid
 
         page = await tb_fetch(jp_fetch, "live", "index.html")
         assert page.code == 200 and b"<html" in page.body.lower()
@@ -174,14 +198,14 @@ async def _true(value):
     return value
 
 
-async def test_proxy_refuses_anonymous_with_403(jp_fetch, ready_project, bk_app):
+async def test_proxy_refuses_anonymous_with_403(jp_fetch, ready_project, bk_app, real_backend):
     await ready_project("anon")
     for method, body in (("GET", None), ("POST", b"")):
         with pytest.raises(HTTPClientError) as err:
             await tb_fetch(jp_fetch, "anon", "data", "environment", method=method, body=body,
                            headers={"Authorization": ""}, follow_redirects=False)
         assert err.value.code == 403  # not a redirect to the login page
-    assert bk_app.tensorboards.starts == 0  # nothing started for an anonymous caller
+    assert real_backend.starts == 0  # nothing started for an anonymous caller
 
 
 async def test_unknown_project(api, jp_fetch):
@@ -220,7 +244,7 @@ async def test_no_jupyter_credentials_reach_tensorboard(jp_fetch, ready_project,
 
 async def test_idle_shutdown_then_lazy_restart(api, jp_fetch, ready_project, echo_backend, bk_app):
     await ready_project("idle")
-    bk_app.tensorboard_idle_timeout = 1.5
+    bk_app.tensorboards.idle_timeout = 1.5
     await tb_fetch(jp_fetch, "idle", "data", "a")
     pid = (await api.get("projects/idle/tensorboard"))[1]["pid"]
     for _ in range(4):  # requests keep it alive past the timeout

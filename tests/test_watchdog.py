@@ -114,11 +114,13 @@ async def test_silent_run_is_flagged_dumped_announced_and_cleared(api, bk_app, c
 
 
 async def test_stall_action_stop_stops_the_run_and_a_missing_py_spy_is_said(api, bk_app, clock, ready_project,
-                                                                           tmp_path):
+                                                                           tmp_path, monkeypatch):
+    import beekeeper_ext.watchdog as watchdog
+
     await ready_project("halt", {"train.py": TRAIN_QUIET})
     code, project = await api.patch("projects/halt", {"stall_timeout": 30, "stall_action": "stop"})
     assert code == 200 and project["stall_action"] == "stop"
-    bk_app.watchdog.py_spy = lambda: None
+    monkeypatch.setattr(watchdog, "find_py_spy", lambda: None)
     run = await run_quietly(api, "halt", tmp_path)
     await bk_app.watchdog.check()
     clock.t += 31
@@ -148,7 +150,7 @@ async def test_zero_timeout_never_flags_and_bad_settings_are_refused(api, bk_app
 
 async def test_a_busy_gpu_keeps_a_quiet_run_from_stalling(api, bk_app, clock, ready_project, tmp_path, monkeypatch):
     fake = install(monkeypatch, [FakeGpu(utilization=80)])
-    bk_app.gpus = None  # let the pool be read from the fake NVML
+    bk_app.runs.gpus = None  # let the pool be read from the fake NVML
     await ready_project("gpu", {"train.py": TRAIN_QUIET}, stall_timeout=60)
     run = await run_quietly(api, "gpu", tmp_path, gpus=1)
     assert run["gpus_requested"] == 1

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import shlex
 import time
@@ -48,6 +49,8 @@ from traitlets import Bool, Dict, Float, Int, Unicode
 
 from ..errors import BeekeeperError
 from . import Executor, Handle, LaunchSpec, Status
+
+log = logging.getLogger("beekeeper.executors.ray")
 
 STATE_FILE = "ray.json"
 BOOTSTRAP_NAME = "_beekeeper_bootstrap.py"
@@ -460,7 +463,7 @@ class RayExecutor(Executor):
             try:
                 await self.check()
             except Exception as exc:  # unreachable now: the next GET /executors tries again
-                self.log.debug("Ray GPU check at start failed: %s", exc)
+                log.debug("Ray GPU check at start failed: %s", exc)
 
         self._learning = asyncio.get_running_loop().create_task(learn())
 

@@ -22,14 +22,13 @@ class EventsHandler(StreamSocket):
 
     def subscribe(self) -> None:
         self._queue: asyncio.Queue = asyncio.Queue(BACKLOG)
-        self.runs.listeners.append(self._on_run)
+        self.runs.subscribe(self._on_run)
         self.projects.listeners.append(self._on_project)
 
     def unsubscribe(self) -> None:
-        for listeners, callback in ((self.runs.listeners, self._on_run),
-                                    (self.projects.listeners, self._on_project)):
-            if callback in listeners:
-                listeners.remove(callback)
+        self.runs.unsubscribe(self._on_run)
+        if self._on_project in self.projects.listeners:
+            self.projects.listeners.remove(self._on_project)
 
     def _put(self, message: dict) -> None:
         try:

@@ -21,8 +21,8 @@ def schemas() -> list[tuple[type, str]]:
     from .files import FileEntry, FileListing
     from .meta import Info, Python, PythonList
     from .metrics import MetricSummary, Scalars, UsageHistory
-    from .notification import (Delivery, DeliveryList, EmailSink, EmailSinkCreate, Sink, SinkCreate, SinkList,
-                               SinkUpdate, TestRequest, TestResult, UrlSink, UrlSinkCreate)
+    from .notification import (Delivery, DeliveryList, EmailSinkCreate, Sink, SinkCreate, SinkList, SinkUpdate,
+                               TestRequest, TestResult, UrlSinkCreate)
     from .project import Project, ProjectCreate, ProjectList, ProjectUpdate
     from .run import Run, RunCreate, RunList, RunMove
     from .schedule import Schedule, ScheduleCreate, ScheduleList, ScheduleUpdate
@@ -33,6 +33,6 @@ def schemas() -> list[tuple[type, str]]:
               EmailSinkCreate, SinkUpdate, TestRequest, ScheduleCreate, ScheduleUpdate, SweepCreate)
     views = (Error, Project, ProjectList, Run, RunList, ExecutorStatus, ExecutorList, Python, PythonList, Info,
              MetricSummary, Scalars, UsageHistory, TensorBoardStatus, LatestScalar, LatestScalars, FileEntry,
-             FileListing, Example, ExampleList, RemoteBranches, Sink, UrlSink, EmailSink, SinkList, Delivery,
+             FileListing, Example, ExampleList, RemoteBranches, Sink, SinkList, Delivery,
              DeliveryList, TestResult, Schedule, ScheduleList, Sweep, SweepList)
     return [(m, "validation") for m in bodies] + [(m, "serialization") for m in views]

@@ -2,8 +2,9 @@
 delivery record, and the test-message answer.
 
 A body is the create model of its `kind` (a discriminated union); a PATCH is checked as the
-stored sink with the sent fields laid over it (notifications.py). The views never carry a
-secret: a URL is shown masked, a password only as `password_set`.
+stored sink with the sent fields laid over it (notifications.py). The view (one shape,
+with the fields of the sink's kind) never carries a secret: a URL is shown masked, a password
+only as `password_set`.
 """
 
 from __future__ import annotations
@@ -152,35 +153,26 @@ class TestRequest(Body):
 
 
 # -- views ------------------------------------------------------------------------------------
-class SinkViewBase(View):
+class Sink(View):
+    """A sink as the API shows it: the fields of its kind only (url, or the SMTP ones), no secret."""
+
     id: str
     name: str
+    kind: Kind
     events: list[Event]
     enabled: bool
     source: Literal["api", "config"] = Field(description="config: from c.BeekeeperApp.notification_sinks, "
                                                          "read-only here")
     created: Timestamp | None
     updated: Timestamp | None
-
-
-class UrlSink(SinkViewBase):
-    kind: UrlKind
-    url: str = Field(description="masked: scheme, host and the last 4 characters")
-
-
-class EmailSink(SinkViewBase):
-    kind: Literal["email"]
-    host: str
-    port: int
-    security: Security
-    username: str | None
-    password_set: bool
-    sender: str
-    to: list[str]
-
-
-class Sink(RootModel[Annotated[Union[UrlSink, EmailSink], Field(discriminator="kind")]]):
-    """A sink of either shape, told apart by kind."""
+    url: str = Field(default=None, description="masked: scheme, host and the last 4 characters")
+    host: str = None
+    port: int = None
+    security: Security = None
+    username: str | None = None
+    password_set: bool = Field(default=None, description="whether a password is stored (never the password)")
+    sender: str = None
+    to: list[str] = None
 
 
 class SinkList(View):

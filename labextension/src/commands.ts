@@ -19,7 +19,8 @@ export const CMD = {
   panel: 'beekeeper:show-panel',
   example: 'beekeeper:try-example',
   allRuns: 'beekeeper:all-runs',
-  openRun: 'beekeeper:open-run'
+  openRun: 'beekeeper:open-run',
+  notifications: 'beekeeper:notifications'
 };
 
 export interface ICommandContext {
@@ -137,7 +138,23 @@ export function addCommands(
       }
     }
   });
-  for (const command of [CMD.newProject, CMD.open, CMD.run, CMD.stop, CMD.panel, CMD.example, CMD.allRuns]) {
+  app.commands.addCommand(CMD.notifications, {
+    label: trans.__('Beekeeper: Notifications'),
+    caption: trans.__('Notification sinks: where finished, failed and stalled runs are announced'),
+    icon: beeIcon,
+    execute: () => pages.notifications()
+  });
+  const items = [
+    CMD.newProject,
+    CMD.open,
+    CMD.run,
+    CMD.stop,
+    CMD.panel,
+    CMD.example,
+    CMD.allRuns,
+    CMD.notifications
+  ];
+  for (const command of items) {
     palette?.addItem({ command, category: 'Beekeeper' });
   }
   launcher?.add({ command: CMD.newProject, category: 'Other', rank: 1, args: { isLauncher: true } });

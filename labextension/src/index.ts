@@ -15,6 +15,7 @@ import { addCommands } from './commands';
 import { connectNotifications } from './notify';
 import { readSettings } from './settings';
 import { tryExample } from './examples';
+import { takeRunLink } from './runlink';
 
 const PLUGIN_ID = 'beekeeper-ext:plugin';
 
@@ -53,7 +54,12 @@ const panel: JupyterFrontEndPlugin<void> = {
 
     const sidebar = new Sidebar(
       model,
-      { open, newProject: () => pages.newProject(), tryExample: () => tryExample(model, trans, open) },
+      {
+        open,
+        newProject: () => pages.newProject(),
+        tryExample: () => tryExample(model, trans, open),
+        notifications: () => pages.notifications()
+      },
       trans
     );
     app.shell.add(sidebar, 'left', { rank: 450 });
@@ -64,7 +70,14 @@ const panel: JupyterFrontEndPlugin<void> = {
     if (registry) {
       void followSettings(registry, model);
     }
-    void app.restored.then(() => model.start());
+    // Links in notification messages: <public_url>/lab?beekeeper-run=<id> opens that run's detail.
+    const linked = takeRunLink();
+    void app.restored.then(() => {
+      model.start();
+      if (linked) {
+        pages.openRun(linked);
+      }
+    });
   }
 };
 

@@ -11,6 +11,7 @@ import { ProjectFormWidget } from './components/ProjectFormWidget';
 import { CompareWidget } from './experiments/CompareView';
 import { RunDetailWidget } from './experiments/RunDetail';
 import { AllRunsWidget } from './experiments/AllRuns';
+import { NotificationsWidget } from './notifications/NotificationsPage';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 
 export class Pages {
@@ -86,6 +87,11 @@ export class Pages {
           compare: ids => this.compare(ids)
         })
     );
+  }
+
+  /** The notification settings: sinks, test messages, recent deliveries. */
+  notifications(): void {
+    this._view('beekeeper-notifications', () => new NotificationsWidget(this._trans));
   }
 
   private _view(id: string, make: () => MainAreaWidget): void {

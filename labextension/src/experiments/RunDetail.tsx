@@ -6,7 +6,7 @@ import * as React from 'react';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { IEnergy, IRun, IUsageSample, LogEnd } from '../api';
+import { IRun, IUsageSample, LogEnd } from '../api';
 import { BeekeeperModel } from '../model';
 import { formatBytes, formatDuration, formatTime, formatValue, isActiveRun } from '../format';
 import { beeIcon } from '../icons';
@@ -16,6 +16,7 @@ import { useLogBuffer } from '../components/useLogBuffer';
 import { ILine, paramNames, paramText, runTags } from './data';
 import { ChartControls, tagLines, useSeries, XAxis } from './CompareView';
 import { MetricChart } from './MetricChart';
+import { EnergyFacts } from './Energy';
 
 const REFRESH_MS = 5000;
 
@@ -61,21 +62,6 @@ function useRunDetail(
     };
   }, [model, id]);
   return state;
-}
-
-function energyText(e: IEnergy): string {
-  const parts: string[] = [];
-  if (typeof e.gpu_wh === 'number') {
-    parts.push(`GPU ${formatValue(e.gpu_wh)} Wh`);
-  }
-  if (typeof e.cpu_wh === 'number') {
-    parts.push(`CPU ${formatValue(e.cpu_wh)} Wh`);
-  }
-  if (typeof e.cost === 'number') {
-    parts.push(`${formatValue(e.cost)} ${e.currency || ''}`.trim());
-  }
-  const reasons = [e.gpu_reason, e.cpu_reason, e.cost_reason].filter(Boolean);
-  return [...parts, ...reasons].join(' · ') || '—';
 }
 
 function UsageCharts(props: { samples: IUsageSample[] }): JSX.Element | null {
@@ -219,12 +205,12 @@ function RunDetailBody(props: {
               {typeof run.exit_code === 'number' ? ` · ${trans.__('exit %1', run.exit_code)}` : ''}
             </td>
           </tr>
-          {run.energy && (
-            <tr>
-              <th>{trans.__('Energy')}</th>
-              <td className="bk-run-energy">{energyText(run.energy)}</td>
-            </tr>
-          )}
+          <tr>
+            <th>{trans.__('Energy')}</th>
+            <td className="bk-run-energy">
+              <EnergyFacts energy={run.energy} />
+            </td>
+          </tr>
           {run.usage && (
             <tr>
               <th>{trans.__('Usage now')}</th>

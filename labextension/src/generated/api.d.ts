@@ -2379,59 +2379,6 @@ export interface components {
       /** Deliveries */
       deliveries: components['schemas']['Delivery'][];
     };
-    /** EmailSink */
-    EmailSink: {
-      /** Id */
-      id: string;
-      /** Name */
-      name: string;
-      /** Events */
-      events: (
-        | 'succeeded'
-        | 'failed'
-        | 'stopped'
-        | 'lost'
-        | 'stalled'
-        | 'sweep_finished'
-        | 'setup_failed'
-        | 'disk_full'
-        | 'gpu_hot'
-      )[];
-      /** Enabled */
-      enabled: boolean;
-      /**
-       * Source
-       * @description config: from c.BeekeeperApp.notification_sinks, read-only here
-       * @enum {string}
-       */
-      source: 'api' | 'config';
-      /** Created */
-      created: string | null;
-      /** Updated */
-      updated: string | null;
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      kind: 'email';
-      /** Host */
-      host: string;
-      /** Port */
-      port: number;
-      /**
-       * Security
-       * @enum {string}
-       */
-      security: 'starttls' | 'ssl' | 'none';
-      /** Username */
-      username: string | null;
-      /** Password Set */
-      password_set: boolean;
-      /** Sender */
-      sender: string;
-      /** To */
-      to: string[];
-    };
     /** EmailSinkCreate */
     EmailSinkCreate: {
       /**
@@ -3418,9 +3365,68 @@ export interface components {
     };
     /**
      * Sink
-     * @description A sink of either shape, told apart by kind.
+     * @description A sink as the API shows it: the fields of its kind only (url, or the SMTP ones), no secret.
      */
-    Sink: components['schemas']['UrlSink'] | components['schemas']['EmailSink'];
+    Sink: {
+      /** Id */
+      id: string;
+      /** Name */
+      name: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: 'webhook' | 'slack' | 'discord' | 'ntfy' | 'email';
+      /** Events */
+      events: (
+        | 'succeeded'
+        | 'failed'
+        | 'stopped'
+        | 'lost'
+        | 'stalled'
+        | 'sweep_finished'
+        | 'setup_failed'
+        | 'disk_full'
+        | 'gpu_hot'
+      )[];
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Source
+       * @description config: from c.BeekeeperApp.notification_sinks, read-only here
+       * @enum {string}
+       */
+      source: 'api' | 'config';
+      /** Created */
+      created: string | null;
+      /** Updated */
+      updated: string | null;
+      /**
+       * Url
+       * @description masked: scheme, host and the last 4 characters
+       */
+      url?: string;
+      /** Host */
+      host?: string;
+      /** Port */
+      port?: number;
+      /**
+       * Security
+       * @enum {string}
+       */
+      security?: 'starttls' | 'ssl' | 'none';
+      /** Username */
+      username?: string | null;
+      /**
+       * Password Set
+       * @description whether a password is stored (never the password)
+       */
+      password_set?: boolean;
+      /** Sender */
+      sender?: string;
+      /** To */
+      to?: string[];
+    };
     /**
      * SinkCreate
      * @description A new sink: the fields of its kind.
@@ -3830,47 +3836,6 @@ export interface components {
       /** Attempts */
       attempts: components['schemas']['Delivery'][];
     };
-    /** UrlSink */
-    UrlSink: {
-      /** Id */
-      id: string;
-      /** Name */
-      name: string;
-      /** Events */
-      events: (
-        | 'succeeded'
-        | 'failed'
-        | 'stopped'
-        | 'lost'
-        | 'stalled'
-        | 'sweep_finished'
-        | 'setup_failed'
-        | 'disk_full'
-        | 'gpu_hot'
-      )[];
-      /** Enabled */
-      enabled: boolean;
-      /**
-       * Source
-       * @description config: from c.BeekeeperApp.notification_sinks, read-only here
-       * @enum {string}
-       */
-      source: 'api' | 'config';
-      /** Created */
-      created: string | null;
-      /** Updated */
-      updated: string | null;
-      /**
-       * @description discriminator enum property added by openapi-typescript
-       * @enum {string}
-       */
-      kind: 'discord' | 'ntfy' | 'slack' | 'webhook';
-      /**
-       * Url
-       * @description masked: scheme, host and the last 4 characters
-       */
-      url: string;
-    };
     /**
      * UrlSinkCreate
      * @description A webhook (Beekeeper's JSON), Slack or Discord incoming webhook, or ntfy topic URL.
@@ -3980,7 +3945,6 @@ export interface components {
 export type SchemaBranchesQuery = components['schemas']['BranchesQuery'];
 export type SchemaDelivery = components['schemas']['Delivery'];
 export type SchemaDeliveryList = components['schemas']['DeliveryList'];
-export type SchemaEmailSink = components['schemas']['EmailSink'];
 export type SchemaEmailSinkCreate = components['schemas']['EmailSinkCreate'];
 export type SchemaError = components['schemas']['Error'];
 export type SchemaExample = components['schemas']['Example'];
@@ -4019,7 +3983,6 @@ export type SchemaSweepList = components['schemas']['SweepList'];
 export type SchemaTensorBoardStatus = components['schemas']['TensorBoardStatus'];
 export type SchemaTestRequest = components['schemas']['TestRequest'];
 export type SchemaTestResult = components['schemas']['TestResult'];
-export type SchemaUrlSink = components['schemas']['UrlSink'];
 export type SchemaUrlSinkCreate = components['schemas']['UrlSinkCreate'];
 export type SchemaUsageHistory = components['schemas']['UsageHistory'];
 export type ResponseError = components['responses']['Error'];

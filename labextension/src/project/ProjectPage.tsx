@@ -14,6 +14,7 @@ import { Runs } from './Runs';
 import { Logs } from './Logs';
 import { TensorBoard } from './TensorBoard';
 import { Files } from './Files';
+import { Schedules } from './Schedules';
 
 export const TABS = ['overview', 'runs', 'logs', 'tensorboard', 'files'] as const;
 export type Tab = (typeof TABS)[number];
@@ -114,6 +115,7 @@ function TabBody(props: IPageProps & { project: IProject; tab: Tab }): JSX.Eleme
             onOpenRun={actions.openRun}
             onCompare={actions.compare}
           />
+          <Schedules model={model} project={project} openRun={actions.openRun} />
         </>
       );
     case 'logs':

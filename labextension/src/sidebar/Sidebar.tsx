@@ -22,6 +22,8 @@ export interface ISidebarActions {
   open: (name: string, tab?: string) => void;
   newProject: () => void;
   tryExample: () => Promise<void>;
+  /** The notification settings page. */
+  notifications?: () => void;
 }
 
 /** "running 12 min 5 s · loss 0.213 @ 4,100" */
@@ -197,6 +199,20 @@ function SidebarView(props: { model: BeekeeperModel; actions: ISidebarActions })
         </div>
         <ProjectList model={model} actions={actions} />
       </div>
+      {actions.notifications && (
+        <div className="bk-section bk-settings-section">
+          <div className="bk-section-title">
+            <span>{trans.__('Settings')}</span>
+          </div>
+          <button
+            className="bk-link-button bk-open-notifications"
+            onClick={actions.notifications}
+            title={trans.__('Where finished, failed and stalled runs are announced')}
+          >
+            {trans.__('Notifications…')}
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,0 +1,136 @@
+"""The panel's unattended-training views in real JupyterLab and Chromium: a webhook sink added in
+the Notifications page against a real loopback receiver (a 400 shown under the field it names, the
+URL shown masked), Send test and the delivery listed; a schedule created in the Runs tab with the
+next fire times the server computed, a bad time zone refused under its field, the enabled toggle;
+and a notification message's link, lab?beekeeper-run=<id>, opening that run's detail with its
+energy fields ('—' with the reason where nothing was measured), in light and dark themes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from receivers import HttpReceiver
+
+pytestmark = pytest.mark.ui
+
+TRAIN = "print('trained', flush=True)\n"
+HOOK_SECRET = "hook-secret-token-4242"
+NOTIFY = "#beekeeper-notifications"
+PAGE = "#beekeeper-project-unatt"
+
+
+def wait_for(lab, path: str, done, timeout: float = 240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = lab.api("GET", path)
+        if done(body):
+            return body
+        time.sleep(0.5)
+    raise AssertionError(f"{path} never got there: {body}")
+
+
+@pytest.fixture
+def receiver():
+    server = HttpReceiver()
+    yield server
+    server.close()
+
+
+def dark(page):
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+
+
+def light(page):
+    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+
+@pytest.mark.timeout(600)
+def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver):
+    url = git_repo({"train.py": TRAIN, "requirements.txt": ""})
+    lab.api("POST", "projects", {"name": "unatt", "git_url": url})
+    project = wait_for(lab, "projects/unatt", lambda p: p["setup"]["state"] in ("ready", "failed"))
+    assert project["setup"]["state"] == "ready", project["setup"]
+    run = lab.api("POST", "projects/unatt/runs", {})
+    run = wait_for(lab, f"runs/{run['id']}", lambda r: r["state"] not in ("queued", "starting", "running"))
+    assert run["state"] == "succeeded", run
+
+    # Notifications: from the sidebar's Settings section.
+    page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:show-panel')")
+    page.click("#beekeeper-sidebar .bk-open-notifications")
+    page.wait_for_selector(f"{NOTIFY} .bk-no-sinks")
+    page.click(f"{NOTIFY} .bk-add-sink")
+    form = f"{NOTIFY} .bk-sink-form[data-sink='new']"
+    page.wait_for_selector(f"{form} #bk-f-sink-kind option[value='email']", state="attached")
+    # Every event the server knows is offered, all checked for a new sink.
+    events = page.eval_on_selector_all(f"{form} .bk-sink-events input", "els => els.map(e => e.checked)")
+    assert len(events) == 9 and all(events)
+    page.fill(f"{form} #bk-f-sink-name", "lab hook")
+    page.fill(f"{form} #bk-f-sink-url", "http://:8080/no-host")  # passes the panel's check, not the server's
+    page.click(f"{form} .bk-save-sink")
+    error = page.wait_for_selector(f"{form} [data-field='sink-url'] .bk-field-error")
+    assert "http or https URL" in error.inner_text()
+    page.fill(f"{form} #bk-f-sink-url", receiver.url(f"/hook/{HOOK_SECRET}"))
+    page.uncheck(f"{form} .bk-sink-events [data-event='stopped'] input")
+    page.click(f"{form} .bk-save-sink")
+    row = f"{NOTIFY} .bk-sinks-table tr[data-sink]"
+    page.wait_for_selector(row)
+    sink_id = page.get_attribute(row, "data-sink")
+    assert HOOK_SECRET not in page.inner_text(NOTIFY)  # the URL is shown masked
+    assert "8 events" in page.inner_text(f"{row} .bk-sink-wants")
+
+    page.click(f"{row} .bk-test-sink")
+    page.wait_for_selector(f"{row} .bk-test-outcome[data-outcome='delivered']")
+    page.wait_for_selector(f"{NOTIFY} .bk-deliveries-table tr[data-sink='{sink_id}'][data-ok='true']")
+    [hook] = receiver.json_at("/hook/")
+    assert hook["event"] == "test" and hook["title"] == "Beekeeper test message"
+    shot(page, "unattended_notifications")
+    dark(page)
+    page.wait_for_selector(f"{NOTIFY} .bk-deliveries-table")
+    shot(page, "unattended_notifications_dark")
+    light(page)
+
+    # Schedules in the Runs tab: a bad zone is refused under its field, then next fire times show.
+    page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'unatt', tab: 'runs'})")
+    page.click(f"{PAGE} .bk-new-schedule")
+    sform = f"{PAGE} .bk-schedule-form[data-schedule='new']"
+    page.fill(f"{sform} #bk-f-schedule-cron", "0 3 * * *")
+    page.fill(f"{sform} #bk-f-schedule-timezone", "Mars/Olympus")
+    page.fill(f"{sform} #bk-f-schedule-args", "--lr 0.5")
+    page.click(f"{sform} .bk-save-schedule")
+    error = page.wait_for_selector(f"{sform} [data-field='schedule-timezone'] .bk-field-error")
+    assert "timezone" in error.inner_text()
+    page.fill(f"{sform} #bk-f-schedule-timezone", "Europe/Berlin")
+    page.click(f"{sform} .bk-save-schedule")
+    srow = f"{PAGE} .bk-schedules-table tr[data-schedule]"
+    page.wait_for_selector(f"{srow} .bk-next-fires li")
+    [schedule] = lab.api("GET", "projects/unatt/schedules")["schedules"]
+    shown = page.eval_on_selector_all(f"{srow} .bk-next-fires li", "els => els.map(e => e.dataset.time)")
+    assert shown == schedule["next"][:3] and len(shown) == 3
+    assert schedule["run"]["args"] == ["--lr", "0.5"] and schedule["timezone"] == "Europe/Berlin"
+    assert "--lr 0.5" in page.inner_text(f"{srow} .bk-args")
+    shot(page, "unattended_schedules")
+    page.uncheck(f"{srow} .bk-schedule-enabled")
+    page.wait_for_selector(f"{srow} .bk-schedule-next .bk-muted")
+    assert lab.api("GET", f"schedules/{schedule['id']}")["enabled"] is False
+
+    # A message's link opens the run's detail with its energy, and leaves the address bar.
+    page.goto(f"{lab.url}lab?beekeeper-run={run['id']}")
+    detail = f"#beekeeper-run-{run['id']}"
+    page.wait_for_selector(f"{detail} .bk-run-energy [data-energy='gpu']", timeout=120_000)
+    assert "beekeeper-run" not in page.url
+    energy = lab.api("GET", f"runs/{run['id']}")["energy"] or {}
+    for key in ("gpu", "cpu", "cost"):
+        part = page.locator(f"{detail} .bk-run-energy [data-energy='{key}']")
+        value = energy.get("cost" if key == "cost" else f"{key}_wh")
+        if value is None:
+            assert part.locator(".bk-energy-value").inner_text() == "—"
+            assert part.get_attribute("title") == (energy.get(f"{key}_reason") or None)
+        else:
+            assert part.get_attribute("title") is None
+    dark(page)
+    shot(page, "unattended_run_link_dark")
+    light(page)
