@@ -4,7 +4,7 @@ Configure with `c.BeekeeperApp.<trait>` in jupyter_server_config.py (or any file
 `--config=FILE`), or with a service's own trait (`c.UsageRecorder.interval`, ...). Services are
 built here once, in dependency order, each given its collaborators in its constructor; each
 configurable one is a `LoggingConfigurable(parent=app)` with its own traits, and an app-level
-setting the user set is handed to it once, at construction (`_given`). Services that react to
+setting the user set is handed to it once, at construction (`FORWARDED`, `_given`). Services that react to
 runs are listed for RunService in one place (see runs.RunListener). Handlers get the services
 as one `Services` object in the tornado settings. Background work starts when the event loop
 runs and stops in `stop_extension`. Nothing starts on import.
@@ -42,6 +42,36 @@ from .sweeps import SweepService
 from .tensorboard import TensorBoardService
 from .usage_history import UsageRecorder
 from .watchdog import StallWatchdog
+
+
+#: The documented c.BeekeeperApp settings that belong to one service: app trait → (service, its trait).
+FORWARDED: dict[str, tuple[type, str]] = {
+    "setup_install_timeout": (Environments, "install_timeout"),
+    "git_timeout": (GitOps, "timeout"),
+    "gpus": (RunService, "gpus"),
+    "max_concurrent_runs": (RunService, "max_concurrent_runs"),
+    "stop_grace_period": (RunService, "stop_grace_period"),
+    "default_executor": (RunService, "default_executor"),
+    "metrics_interval": (MetricsService, "interval"),
+    "metrics_history": (MetricsService, "history_seconds"),
+    "log_poll_interval": (LogHub, "poll_interval"),
+    "tensorboard_idle_timeout": (TensorBoardService, "idle_timeout"),
+    "tensorboard_reload_interval": (TensorBoardService, "reload_interval"),
+    "upload_max_bytes": (FileService, "upload_max_bytes"),
+    "scalars_interval": (RunMetricsService, "interval"),
+    "usage_interval": (UsageRecorder, "interval"),
+    "energy_interval": (EnergyMeter, "interval"),
+    "rapl_path": (EnergyMeter, "rapl_path"),
+    "price_per_kwh": (EnergyMeter, "price_per_kwh"),
+    "currency": (EnergyMeter, "currency"),
+    "public_url": (NotificationService, "public_url"),
+    "notification_sinks": (NotificationService, "sinks"),
+    "notification_backoff": (NotificationService, "backoff"),
+    "schedule_grace": (ScheduleService, "grace"),
+    "schedule_interval": (ScheduleService, "interval"),
+    "watchdog_interval": (StallWatchdog, "interval"),
+    "sweep_interval": (SweepService, "interval"),
+}
 
 
 class BeekeeperApp(ExtensionApp):
@@ -183,9 +213,8 @@ class BeekeeperApp(ExtensionApp):
         # Helper processes (uv, git, TensorBoard) die with this server; a crashed one's are ended now.
         self.helpers = Helpers(home)
         self.helpers.sweep()
-        self.environments = Environments(uv, self.helpers, parent=self,
-                                         **self._given(install_timeout="setup_install_timeout"))
-        self.gitops = GitOps(home, self.helpers, parent=self, **self._given(timeout="git_timeout"))
+        self.environments = Environments(uv, self.helpers, parent=self, **self._given(Environments))
+        self.gitops = GitOps(home, self.helpers, parent=self, **self._given(GitOps))
         self.executors: dict[str, Executor] = {"local": self.executor_class(parent=self, home=home)}
         if self.ray_address:
             self.executors["ray"] = self.ray_executor_class(parent=self, home=home, address=self.ray_address)
@@ -196,20 +225,16 @@ class BeekeeperApp(ExtensionApp):
         self._build_observers(home)
         self.runs = RunService(
             home, self.store, self.projects, self.executors, usage=self.metrics, run_metrics=self.run_metrics,
-            energy=self.energy, listeners=run_listeners, parent=self,
-            **self._given(gpus="gpus", max_concurrent_runs="max_concurrent_runs",
-                          stop_grace_period="stop_grace_period", default_executor="default_executor"))
+            energy=self.energy, listeners=run_listeners, parent=self, **self._given(RunService))
         if self.runs.default_executor not in self.executors:
             # e.g. default_executor = "ray" with no ray_address: say so once, and keep runs working.
             self.log.error("Beekeeper: default_executor %r is not configured (have: %s); using 'local'",
                       self.runs.default_executor, ", ".join(self.executors))
             self.runs.default_executor = "local"
-        self.logs = LogHub(parent=self, **self._given(poll_interval="log_poll_interval"))
-        self.tensorboards = TensorBoardService(
-            self.projects, self.helpers, parent=self,
-            **self._given(idle_timeout="tensorboard_idle_timeout", reload_interval="tensorboard_reload_interval"))
-        self.files = FileService(self.projects, self.store, parent=self,
-                                 **self._given(upload_max_bytes="upload_max_bytes"))
+        self.logs = LogHub(parent=self, **self._given(LogHub))
+        self.tensorboards = TensorBoardService(self.projects, self.helpers, parent=self,
+                                               **self._given(TensorBoardService))
+        self.files = FileService(self.projects, self.store, parent=self, **self._given(FileService))
         self.example_projects = Examples(home, self.projects)
         self._build_unattended(home)
         # Who hears of runs and projects, in one place (RunListener says why a list).
@@ -233,38 +258,34 @@ class BeekeeperApp(ExtensionApp):
     def _build_observers(self, home: Path) -> None:
         """What watches running runs without changing them: live metrics, per-run metrics, the
         usage history and energy. Built before RunService, which shows what they measure."""
-        self.metrics = MetricsService(home, self.store, parent=self,
-                                      **self._given(interval="metrics_interval", history_seconds="metrics_history"))
-        self.run_metrics = RunMetricsService(self.store, self.projects, parent=self,
-                                             **self._given(interval="scalars_interval"))
+        self.metrics = MetricsService(home, self.store, parent=self, **self._given(MetricsService))
+        self.run_metrics = RunMetricsService(self.store, self.projects, parent=self, **self._given(RunMetricsService))
         self.usage = UsageRecorder(self.store, self.projects, self.metrics.nvml, on_pids=self.run_metrics.note_pids,
-                                   parent=self, **self._given(interval="usage_interval"))
+                                   parent=self, **self._given(UsageRecorder))
         self.energy = EnergyMeter(self.store, self.projects, self.metrics.nvml, usage=self.usage, parent=self,
-                                  **self._given(interval="energy_interval", rapl_path="rapl_path",
-                                                price_per_kwh="price_per_kwh", currency="currency"))
+                                  **self._given(EnergyMeter))
 
     def _build_unattended(self, home: Path) -> None:
         """Notifications, schedules, the stall watchdog and sweeps: they act on runs through RunService."""
         self.notifications = NotificationService(
             self.store, runs=self.runs, tensorboards=self.tensorboards, run_metrics=self.run_metrics,
-            server_url=self._server_url, parent=self,
-            **self._given(sinks="notification_sinks", backoff="notification_backoff", public_url="public_url"))
+            server_url=self._server_url, parent=self, **self._given(NotificationService))
         self.schedules = ScheduleService(self.store, self.runs, self.projects, parent=self,
-                                         **self._given(grace="schedule_grace", interval="schedule_interval"))
+                                         **self._given(ScheduleService))
         self.watchdog = StallWatchdog(self.store, self.runs, self.metrics, self.tensorboards, self.notifications,
-                                      home, parent=self, **self._given(interval="watchdog_interval"))
+                                      home, parent=self, **self._given(StallWatchdog))
         self.sweeps = SweepService(self.store, self.projects, self.runs, self.run_metrics,
                                    finished_listeners=[self.notifications.on_sweep_finished], parent=self,
-                                   **self._given(interval="sweep_interval"))
+                                   **self._given(SweepService))
 
-    def _given(self, **names: str) -> dict:
-        """The app-level settings a user set (`service_trait="app_trait"`), as keyword arguments
-        for the service that owns them, given once at construction. So `c.BeekeeperApp.<name>`
-        keeps working (and wins over the service's own trait when both are set), while one left
-        unset leaves `c.<Service>.<trait>`, or the service's default, in charge."""
+    def _given(self, service: type) -> dict:
+        """The app-level settings of `service` (FORWARDED) that the user set, as keyword arguments
+        for its constructor: handed over once, so `c.BeekeeperApp.<name>` keeps working (and wins
+        over the service's own trait when both are set), while one left unset leaves
+        `c.<Service>.<trait>`, or the service's default (the same value), in charge."""
         sections = [self.config.get(name, {}) for name in dict.fromkeys(("BeekeeperApp", type(self).__name__))]
-        return {target: getattr(self, source) for target, source in names.items()
-                if any(source in section for section in sections)}
+        return {trait: getattr(self, name) for name, (owner, trait) in FORWARDED.items()
+                if owner is service and any(name in section for section in sections)}
 
     def _server_url(self) -> str:
         """This server's own URL (known once it listens): notification links when public_url is unset."""

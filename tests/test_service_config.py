@@ -28,3 +28,17 @@ async def test_service_traits_and_app_traits_both_configure(bk_app):
     assert bk_app.notifications.backoff == 0.5
     assert bk_app.energy.pace() == 3.0  # energy samples at the usage history's pace unless told
     assert bk_app.schedules.grace == 3600.0  # set nowhere: the default
+
+
+def test_every_forwarded_setting_means_the_same_in_both_places():
+    """An app-level name and the service trait it is handed to have the same default (so leaving
+    both unset means what the README says), and the README's table names both."""
+    from pathlib import Path
+
+    from beekeeper_ext.app import FORWARDED, BeekeeperApp
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name, (service, trait) in FORWARDED.items():
+        assert BeekeeperApp.class_traits()[name].default() == service.class_traits()[trait].default(), name
+        assert service.class_traits()[trait].metadata.get("config"), f"{service.__name__}.{trait}"
+        assert f"| `{name}` | `{service.__name__}.{trait}` |" in readme, name
