@@ -217,7 +217,7 @@ export class BeekeeperModel extends Observable {
   }
 
   /** A project's run history (newest first), for its page. */
-  async loadRuns(name: string, limit = 200, sort?: string): Promise<void> {
+  async loadRuns(name: string, limit = 100, sort?: string): Promise<void> {
     if (sort !== undefined) {
       this.runSort.set(name, sort);
       this.emitChanged();

@@ -169,7 +169,7 @@ def wait_order(page, ids: list[str]) -> None:
         arg=",".join(ids))
 
 
-def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path):
+def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, shot):
     hold = tmp_path / "release"
     blocker = lab.api("POST", "projects/q/runs", {"args": ["--hold", str(hold)], "allow_parallel": True})
     try:
@@ -190,6 +190,14 @@ def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path):
         wait_order(page, [a, b, c])
         # The history shows each queued run's place too.
         page.wait_for_selector(f"{PAGE} .bk-runs-table tr[data-run='{a}'] .bk-state-cell:has-text('#')")
+        page.click(f"{PAGE} .bk-metric-picker summary")
+        page.wait_for_selector(f"{PAGE} .bk-metric-picker-body tr[data-tag='loss']")
+        shot(page, "runs_tab_queue")
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        shot(page, "runs_tab_queue_dark")
+        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
     finally:
         hold.write_text("go")
     page.wait_for_selector(f"{PAGE} .bk-queue", state="detached", timeout=240_000)

@@ -13,6 +13,9 @@ import { Button } from '@jupyterlab/ui-components';
 import { defaultMetricColumns, nextSort, runTags } from '../experiments/data';
 import { IMove, runAgain } from './runsdata';
 
+/** The first page of the history: a screenful and the window's overscan (more load as it scrolls). */
+const PAGE = 100;
+
 /**
  * The Runs tab: start a run (from a preset, or again from a history row), the queue in start
  * order with move up/down, and the windowed history with stop, delete, metric and param columns.
@@ -150,7 +153,7 @@ export function Runs(props: {
             checked={checked}
             onCheck={props.onCompare ? check : undefined}
             sort={sort}
-            onSort={key => void model.loadRuns(project.name, 200, nextSort(sort, key))}
+            onSort={key => void model.loadRuns(project.name, PAGE, nextSort(sort, key))}
           />
         )}
       </div>
