@@ -67,6 +67,7 @@ FORWARDED: dict[str, tuple[type, str]] = {
     "public_url": (NotificationService, "public_url"),
     "notification_sinks": (NotificationService, "sinks"),
     "notification_backoff": (NotificationService, "backoff"),
+    "smtp_ca_file": (NotificationService, "smtp_ca_file"),
     "schedule_grace": (ScheduleService, "grace"),
     "schedule_interval": (ScheduleService, "interval"),
     "watchdog_interval": (StallWatchdog, "interval"),
@@ -160,6 +161,8 @@ class BeekeeperApp(ExtensionApp):
     notification_backoff = Float(2.0, help="Seconds before the 2nd delivery try; doubled before the 3rd.").tag(
         config=True
     )
+    smtp_ca_file = Unicode("", help="A PEM file of CA certificates that e-mail sinks trust for STARTTLS and SSL "
+                           "instead of the system's.").tag(config=True)
 
     sweep_interval = Float(2.0, help="Seconds between looks at running sweeps (best trial, median rule).").tag(
         config=True

@@ -121,6 +121,10 @@ class NotificationService(LoggingConfigurable, RunListener):
                               "(also c.BeekeeperApp.notification_backoff).").tag(config=True)
     public_url = Unicode("", help="The URL people open JupyterLab at, for links in notifications. Default: the "
                                   "local server URL (also c.BeekeeperApp.public_url).").tag(config=True)
+    smtp_ca_file = Unicode("", help="A PEM file of the CA certificates e-mail sinks trust for STARTTLS and SSL, "
+                                    "instead of the system's (a home-lab mail server with its own CA). "
+                                    "Certificates and host names are verified either way "
+                                    "(also c.BeekeeperApp.smtp_ca_file).").tag(config=True)
 
     def __init__(self, store: Store, runs=None, tensorboards=None, run_metrics=None,
                  server_url: Callable[[], str] | None = None, timeout: float = 20.0, **kwargs):
@@ -369,7 +373,8 @@ class NotificationService(LoggingConfigurable, RunListener):
             status, error = None, None
             try:
                 if sink["kind"] == "email":
-                    await asyncio.to_thread(self._send_mail, sink["config"], message, self.timeout)
+                    await asyncio.to_thread(self._send_mail, sink["config"], message, self.timeout,
+                                            self.smtp_ca_file or None)
                 else:
                     status = await self._post(sink, message)
                     if not 200 <= status < 300:
@@ -424,14 +429,15 @@ class NotificationService(LoggingConfigurable, RunListener):
         return response.code
 
     @staticmethod
-    def _send_mail(cfg: dict, message: dict, timeout: float) -> None:
-        """Blocking SMTP: runs in a worker thread."""
+    def _send_mail(cfg: dict, message: dict, timeout: float, ca_file: str | None = None) -> None:
+        """Blocking SMTP: runs in a worker thread. TLS verifies the certificate and the host name
+        (against `ca_file` when given); starttls refuses a server that does not offer it, before AUTH."""
         mail = EmailMessage()
         mail["Subject"] = message["title"]
         mail["From"] = cfg["sender"]
         mail["To"] = ", ".join(cfg["to"])
         mail.set_content(message["text"])
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=ca_file)
         if cfg["security"] == "ssl":
             client = smtplib.SMTP_SSL(cfg["host"], cfg["port"], timeout=timeout, context=context)
         else:

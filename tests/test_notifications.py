@@ -277,15 +277,16 @@ def tls_ca():
     return ca, ca.issue_cert("127.0.0.1")
 
 
+def write_ca(ca, path: Path) -> Path:
+    ca.cert_pem.write_to_path(str(path))
+    return path
+
+
 @pytest.fixture
 def trusted_ca(tls_ca, tmp_path, monkeypatch):
-    """The server trusts the throwaway CA the way OpenSSL is told to anywhere: SSL_CERT_FILE (read by
-    ssl.create_default_context when the sink connects). The default stays: verify, with the hostname."""
-    ca, _ = tls_ca
-    path = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(path))
-    monkeypatch.setenv("SSL_CERT_FILE", str(path))
-    return path
+    """The server trusts the throwaway CA the way OpenSSL is told anywhere: SSL_CERT_FILE (read by
+    ssl.create_default_context). The certificate and host name are still verified."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(write_ca(tls_ca[0], tmp_path / "ca.pem")))
 
 
 def mail_sink(port: int, security: str, password: str = SMTP_PASSWORD) -> dict:
@@ -325,9 +326,15 @@ async def test_email_over_tls_delivers_and_never_shows_the_password(api, bk_app,
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
-async def test_email_refuses_a_certificate_it_does_not_trust(api, tls_ca, security):
-    """No SSL_CERT_FILE here: the throwaway CA is unknown, so the handshake fails and no password is sent."""
+@pytest.mark.parametrize("trust", ["system", "another_ca"])
+async def test_email_refuses_a_certificate_it_does_not_trust(api, bk_app, tls_ca, security, trust, tmp_path,
+                                                             monkeypatch):
+    """The throwaway CA is unknown to the system, or smtp_ca_file names another CA: the handshake
+    fails and no password is sent."""
     _, cert = tls_ca
+    if trust == "another_ca":
+        other = write_ca(pytest.importorskip("trustme").CA(), tmp_path / "other-ca.pem")
+        monkeypatch.setattr(bk_app.notifications, "smtp_ca_file", str(other))
     receiver = SmtpReceiver("bee", SMTP_PASSWORD, tls=security, cert=cert)
     try:
         code, sink = await api.post("notifications/sinks", mail_sink(receiver.port, security))
@@ -337,6 +344,25 @@ async def test_email_refuses_a_certificate_it_does_not_trust(api, tls_ca, securi
         assert receiver.logins == [] and receiver.messages == []
     finally:
         receiver.close()
+
+
+class TestSmtpCaFile:
+    """c.BeekeeperApp.smtp_ca_file: e-mail sinks trust that CA (a home-lab mail server's own)."""
+
+    @pytest.fixture
+    def bk_config(self, tls_ca, tmp_path):
+        return {"notification_backoff": 0.01, "smtp_ca_file": str(write_ca(tls_ca[0], tmp_path / "lab-ca.pem"))}
+
+    @pytest.mark.parametrize("security", ["starttls", "ssl"])
+    async def test_sinks_trust_the_configured_ca(self, api, bk_app, tls_ca, security):
+        receiver = SmtpReceiver("bee", SMTP_PASSWORD, tls=security, cert=tls_ca[1])
+        try:
+            code, sink = await api.post("notifications/sinks", mail_sink(receiver.port, security))
+            code, result = await api.post("notifications/test", {"sink": sink["id"]})
+            assert result["delivered"] is True, result
+            assert receiver.logins == [("bee", True)] and len(receiver.messages) == 1
+        finally:
+            receiver.close()
 
 
 async def test_starttls_sink_never_logs_in_where_the_server_offers_no_starttls(api, smtp_receiver):
