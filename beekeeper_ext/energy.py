@@ -236,10 +236,14 @@ class EnergyMeter(LoggingConfigurable):
         return total if cached[1] else None
 
     # -- the API view -------------------------------------------------------------------------
-    def render(self, row: dict) -> dict:
-        """`energy` of GET /runs/{id}: Wh per source and cost, or null with the reason."""
+    def render_many(self, rows: list[dict]) -> dict[str, dict]:
+        """{run id: `energy` of GET /runs/{id}} for these runs (a page of a list), in one query."""
+        stored = self.store.get_energies([r["id"] for r in rows])
+        return {row["id"]: self._render(row, stored.get(row["id"])) for row in rows}
+
+    def _render(self, row: dict, stored: dict | None) -> dict:
+        """Wh per source and cost, or null with the reason."""
         price, currency = self.price_per_kwh, self.currency or None
-        stored = self.store.get_energy(row["id"])
         if stored is None:
             local = row.get("mode") in (None, "local") or row.get("host") == self.hostname
             reason = NO_SAMPLE if local else NOT_LOCAL

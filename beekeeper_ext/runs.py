@@ -34,7 +34,7 @@ from .git import GitFailure, redact
 from .launch import check_entry_point, launch_spec
 from .params import parse_args, run_params
 from .models.base import parse
-from .models.run import Run, RunCreate, RunList, RunMove
+from .models.run import Run, RunCreate, RunMove
 from .models.states import ACTIVE, FINISHED, RUN_STATES
 from .projects import RUN_TEMPLATE_FIELDS, ProjectService
 from .store import Store, now
@@ -201,16 +201,21 @@ class RunService(LoggingConfigurable):
 
     def list(self, project: str | None = None, states: list[str] | None = None, limit: int = 100,
              offset: int = 0, sort: tuple | None = None) -> dict:
+        """A page of runs, sorted and paged in SQL. The rows come from our own store, so the page
+        is rendered as plain dicts (`fields`) instead of being validated again through pydantic,
+        and its metrics and energy come in one query each, not one per row: the Runs tab asks for
+        pages of 100 out of thousands of runs (bench/runs_list.py)."""
         if project is not None:
             self.projects.row(project)
         for state in states or []:
             if state not in STATES:
                 raise bad_request("state", f"state must be one of {', '.join(STATES)}")
         rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort)
-        queue = self._queue_ids()
+        queue = self._queue_ids() if any(r["state"] == "queued" for r in rows) else []
         metrics = self._metrics([r["id"] for r in rows])
-        return RunList(runs=[self.view(r, queue, metrics.get(r["id"], {})) for r in rows],
-                       total=self.store.count_runs(project, states), limit=limit, offset=offset).dump()
+        energy = self._energy(rows)
+        return {"runs": [self.fields(r, queue, metrics.get(r["id"], {}), energy.get(r["id"])) for r in rows],
+                "total": self.store.count_runs(project, states), "limit": limit, "offset": offset}
 
     def _queue_ids(self) -> list[str]:
         return [r["id"] for r in self.store.queued_runs()]
@@ -223,6 +228,13 @@ class RunService(LoggingConfigurable):
         return self.view(row, queue, metrics).dump()
 
     def view(self, row: dict, queue: list[str] | None = None, metrics: dict | None = None) -> Run:
+        """One run, validated against the model (lists use `fields` as they are: same fields)."""
+        if metrics is None:
+            metrics = self._metrics([row["id"]]).get(row["id"], {})
+        return Run(**self.fields(row, queue, metrics, self._energy([row]).get(row["id"])))
+
+    def fields(self, row: dict, queue: list[str] | None, metrics: dict, energy: dict | None) -> dict:
+        """Every field of models.Run for a store row, JSON-ready (nested values are plain dicts)."""
         started, ended = _parse_time(row["started"]), _parse_time(row["ended"])
         duration = None
         if started:
@@ -243,7 +255,7 @@ class RunService(LoggingConfigurable):
                 usage = self.usage.run_usage(row)
             except Exception:
                 log.exception("reading the usage of run %s failed", row["id"])
-        return Run(
+        return dict(
             id=row["id"], project=row["project"], state=row["state"], executor=row["executor"],
             mode=row["mode"], command=row["command"], args=row["args"], env_keys=sorted(row["env"] or {}),
             commit=row["commit_sha"], gpus=row["gpus"], gpus_requested=row["gpus_requested"],
@@ -252,16 +264,18 @@ class RunService(LoggingConfigurable):
             started=row["started"], ended=row["ended"], duration=duration, log_size=log_size,
             queue_position=position, usage=usage,
             stalled_since=row.get("stalled_since") if row["state"] == "running" else None,
-            energy=self.energy.render(row) if self.energy is not None else None,
-            priority=row.get("priority") or 0, sweep=row.get("sweep"), preset=row.get("preset"),
+            energy=energy, priority=row.get("priority") or 0, sweep=row.get("sweep"), preset=row.get("preset"),
             notebook=f"runs/{row['id']}/{row['notebook']}" if row.get("notebook") else None,
             sweep_params=row.get("sweep_params") if row.get("sweep") else None,
             params={**run_params(row), **(row.get("sweep_params") or {})},  # a trial's as its sweep gave them
-            metrics=metrics if metrics is not None else self._metrics([row["id"]]).get(row["id"], {}),
+            metrics=metrics,
         )
 
     def _metrics(self, run_ids: list[str]) -> dict[str, dict]:
         return self.run_metrics.summaries(run_ids) if self.run_metrics is not None else {}
+
+    def _energy(self, rows: list[dict]) -> dict[str, dict]:
+        return self.energy.render_many(rows) if self.energy is not None else {}
 
     def active_reason(self, project: str) -> str | None:
         """A projects.delete_guard: a project with an active run cannot be deleted."""

@@ -10,14 +10,14 @@ All functions block: call them through asyncio.to_thread.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
+
+from .jsontext import dumps
 
 POINT_BYTES = 24
 FOLDER = "scalars"
@@ -74,10 +74,6 @@ def downsample(points: np.ndarray, max_points: int) -> tuple[np.ndarray, bool]:
     return points[np.unique(keep)], True
 
 
-def _number(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
 class SeriesCache:
     """Sorted series by (file, size), and the last downsampled answers as JSON text (serialising
     thousands of floats costs more than everything else in a warm read)."""
@@ -106,17 +102,22 @@ class SeriesCache:
             self._series[path] = (size, points)
         return points
 
+    def cached(self, run_dir: Path, tag: str, count: int, max_points: int) -> bytes | None:
+        """The answer already made for this many points of the tag, if any (no file access: the
+        store's `count` says whether the series grew). Safe on the event loop."""
+        with self._lock:
+            return self._answers.get((series_path(run_dir, tag), count, max_points))
+
     def answer(self, run_dir: Path, tag: str, count: int, max_points: int) -> bytes:
         """`{"tag", "points": [[step, wall_time, value], ...], "downsampled"}` as JSON; non-finite
-        values become null (JSON has no NaN)."""
-        path = series_path(run_dir, tag)
-        key = (path, count, max_points)
-        with self._lock:
-            if key in self._answers:
-                return self._answers[key]
+        values become null (JSON has no NaN; orjson writes them so)."""
+        cached = self.cached(run_dir, tag, count, max_points)
+        if cached is not None:
+            return cached
         points, downsampled = downsample(self.load(run_dir, tag, count), max_points)
-        rows = [[int(s), w, _number(v)] for s, w, v in points.tolist()]
-        answer = json.dumps({"tag": tag, "points": rows, "downsampled": downsampled}).encode()
+        rows = [[int(s), w, v] for s, w, v in points.tolist()]
+        answer = dumps({"tag": tag, "points": rows, "downsampled": downsampled})
+        key = (series_path(run_dir, tag), count, max_points)
         with self._lock:
             if len(self._answers) >= self.entries:
                 self._answers.pop(next(iter(self._answers)))

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from .jsontext import loads
+
 # Each entry migrates from version i to i+1. Never edit a released entry: append.
 MIGRATIONS: list[str] = [
     """
@@ -277,7 +279,24 @@ class Store:
         out = dict(row)
         for key in JSON_COLUMNS & out.keys():
             if out[key] is not None:
-                out[key] = json.loads(out[key])
+                out[key] = loads(out[key])
+        return out
+
+    def _rows(self, sql: str, params: Iterable = ()) -> list[dict]:
+        """Decoded rows of a query that returns many (a page of runs): plain tuples and the JSON
+        columns found once per query, about twice as fast as decoding sqlite3.Row one by one."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        cursor.execute(sql, list(params))
+        names = [d[0] for d in cursor.description]
+        coded = [(i, name) for i, name in enumerate(names) if name in JSON_COLUMNS]
+        out = []
+        for values in cursor:
+            row = dict(zip(names, values))
+            for i, name in coded:
+                if values[i] is not None:
+                    row[name] = loads(values[i])
+            out.append(row)
         return out
 
     def _insert(self, table: str, fields: dict[str, Any]) -> None:
@@ -420,7 +439,7 @@ class Store:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params.extend([limit, offset])
-        return [self._decode(r) for r in self.db.execute(sql, params)]
+        return self._rows(sql, params)
 
     def _runs_by_metric(self, project, states, limit, offset, tag: str, stat: str, descending: bool) -> list[dict]:
         """Runs with the metric in its order (walking the run_metrics (tag, stat) index, so a page
@@ -436,7 +455,7 @@ class Store:
             if limit is not None:
                 sql += " LIMIT ? OFFSET ?"
                 params += [limit, offset]
-            return [self._decode(r) for r in self.db.execute(sql, params)]
+            return self._rows(sql, params)
         having = f" AND m.tag = ? AND m.{stat} IS NOT NULL"
         joined = "FROM run_metrics m CROSS JOIN runs ON runs.id = m.run_id" + where + having
         page = [*params, tag]
@@ -444,7 +463,7 @@ class Store:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             page += [limit, offset]
-        rows = [self._decode(r) for r in self.db.execute(sql, page)]
+        rows = self._rows(sql, page)
         if limit is not None and len(rows) >= limit:
             return rows
         with_metric = offset + len(rows) if rows else self.db.execute(
@@ -455,13 +474,12 @@ class Store:
         if limit is not None:
             missing += " LIMIT ? OFFSET ?"
             rest += [limit - len(rows), max(0, offset - with_metric)]
-        return rows + [self._decode(r) for r in self.db.execute(missing, rest)]
+        return rows + self._rows(missing, rest)
 
     def queued_runs(self) -> list[dict]:
         """The queue in start order: higher priority first, then queue_order (FIFO unless moved)."""
-        rows = self.db.execute("SELECT * FROM runs WHERE state = 'queued' "
-                               "ORDER BY priority DESC, COALESCE(queue_order, seq), seq")
-        return [self._decode(r) for r in rows]
+        return self._rows("SELECT * FROM runs WHERE state = 'queued' "
+                          "ORDER BY priority DESC, COALESCE(queue_order, seq), seq")
 
     def reorder_queue(self, order: list[tuple[str, int]]) -> None:
         """Rewrite the queue in one transaction: (run id, priority) pairs in their new start order."""
@@ -579,9 +597,6 @@ class Store:
         return [self._decode(r) for r in rows]
 
     # -- energy -----------------------------------------------------------------------------
-    def get_energy(self, run_id: str) -> dict | None:
-        return self._decode(self.db.execute("SELECT * FROM run_energy WHERE run_id = ?", (run_id,)).fetchone())
-
     def get_energies(self, run_ids: list[str]) -> dict[str, dict]:
         if not run_ids:
             return {}
@@ -627,6 +642,27 @@ class Store:
             for run_id, tag, last, low, high, step, count, wall_time, source in rows:
                 out[run_id][tag] = {"last": last, "min": low, "max": high, "step": step, "count": count,
                                     "wall_time": wall_time, "source": source}
+        return out
+
+    def run_windows(self, project: str, limit: int) -> list[dict]:
+        """A project's newest runs with what claiming event files needs (no JSON columns): a
+        metrics pass asks for this on every project with a running run, and at start-up."""
+        return self._rows("SELECT id, project, executor, state, pid, pid_start_time, mode, host, started, ended "
+                          "FROM runs WHERE project = ? ORDER BY seq DESC LIMIT ?", (project, limit))
+
+    def metric_views(self, run_ids: list[str]) -> dict[str, dict[str, dict]]:
+        """{run_id: {tag: {last, min, max, step, count}}}, tags in order: the API's shape, built
+        straight from the rows (a page of 100 runs carries 500 of them and more). JSON-safe: min
+        and max never hold NaN or infinities, and `last` is stored as null when it was one."""
+        out: dict[str, dict[str, dict]] = {run_id: {} for run_id in run_ids}
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        for start in range(0, len(run_ids), 500):
+            chunk = run_ids[start:start + 500]
+            rows = cursor.execute("SELECT run_id, tag, last, min, max, step, count FROM run_metrics WHERE run_id IN "
+                                  f"({', '.join('?' for _ in chunk)}) ORDER BY run_id, tag", chunk)
+            for run_id, tag, last, low, high, step, count in rows:
+                out[run_id][tag] = {"last": last, "min": low, "max": high, "step": step, "count": count}
         return out
 
     def metric_sources(self, project: str) -> dict[str, dict]:

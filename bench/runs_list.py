@@ -11,6 +11,7 @@ with keep-alive, one request at a time, as the Runs tab asks for a page.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -31,6 +32,9 @@ from beekeeper_ext.params import parse_args  # noqa: E402
 from beekeeper_ext.store import Store  # noqa: E402
 
 TAGS = ("loss/train", "loss/test", "acc/test", "lr", "grad_norm")
+#: The previous session's measurement (docs: prev-note, load average 10-20), shown beside today's.
+BEFORE = {"sort=metric:loss/test:min, all projects": "128 / 909", "no sort (newest first), all projects": "70 / 144",
+          "(floor: Jupyter GET /api/status)": "10 / 62"}
 
 
 def stamp(t: datetime) -> str:
@@ -67,15 +71,38 @@ def populate(home: Path, runs: int, projects: int) -> None:
     store.close()
 
 
-def measure(session: requests.Session, url: str, params: dict, repeat: int) -> list[float]:
+def cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def settle(proc: psutil.Process, quiet: float = 0.05, timeout: float = 120) -> float:
+    """Wait until the fresh server's start-up work (its first metrics pass over every project)
+    is done: under `quiet` of a core over a second. Returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = cpu_seconds(proc)
+        time.sleep(1.0)
+        if cpu_seconds(proc) - before < quiet:
+            break
+    return time.monotonic() - started
+
+
+def measure(session: requests.Session, url: str, params: dict, repeat: int,
+            proc: psutil.Process) -> tuple[list[float], float]:
+    """Sorted latencies, and the server's CPU milliseconds per request (user + system): the
+    figure a loaded machine does not distort."""
+    for _ in range(5):  # the first few warm the server's caches
+        assert session.get(url, params=params, timeout=60).status_code == 200
     times = []
-    for _ in range(repeat + 5):
+    cpu = cpu_seconds(proc)
+    for _ in range(repeat):
         started = time.perf_counter()
         response = session.get(url, params=params, timeout=60)
         elapsed = time.perf_counter() - started
         assert response.status_code == 200, response.text
         times.append(elapsed)
-    return sorted(times[5:])  # the first few warm the server's caches
+    return sorted(times), (cpu_seconds(proc) - cpu) / repeat * 1000
 
 
 def pct(times: list[float], q: float) -> float:
@@ -108,21 +135,30 @@ def main() -> None:
             body = session.get(url, params={"sort": "metric:loss/test:min", "limit": 3}).json()
             assert body["total"] == args.runs and body["runs"][0]["metrics"]["loss/test"]["min"] <= \
                 body["runs"][1]["metrics"]["loss/test"]["min"], body
-            results = [(name, measure(session, url, {**params, "limit": 100}, args.repeat)) for name, params in cases]
-            results.append(("(floor: Jupyter GET /api/status)", measure(session, server.url + "api/status", {},
-                                                                       args.repeat)))
+            proc = psutil.Process(server.proc.pid)
+            waited = settle(proc)
+            results = [(name, *measure(session, url, {**params, "limit": 100}, args.repeat, proc))
+                       for name, params in cases]
+            results.append(("(floor: Jupyter GET /api/status)",
+                            *measure(session, server.url + "api/status", {}, args.repeat, proc)))
         finally:
             server.stop()
+    load = os.getloadavg()
     print(f"\nGET /beekeeper/api/runs?limit=100, {args.runs:,} runs over {args.projects} projects, {len(TAGS)} metrics "
-          f"each; {args.repeat} requests per row, keep-alive, {psutil.cpu_count()} cores\n")
-    header = f"{'query':<44} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7}"
+          f"each; {args.repeat} requests per row, keep-alive, {psutil.cpu_count()} cores, load average "
+          f"{load[0]:.1f} / {load[1]:.1f} (1 / 5 min); measured after the server's start-up work settled "
+          f"({waited:.0f} s)\n")
+    header = (f"{'query':<44} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'server CPU ms/req':>17} | "
+              f"{'before: p50/p99':>15}")
     print(header)
     print("-" * len(header))
-    for name, times in results:
-        print(f"{name:<44} | {pct(times, 0.5):>7.1f} | {pct(times, 0.99):>7.1f} | {times[-1] * 1000:>7.1f}")
-    worst = max(pct(times, 0.99) for _name, times in results[:3])
+    for name, times, cpu in results:
+        print(f"{name:<44} | {pct(times, 0.5):>7.1f} | {pct(times, 0.99):>7.1f} | {times[-1] * 1000:>7.1f} | "
+              f"{cpu:>17.1f} | {BEFORE.get(name, ''):>15}")
+    worst = max(pct(times, 0.99) for _name, times, _cpu in results[:3])
     print(f"\nmetric-sorted p99: {worst:.1f} ms (target < 50 ms); median of the metric rows "
-          f"{statistics.median(pct(t, 0.5) for _n, t in results[:3]):.1f} ms")
+          f"{statistics.median(pct(t, 0.5) for _n, t, _c in results[:3]):.1f} ms. 'before': the last "
+          f"session's figures (load 10-20), for comparison only")
 
 
 if __name__ == "__main__":

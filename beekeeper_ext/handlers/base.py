@@ -21,6 +21,7 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..errors import BeekeeperError, bad_request
+from ..jsontext import dumps
 from ..urls import absolute
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ class BeekeeperHandler(BeekeeperMixin, APIHandler):
     def send(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
+        self.finish(dumps(payload))
 
     def created(self, location: str, payload: Any) -> None:
         """201 with a Location that carries the server's base_url (e.g. /user/alice/)."""
