@@ -30,6 +30,54 @@ QUEUE_LIMIT = 4  # samples a slow subscriber may lag behind; older ones are drop
 
 
 
+def process_trees(runs: list[dict]) -> dict[str, list[psutil.Process]]:
+    """{run id: its launcher and every descendant} for these runs (rows with `pid` and
+    `pid_start_time`), from one walk of the process table for all of them: psutil's
+    Process.children(recursive=True) walks all of /proc on each call, once per run per sample
+    before. A run whose recorded pid is now another process (or none) gets []. Blocking."""
+    roots: dict[str, psutil.Process] = {}
+    for run in runs:
+        try:
+            root = psutil.Process(run["pid"])
+            started = run.get("pid_start_time")
+            if started is None or abs(root.create_time() - started) <= 0.05:
+                roots[run["id"]] = root
+        except (psutil.Error, TypeError, ValueError):
+            continue
+    ppid_map = getattr(psutil, "_ppid_map", None)  # what Process.children itself walks
+    if ppid_map is None:
+        return {r["id"]: _subtree(roots[r["id"]]) if r["id"] in roots else [] for r in runs}
+    children: dict[int, list[int]] = {}
+    for pid, ppid in ppid_map().items():
+        children.setdefault(ppid, []).append(pid)
+    out: dict[str, list[psutil.Process]] = {}
+    for run in runs:
+        root = roots.get(run["id"])
+        if root is None:
+            out[run["id"]] = []
+            continue
+        tree, stack, seen = [root], list(children.get(root.pid, ())), {root.pid}
+        while stack:
+            pid = stack.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                tree.append(psutil.Process(pid))
+            except psutil.Error:
+                continue
+            stack.extend(children.get(pid, ()))
+        out[run["id"]] = tree
+    return out
+
+
+def _subtree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
 def local_running_runs(store, hostname: str) -> list[dict]:
     """Running runs whose processes live on this host (local runs, or a run placed here), so
     their process trees can be sampled. The store belongs to the event-loop thread: call it there."""
@@ -165,10 +213,11 @@ class MetricsService(LoggingConfigurable):
             gpus, gpu_status = self.nvml.read()
             self._last_gpus = gpus
             usages = []
+            trees = process_trees(runs)
             with self._procs_lock:
                 seen: set[int] = set()
                 for run in runs:
-                    tree = self._tree(run)
+                    tree = [self._cached(proc) for proc in trees[run["id"]]]
                     seen.update(p.pid for p in tree)
                     usages.append(self._usage(run, tree, gpus))
                 for pid in set(self._procs) - seen:
@@ -221,16 +270,7 @@ class MetricsService(LoggingConfigurable):
 
     def _tree(self, run: dict) -> list[psutil.Process]:
         """The run's launcher and all its descendants, if the recorded pid is still that process."""
-        try:
-            root = psutil.Process(run["pid"])
-            started = run.get("pid_start_time")
-            if started is not None and abs(root.create_time() - started) > 0.05:
-                return []
-            tree = [self._cached(root)]
-            tree.extend(self._cached(child) for child in root.children(recursive=True))
-            return tree
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            return []
+        return [self._cached(proc) for proc in process_trees([run])[run["id"]]]
 
     @staticmethod
     def _usage(run: dict, tree: list[psutil.Process], gpus: list[dict]) -> dict:

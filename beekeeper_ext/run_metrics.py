@@ -40,6 +40,8 @@ from . import series
 from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, not_found
 from .executors import FINISHED
+from .executors.ray import read_driver
+from .metrics import process_trees
 from .params import parse_args
 from .runs import RunListener
 from .scalars import EVENT_FILE_MARK, ScalarCursor, read_points
@@ -87,15 +89,24 @@ def _epoch(stamp: str | None) -> float | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() if stamp else None
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _lineage(pid: int) -> tuple[int, set[int]] | None:
+    """(session id, ancestor pids) of a live process; None when it is gone."""
+    try:
+        proc = psutil.Process(pid)
+        return os.getsid(pid), {p.pid for p in proc.parents()}
+    except (psutil.Error, ProcessLookupError, PermissionError):
+        return None
+
+
 def _finite(x):
     return x if x is None or math.isfinite(x) else None
-
-
-def public_summary(summary: dict[str, dict]) -> dict[str, dict]:
-    """The API view of a run's metrics: {tag: {last, min, max, step, count}} (JSON-safe: min and
-    max never hold NaN or infinities, and `last` is stored as null when it was one)."""
-    return {tag: {"last": m["last"], "min": m["min"], "max": m["max"], "step": m["step"], "count": m["count"]}
-            for tag, m in sorted(summary.items())}
 
 
 def parse_sort(text: str | None) -> tuple[str, str, str, bool] | None:
@@ -126,6 +137,7 @@ class _Pass:
     sources: list[dict] = field(default_factory=list)
     summaries: dict[str, dict[str, dict]] = field(default_factory=dict)
     dropped: list[tuple[str, str]] = field(default_factory=list)
+    grown: set[str] = field(default_factory=set)  # runs whose sources have bytes not read yet
 
 
 class RunMetricsService(LoggingConfigurable, RunListener):
@@ -143,6 +155,7 @@ class RunMetricsService(LoggingConfigurable, RunListener):
         self._cursors: dict[str, ScalarCursor] = {}
         self._pids: dict[str, set[int]] = {}
         self._children: dict[str, int | None] = {}
+        self._drivers: dict[str, tuple[str, int] | None] = {}  # Ray run id → its entrypoint's (host, pid)
         self._locks: dict[str, asyncio.Lock] = {}
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
@@ -195,25 +208,27 @@ class RunMetricsService(LoggingConfigurable, RunListener):
             project = self.store.get_project(name)
             if project is None:
                 return
-            runs = [r for r in self.store.list_runs(name, limit=RECENT_RUNS) if r["started"]]
+            runs = [r for r in self.store.run_windows(name, RECENT_RUNS) if r["started"]]
             if not runs:
                 return
             sources = self.store.metric_sources(name)
-            summaries = self.store.metric_summaries([r["id"] for r in runs])
-            result = await asyncio.to_thread(self._refresh, name, project, runs, sources, summaries)
+            parser = LineParser(project.get("metric_patterns"))
+            result = await asyncio.to_thread(self._claim_new, name, runs, sources, parser)
+            if result.grown:  # only then the summaries: most passes find nothing new
+                summaries = self.store.metric_summaries(sorted(result.grown))
+                await asyncio.to_thread(self._read_grown, name, runs, sources, summaries, parser, result)
             if self.store.get_project(name) is None:
                 return  # deleted meanwhile
-            live = {r["id"] for r in self.store.list_runs(name, limit=RECENT_RUNS)}
+            live = {r["id"] for r in self.store.run_windows(name, RECENT_RUNS)}
             result.sources = [s for s in result.sources if s["run_id"] in live]
             result.summaries = {k: v for k, v in result.summaries.items() if k in live}
             if result.sources or result.summaries or result.dropped:
                 self.store.save_metrics(result.sources, result.summaries, result.dropped)
 
-    def _refresh(self, name: str, project: dict, runs: list[dict], sources: dict[str, dict],
-                 summaries: dict[str, dict[str, dict]]) -> _Pass:
+    def _claim_new(self, name: str, runs: list[dict], sources: dict[str, dict], parser: LineParser) -> _Pass:
+        """Claim new event files, and note the runs whose event files or log grew (blocking)."""
         paths = self.projects.paths(name)
         now = time.time()
-        by_id = {r["id"]: r for r in runs}
         out = _Pass()
         self._see_trees(runs)
         for path in self._event_files(paths.src):
@@ -226,21 +241,32 @@ class RunMetricsService(LoggingConfigurable, RunListener):
                                 "offset": 0, "cursor": {}}
                 out.sources.append(sources[key])
         for key, source in sources.items():
+            if source["kind"] == "events" and not (source.get("cursor") or {}).get("corrupt") \
+                    and _size(Path(key)) > source["offset"]:
+                out.grown.add(source["run_id"])
+        if parser.patterns:
+            logged = {s["run_id"]: s["offset"] for s in sources.values() if s["kind"] == "stdout"}
+            for run in runs:
+                if _size(paths.run_dir(run["id"]) / "output.log") > logged.get(run["id"], 0):
+                    out.grown.add(run["id"])
+        return out
+
+    def _read_grown(self, name: str, runs: list[dict], sources: dict[str, dict], summaries: dict[str, dict],
+                    parser: LineParser, out: _Pass) -> None:
+        """Read what the grown runs' sources added (blocking)."""
+        paths = self.projects.paths(name)
+        by_id = {r["id"]: r for r in runs if r["id"] in out.grown}
+        for key, source in sources.items():
             run = by_id.get(source["run_id"])
-            if run is None:
+            if run is None or source["kind"] != "events":
                 continue
             run_dir = paths.run_dir(run["id"])
-            if source["kind"] == "events":
-                changed = self._read_events(Path(key), source, run_dir, summaries.setdefault(run["id"], {}), out)
-            else:
-                continue
+            changed = self._read_events(Path(key), source, run_dir, summaries.setdefault(run["id"], {}), out)
             if changed and source not in out.sources:
                 out.sources.append(source)
-        parser = LineParser(project.get("metric_patterns"))
         if parser.patterns:
-            for run in runs:
+            for run in by_id.values():
                 self._read_stdout(name, run, paths, sources, summaries.setdefault(run["id"], {}), parser, out)
-        return out
 
     @staticmethod
     def _event_files(src: Path):
@@ -257,9 +283,12 @@ class RunMetricsService(LoggingConfigurable, RunListener):
         return bool(run["pid"]) and (run["mode"] in (None, "local") or run["host"] == self.hostname)
 
     def _see_trees(self, runs: list[dict]) -> None:
-        """Remember the pids in each running local run's tree (and its launcher's child)."""
+        """Remember the pids in each running local run's tree (and its launcher's child), and
+        where each Ray run's entrypoint runs."""
+        running = []
         for run in runs:
             if not self._is_local(run):
+                self._see_driver(run)
                 continue
             pids = self._pids.setdefault(run["id"], set())
             pids.add(run["pid"])
@@ -273,21 +302,26 @@ class RunMetricsService(LoggingConfigurable, RunListener):
                     self._children[run["id"]] = child
             if self._children.get(run["id"]):
                 pids.add(self._children[run["id"]])
-            if run["state"] != "running":
-                continue
-            try:
-                root = psutil.Process(run["pid"])
-                if run["pid_start_time"] is None or abs(root.create_time() - run["pid_start_time"]) <= 0.05:
-                    pids.update(p.pid for p in root.children(recursive=True))
-            except psutil.Error:
-                pass
+            if run["state"] == "running":
+                running.append(run)
+        for run_id, tree in process_trees(running).items():  # one walk of /proc for all of them
+            self._pids[run_id].update(p.pid for p in tree)
+
+    def _see_driver(self, run: dict) -> None:
+        """A Ray run's entrypoint (host, pid), once its node has written it (executors/ray.py)."""
+        if run["id"] in self._drivers:
+            return
+        driver = read_driver(self.projects.paths(run["project"]).run_dir(run["id"]))
+        if driver is not None or run["state"] in FINISHED:
+            self._drivers[run["id"]] = driver
 
     def _window(self, run: dict, now: float) -> tuple[float, float]:
         started = _epoch(run["started"]) or now
         ended = _epoch(run["ended"]) if run["ended"] else now
         return started - SLACK, ended + SLACK
 
-    def _claim(self, path: Path, runs: list[dict], now: float) -> str | None:  # noqa: C901 (over the limit when ruff came in; to split)
+    def _claim(self, path: Path, runs: list[dict], now: float) -> str | None:
+        """The run that wrote this event file, or None while that is unknown or ambiguous."""
         created, host, pid = parse_event_name(path.name, self.hostname)
         if created is None:
             try:
@@ -297,43 +331,69 @@ class RunMetricsService(LoggingConfigurable, RunListener):
         candidates = [r for r in runs if self._window(r, now)[0] <= created <= self._window(r, now)[1]]
         if not candidates:
             return None
-        here = host == self.hostname and pid is not None
-        if here:
+        if host == self.hostname and pid is not None:
+            return self._claim_here(pid, candidates)
+        return self._claim_elsewhere(host, pid, candidates)
+
+    def _claim_here(self, pid: int, candidates: list[dict]) -> str | None:
+        """A file written on this host: by a pid of a local run's tree, a live process in a run's
+        session or under a Ray run's entrypoint, or (the writer gone) the one run it can be."""
+        for run in candidates:
+            if self._is_local(run) and pid in self._pids.get(run["id"], ()):
+                return run["id"]
+        lineage = _lineage(pid)
+        if lineage is not None:  # the writer lives: its session and ancestors say whose it is
+            sid, ancestors = lineage
             for run in candidates:
-                if self._is_local(run) and pid in self._pids.get(run["id"], ()):
+                if self._is_local(run) and (sid == run["pid"] or run["pid"] in ancestors):
+                    self._pids.setdefault(run["id"], set()).add(pid)
                     return run["id"]
-            owner = self._live_owner(pid, candidates)
-            if owner:
-                return owner
-            if owner == "":  # a live process outside every local run: a Ray job on this host, or foreign
-                remote = [r for r in candidates if not self._is_local(r)]
-                return remote[0]["id"] if len(remote) == 1 else None
+            # outside every local run: a Ray run's entrypoint here, or a foreign writer (a notebook)
+            return self._pick_remote(candidates, self.hostname, pid, ancestors)
+        exact = [r for r in candidates if not self._is_local(r) and self._driver_fit(r, self.hostname, pid) == 2]
+        if len(exact) == 1:
+            return exact[0]["id"]
         if len(candidates) == 1:
             run = candidates[0]
-            if here and self._is_local(run) and run["state"] not in FINISHED and pid not in self._pids.get(
-                    run["id"], ()):
+            if not self._is_local(run):
+                return run["id"] if self._driver_fit(run, self.hostname, pid) else None
+            if run["state"] not in FINISHED and pid not in self._pids.get(run["id"], ()):
                 return None  # not seen in its tree yet: wait for a later pass to be sure
             return run["id"]
-        if not here:
-            remote = [r for r in candidates if not self._is_local(r)]
-            if len(remote) == 1:
-                return remote[0]["id"]
         return None
 
-    def _live_owner(self, pid: int, candidates: list[dict]) -> str | None:
-        """For a live writer: the candidate run whose session or tree holds it, "" for none, None
-        when the writer is gone."""
-        try:
-            proc = psutil.Process(pid)
-            sid = os.getsid(pid)
-            lineage = {p.pid for p in proc.parents()}
-        except (psutil.Error, ProcessLookupError, PermissionError):
-            return None
+    def _claim_elsewhere(self, host: str | None, pid: int | None, candidates: list[dict]) -> str | None:
+        """A file written on another host (a Ray node), or whose name carries no pid."""
+        picked = self._pick_remote(candidates, host, pid, None)
+        if picked is None and len(candidates) == 1 and self._is_local(candidates[0]):
+            return candidates[0]["id"]  # the only run of its time: e.g. a container's own host name
+        return picked
+
+    def _pick_remote(self, candidates: list[dict], host: str | None, pid: int | None,
+                     ancestors: set[int] | None) -> str | None:
+        """The Ray run whose entrypoint wrote the file, else the only one that may have."""
+        fits: dict[int, list[str]] = {0: [], 1: [], 2: []}
         for run in candidates:
-            if self._is_local(run) and (sid == run["pid"] or run["pid"] in lineage):
-                self._pids.setdefault(run["id"], set()).add(pid)
-                return run["id"]
-        return ""
+            if not self._is_local(run):
+                fits[self._driver_fit(run, host, pid, ancestors)].append(run["id"])
+        if fits[2]:
+            return fits[2][0] if len(fits[2]) == 1 else None
+        return fits[1][0] if len(fits[1]) == 1 else None
+
+    def _driver_fit(self, run: dict, host: str | None, pid: int | None, ancestors: set[int] | None = None) -> int:
+        """How a Ray run fits a writer: 2 its entrypoint wrote it (that pid, or under it), 1 it may
+        have (no record yet, or another process on the entrypoint's host), 0 it did not."""
+        driver = self._drivers.get(run["id"])
+        if driver is None:
+            return 1
+        driver_host, driver_pid = driver
+        if host is not None and host != driver_host:
+            return 0
+        if pid is not None and (pid == driver_pid or (ancestors is not None and driver_pid in ancestors)):
+            return 2
+        if ancestors is not None and driver_host == self.hostname:
+            return 0  # a live writer here, not under the entrypoint: its lineage is known
+        return 1
 
     # -- reading -----------------------------------------------------------------------------
     def _cursor(self, key: str, source: dict) -> ScalarCursor:
@@ -429,13 +489,17 @@ class RunMetricsService(LoggingConfigurable, RunListener):
 
     # -- reads for the API -------------------------------------------------------------------
     def summaries(self, run_ids: list[str]) -> dict[str, dict[str, dict]]:
-        return {k: public_summary(v) for k, v in self.store.metric_summaries(run_ids).items()}
+        """{run id: {tag: {last, min, max, step, count}}}: the API view of the runs' metrics."""
+        return self.store.metric_views(run_ids)
 
     async def scalars(self, run: dict, tag: str, max_points: int) -> bytes:
         summary = self.store.metric_summaries([run["id"]])[run["id"]].get(tag)
         if summary is None:
             raise not_found(f"scalar tag {tag!r} of run {run['id']}")
         run_dir = self.projects.paths(run["project"]).run_dir(run["id"])
+        cached = self.series.cached(run_dir, tag, summary["count"], max_points)
+        if cached is not None:
+            return cached  # a warm read: no file is touched, so no trip through a worker thread
         try:
             return await asyncio.to_thread(self.series.answer, run_dir, tag, summary["count"], max_points)
         except OSError as exc:
@@ -445,4 +509,5 @@ class RunMetricsService(LoggingConfigurable, RunListener):
         """A deleted run: drop its pids and cached series."""
         self._pids.pop(run_id, None)
         self._children.pop(run_id, None)
+        self._drivers.pop(run_id, None)
         self.series.forget(run_dir)

@@ -53,9 +53,28 @@ from . import Executor, Handle, LaunchSpec, Status
 log = logging.getLogger("beekeeper.executors.ray")
 
 STATE_FILE = "ray.json"
+DRIVER_FILE = "ray-driver.json"  # {"host", "pid"} of the job's entrypoint, written on its node
 BOOTSTRAP_NAME = "_beekeeper_bootstrap.py"
 TERMINAL = {"SUCCEEDED": "succeeded", "FAILED": "failed", "STOPPED": "stopped"}
 HELD_BACK_STOPPED = "stopped while Ray held it back for resources (Ray ends the job when it is placed)"
+
+
+def shared_entrypoint(cwd: Path, run_dir: Path, argv: list[str]) -> str:
+    """A shared-filesystem job's shell command: leave the node's host name and the entrypoint's
+    pid in the run folder (`exec` keeps the pid), then run. Event files are named after both, so
+    two Ray runs writing into one folder are told apart (run_metrics.py)."""
+    record = "printf '{\"host\": \"%s\", \"pid\": %s}\\n' \"$(uname -n)\" \"$$\" > "
+    return (shlex.join(["cd", str(cwd)]) + " && " + record + shlex.quote(str(Path(run_dir) / DRIVER_FILE))
+            + " && exec " + shlex.join(argv))
+
+
+def read_driver(run_dir: Path) -> tuple[str, int] | None:
+    """(host, pid) of a shared-filesystem Ray run's entrypoint process, once it has started."""
+    try:
+        record = json.loads((Path(run_dir) / DRIVER_FILE).read_text())
+        return str(record["host"]), int(record["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 class RayUnreachable(Exception):
@@ -168,7 +187,7 @@ class RayExecutor(Executor):
         self._log_start[spec.run_id] = log_start
         env = {**spec.env, "PYTHONUNBUFFERED": "1"}
         if self.shared_filesystem:
-            entrypoint = shlex.join(["cd", str(spec.cwd)]) + " && exec " + shlex.join(spec.argv)
+            entrypoint = shared_entrypoint(spec.cwd, spec.run_dir, spec.argv)
             runtime_env: dict = {"env_vars": env}
         else:
             uri = await self._upload_working_dir(spec)
