@@ -91,7 +91,7 @@ async def test_overlapping_ray_runs_writing_one_folder_stay_apart(tmp_path):
         store.insert_run({"id": run_id, "seq": seq, "project": "p", "state": "running", "executor": "ray",
                           "mode": "shared-filesystem", "host": "127.0.0.1:8265", "created": now, "started": now})
         paths.run_dir(run_id).mkdir(parents=True)
-    service = RunMetricsService(store, projects, lambda: 60.0)
+    service = RunMetricsService(store, projects, interval=60.0)
 
     gate = tmp_path / "gate"
     procs = []
@@ -149,7 +149,7 @@ async def test_a_file_from_another_node_is_not_a_ray_run_whose_entrypoint_is_els
                       "mode": "shared-filesystem", "host": "127.0.0.1:8265", "created": now, "started": now})
     paths.run_dir("r1").mkdir(parents=True)
     (paths.run_dir("r1") / DRIVER_FILE).write_text('{"host": "node-a", "pid": 11}\n')
-    service = RunMetricsService(store, projects, lambda: 60.0)
+    service = RunMetricsService(store, projects, interval=60.0)
     for host, pid, values in (("node-c", 11, [1.0]), ("node-a", 12, [2.0, 3.0])):
         written = write_events(tmp_path, values)
         written.rename(paths.src / "out" / f"events.out.tfevents.{int(time.time())}.{host}.{pid}.0")
