@@ -13,6 +13,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import google_crc32c
 
@@ -157,7 +158,7 @@ class ScalarCursor:
     corrupt: bool = False  # a bad checksum: the file is not read past it
 
 
-def read_points(path: Path, cursor: ScalarCursor, max_bytes: int = -1) -> list[tuple[str, int, float, float]]:  # noqa: C901 (over the limit when ruff came in; to split)
+def read_points(path: Path, cursor: ScalarCursor, max_bytes: int = -1) -> list[tuple[str, int, float, float]]:
     """New scalar points `(tag, step, wall_time, value)` since `cursor.offset`; advances the cursor.
 
     Blocking: call through asyncio.to_thread. Checksums are verified (google-crc32c, in C), so a
@@ -171,42 +172,54 @@ def read_points(path: Path, cursor: ScalarCursor, max_bytes: int = -1) -> list[t
         f.seek(cursor.offset)
         data = f.read(max_bytes)
     points: list[tuple[str, int, float, float]] = []
-    append = points.append
-    scalar_tags = cursor.scalar_tags
     parse = Event.FromString
+    for body in _records(data, cursor):
+        event = parse(body)
+        if event.HasField("summary"):
+            points.extend((tag, event.step, event.wall_time, number)
+                          for tag, number in _scalars(event.summary, cursor.scalar_tags))
+    return points
+
+
+def _records(data: bytes, cursor: ScalarCursor) -> Iterator[bytes]:
+    """The Event bytes of each whole record in `data`; when done, `cursor.offset` is past the last
+    one. A record still being written is left for the next read; a bad checksum marks the file
+    corrupt and stops there."""
     unpack = _HEADER.unpack_from
     pos, end = 0, len(data)
-    while pos + 12 <= end:
-        length, header_crc = unpack(data, pos)
-        if length > _MAX_RECORD or _masked_crc(data[pos:pos + 8]) != header_crc:
-            cursor.corrupt = True
-            break
-        stop = pos + 12 + length + 4
-        if stop > end:
-            break  # the writer is mid-record
-        body = data[pos + 12:stop - 4]
-        if _masked_crc(body) != struct.unpack_from("<I", data, stop - 4)[0]:
-            cursor.corrupt = True
-            break
-        pos = stop
-        event = parse(body)
-        if not event.HasField("summary"):
-            continue
-        for value in event.summary.value:
-            kind = value.WhichOneof("value")
-            if kind == "simple_value":
-                number = value.simple_value
-            elif kind == "tensor":
-                meta = value.metadata
-                if meta.plugin_data.plugin_name == "scalars" or meta.data_class == 1:  # DATA_CLASS_SCALAR
-                    scalar_tags.add(value.tag)  # TF2 writers send the metadata only once per tag
-                elif value.tag not in scalar_tags:
-                    continue
-                number = _tensor_number(value.tensor)
-                if number is None:
-                    continue
-            else:
+    try:
+        while pos + 12 <= end:
+            length, header_crc = unpack(data, pos)
+            if length > _MAX_RECORD or _masked_crc(data[pos:pos + 8]) != header_crc:
+                cursor.corrupt = True
+                return
+            stop = pos + 12 + length + 4
+            if stop > end:
+                return  # the writer is mid-record
+            body = data[pos + 12:stop - 4]
+            if _masked_crc(body) != struct.unpack_from("<I", data, stop - 4)[0]:
+                cursor.corrupt = True
+                return
+            pos = stop
+            yield body
+    finally:
+        cursor.offset += pos
+
+
+def _scalars(summary, scalar_tags: set[str]) -> Iterator[tuple[str, float]]:
+    """(tag, number) of each scalar in a summary: simple values, and one-number tensors of tags
+    whose metadata said "scalars" (TF2 writers send that metadata only with a tag's first value,
+    so the tags learned go into `scalar_tags`)."""
+    for value in summary.value:
+        kind = value.WhichOneof("value")
+        if kind == "simple_value":
+            yield value.tag, float(value.simple_value)
+        elif kind == "tensor":
+            meta = value.metadata
+            if meta.plugin_data.plugin_name == "scalars" or meta.data_class == 1:  # DATA_CLASS_SCALAR
+                scalar_tags.add(value.tag)
+            elif value.tag not in scalar_tags:
                 continue
-            append((value.tag, event.step, event.wall_time, float(number)))
-    cursor.offset += pos
-    return points
+            number = _tensor_number(value.tensor)
+            if number is not None:
+                yield value.tag, float(number)
