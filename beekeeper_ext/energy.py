@@ -31,7 +31,7 @@ from traitlets import Float, Unicode
 from traitlets.config import LoggingConfigurable
 
 from .background import PeriodicTask
-from .metrics import local_running_runs
+from .metrics import local_running_runs, process_trees
 
 log = logging.getLogger("beekeeper.energy")
 
@@ -205,6 +205,7 @@ class EnergyMeter(LoggingConfigurable):
         self._host_busy = busy
         per_run: dict[str, float] = {}
         totals: dict[str, float] = {}
+        self._rescan(runs)
         for run in runs:
             total = self._tree_cpu(run)
             if total is None:
@@ -217,14 +218,22 @@ class EnergyMeter(LoggingConfigurable):
             del self._trees[gone]
         return host, per_run
 
-    def _tree_cpu(self, run: dict) -> float | None:
-        now = time.monotonic()
-        cached = self._trees.get(run["id"])
-        if cached is None or cached[0] <= now:
-            # Reused for half the run's age, at most TREE_RESCAN: a young run is still spawning.
+    def _rescan(self, runs: list[dict]) -> None:
+        """Find the trees that are due again, in one walk of /proc for all of them. A tree is
+        reused for half its run's age, at most TREE_RESCAN: a young run is still spawning."""
+        now, wall = time.monotonic(), time.time()
+        due = [r for r in runs if r["id"] not in self._trees or self._trees[r["id"]][0] <= now]
+        for run in due:
             started = run.get("pid_start_time")
-            ttl = max(0.0, min(TREE_RESCAN, (time.time() - started) / 2)) if started else 0.0
-            cached = self._trees[run["id"]] = (now + ttl, _tree(run))
+            ttl = max(0.0, min(TREE_RESCAN, (wall - started) / 2)) if started else 0.0
+            self._trees[run["id"]] = (now + ttl, [])
+        for run_id, tree in process_trees(due).items():
+            self._trees[run_id] = (self._trees[run_id][0], tree)
+
+    def _tree_cpu(self, run: dict) -> float | None:
+        cached = self._trees.get(run["id"])
+        if cached is None:
+            return None
         total = 0.0
         for proc in cached[1]:
             try:
@@ -265,13 +274,3 @@ class EnergyMeter(LoggingConfigurable):
         return {"gpu_wh": None if gpu is None else round(gpu, 6), "cpu_wh": None if cpu is None else round(cpu, 6),
                 "cost": cost, "currency": currency, "gpu_reason": stored["gpu_reason"],
                 "cpu_reason": stored["cpu_reason"], "cost_reason": cost_reason, "samples": stored["samples"]}
-
-
-def _tree(run: dict) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(run["pid"])
-        if run.get("pid_start_time") is not None and abs(root.create_time() - run["pid_start_time"]) > 0.05:
-            return []
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []

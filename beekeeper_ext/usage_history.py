@@ -25,7 +25,7 @@ from traitlets import Float
 from traitlets.config import LoggingConfigurable
 
 from .background import PeriodicTask
-from .metrics import local_running_runs
+from .metrics import local_running_runs, process_trees
 
 log = logging.getLogger("beekeeper.usage_history")
 
@@ -76,37 +76,28 @@ class UsageRecorder(LoggingConfigurable):
             for run_id, pids in seen.items():
                 self.on_pids(run_id, pids)
 
-    def _tree(self, run: dict) -> list[psutil.Process]:
-        """The run's processes. Finding descendants walks all of /proc (~5 ms a run on a busy host),
-        so a tree is reused for up to TREE_RESCAN seconds (less while the run is young and still
-        spawning) unless one of its processes ended; a worker started in between joins at the
-        next rescan."""
-        cached = self._trees.get(run["id"])
-        if cached is not None and cached[0] > time.monotonic() and all(p.is_running() for p in cached[1]):
-            return cached[1]
-        found = self._scan(run)
-        self._trees[run["id"]] = (time.monotonic() + tree_ttl(run), found)
-        return found
+    def _trees_now(self, runs: list[dict]) -> dict[str, list[psutil.Process]]:
+        """Each run's processes. Finding descendants walks all of /proc, so a tree is reused for up
+        to TREE_RESCAN seconds (less while the run is young and still spawning) unless one of its
+        processes ended (a failed read in `sample` drops it); the trees due are found again in one
+        walk for all of them (metrics.process_trees), and a worker started in between joins then."""
+        now = time.monotonic()
+        due = [r for r in runs if r["id"] not in self._trees or self._trees[r["id"]][0] <= now]
+        for run_id, found in process_trees(due).items():
+            run = next(r for r in due if r["id"] == run_id)
+            self._trees[run_id] = (now + tree_ttl(run), [self._known(proc) for proc in found])
+        return {r["id"]: self._trees[r["id"]][1] for r in runs}
 
-    def _scan(self, run: dict) -> list[psutil.Process]:
-        try:
-            root = psutil.Process(run["pid"])
-            if run["pid_start_time"] is not None and abs(root.create_time() - run["pid_start_time"]) > 0.05:
-                return []
-            found = [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
-        out = []
-        for proc in found:
-            known = self._procs.get(proc.pid)
-            if known is None or known != proc:
-                self._procs[proc.pid] = known = proc
-                try:
-                    known.cpu_percent(None)  # start its window; the first figure would be 0.0
-                except psutil.Error:
-                    pass
-            out.append(known)
-        return out
+    def _known(self, proc: psutil.Process) -> psutil.Process:
+        """Our own Process object for it: cpu_percent measures since this object's last call."""
+        known = self._procs.get(proc.pid)
+        if known is None or known != proc:
+            self._procs[proc.pid] = known = proc
+            try:
+                known.cpu_percent(None)  # start its window; the first figure would be 0.0
+            except psutil.Error:
+                pass
+        return known
 
     def sample(self, runs: list[dict]) -> dict[str, list[int]]:
         """Append one sample to each run's usage.jsonl; returns the pids seen per run. Blocking."""
@@ -115,17 +106,20 @@ class UsageRecorder(LoggingConfigurable):
         seen: dict[str, list[int]] = {}
         with self._lock:
             alive_all: set[int] = set()
+            trees = self._trees_now(runs)
             for run in runs:
                 cpu, rss, alive = 0.0, 0, []
-                for proc in self._tree(run):
+                for proc in trees[run["id"]]:
                     try:
                         with proc.oneshot():
                             if proc.status() == psutil.STATUS_ZOMBIE:
+                                self._trees.pop(run["id"], None)  # it ended: find the tree again next time
                                 continue
                             cpu += proc.cpu_percent(None)
                             rss += proc.memory_info().rss
                         alive.append(proc.pid)
                     except psutil.Error:
+                        self._trees.pop(run["id"], None)
                         continue
                 if not alive or not rss:
                     continue  # the tree is exiting: memory reads 0 for a process being torn down
