@@ -161,7 +161,14 @@ class EnergyMeter(LoggingConfigurable):
             if self._rapl is None or self._rapl.root != root:
                 self._rapl = Rapl(root)
             package_j, rapl_reason = self._rapl.delta_joules()
-            host_busy, run_cpu = self._cpu_delta(runs)
+            # No RAPL counter to share out (a VM, a container, root-only counters): the runs'
+            # CPU times would go unused, so they are not read (nor their trees walked). The
+            # counter's first reading once it is back is a baseline, and so are the CPU times.
+            if rapl_reason:
+                host_busy, run_cpu = None, {}
+                self._trees, self._tree_total, self._host_busy = {}, {}, None
+            else:
+                host_busy, run_cpu = self._cpu_delta(runs)
             out = {}
             for run in runs:
                 if not dt or run["id"] not in self._last_runs:
