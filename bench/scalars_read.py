@@ -155,6 +155,12 @@ def from_scratch(files: list[Path], tmp: Path) -> tuple[float, int]:
     return elapsed, total
 
 
+def spread(times: list[float]) -> str:
+    """Median (p90) in ms."""
+    ordered = sorted(times)
+    return f"{statistics.median(ordered) * 1000:>7.1f} ({ordered[int(0.9 * (len(ordered) - 1))] * 1000:>5.1f})"
+
+
 TB_WARM: list[float] = []
 TB_POINTS: list[int] = []
 ARGS: argparse.Namespace
@@ -227,18 +233,21 @@ def main() -> None:
         tb_cold, loader = tensorboard_cold(logdir, tag, args.steps - 1, session)
 
     ms = lambda s: f"{s * 1000:>10.1f}"  # noqa: E731
+    load = os.getloadavg()
     print(f"\n{args.tags} tags × {args.steps:,} steps ({size / 2**20:.0f} MiB of event files), tag {tag}, "
-          f"{psutil.cpu_count()} cores; warm = median of {args.repeat}\n")
-    header = f"{'route':<58} | {'cold ms':>10} | {'warm ms':>10} | {'points':>6}"
+          f"{psutil.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} (1 / 5 min); warm = median "
+          f"of {args.repeat} (p90 in brackets)\n")
+    header = f"{'route':<58} | {'cold ms':>10} | {'warm ms':>16} | {'points':>6} | {'before cold/warm':>16}"
     print(header)
     print("-" * len(header))
-    print(f"{'Beekeeper GET /runs/ID/scalars/TAG?max_points=2000':<58} | {ms(cold)} | "
-          f"{ms(statistics.median(warm))} | {points:>6}")
-    print(f"{'  (cold: another tag, same server)':<58} | {ms(other_cold)} | {'':>10} | {'':>6}")
+    print(f"{'Beekeeper GET /runs/ID/scalars/TAG?max_points=2000':<58} | {ms(cold)} | {spread(warm)} | "
+          f"{points:>6} | {'619 / 86.5':>16}")
+    print(f"{'  (cold: another tag, same server)':<58} | {ms(other_cold)} | {'':>16} | {'':>6} | {'':>16}")
     print(f"{'TensorBoard /data/plugin/scalars/scalars (' + loader + ')':<58} | {ms(tb_cold)} | "
-          f"{ms(statistics.median(TB_WARM))} | {TB_POINTS[0]:>6}")
+          f"{spread(TB_WARM)} | {TB_POINTS[0]:>6} | {'8273 / 73.7':>16}")
     print(f"{'(floor: Jupyter GET /api/status on the same server)':<58} | {'':>10} | "
-          f"{ms(statistics.median(floor))} | {'':>6}")
+          f"{spread(floor)} | {'':>6} | {'- / 50':>16}")
+    print("'before': the previous session's figures (load 10-20), for comparison only")
     print(f"\ncold speed-up: {tb_cold / cold:.0f}× (target ≥ 5×); warm: {statistics.median(warm) * 1000:.1f} ms "
           f"(target < 50 ms)")
     print(f"Beekeeper reading all {total:,} points from scratch (in process, no cache): {scratch:.1f} s "

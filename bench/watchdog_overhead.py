@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -30,6 +31,8 @@ from conftest import GitRepo  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
 TARGET = 0.5  # % of one core
+#: The previous session's whole-server figure over "off" at the defaults (prev-note), shown beside today's.
+BEFORE = {2: "+2.2%"}
 RUNS = 20
 TRAIN = """import time
 print("training quietly", flush=True)
@@ -224,21 +227,26 @@ def main() -> None:
 def print_tables(results: list[tuple[str, float]], seconds: float) -> None:
     usage_history = (ROOT / "beekeeper_ext" / "usage_history.py").exists()
     baseline = results[1][1]
+    load = os.getloadavg()
     print(f"\nunattended-training sampling, server CPU, {seconds:g} s per phase, {psutil.cpu_count()} cores, "
-          f"% of ONE core (usage history {'included' if usage_history else 'not in this tree: energy only'})\n")
-    header = f"{'phase':<58} | {'% core':>7} | {'over off':>8} | target"
+          f"load average {load[0]:.1f} / {load[1]:.1f} (1 / 5 min), % of ONE core (usage history "
+          f"{'included' if usage_history else 'not in this tree: energy only'})\n")
+    header = f"{'phase':<58} | {'% core':>7} | {'over off':>8} | {'before':>8} | target"
     print(header)
     print("-" * len(header))
     for index, (label, share) in enumerate(results):
+        before = BEFORE.get(index, "")
         if index < 2:
-            print(f"{label:<58} | {share:>6.2f}% | {'':>8} | {'baseline' if index == 1 else ''}")
+            print(f"{label:<58} | {share:>6.2f}% | {'':>8} | {before:>8} | {'baseline' if index == 1 else ''}")
         else:
             over = share - baseline
             verdict = ("ok" if over < TARGET else "OVER") + f" (< {TARGET:g}%)" if index == 2 else "(stress)"
-            print(f"{label:<58} | {share:>6.2f}% | {over:>+7.2f}% | {verdict}")
+            print(f"{label:<58} | {share:>6.2f}% | {over:>+7.2f}% | {before:>8} | {verdict}")
+    print("'before': the previous session's figure over off (load 10-20), for comparison only")
 
     ticks = per_tick_cpu()
-    print(f"\nper tick, {RUNS} real processes, in-process (CPU ms of all threads; % of one core at the defaults)\n")
+    print(f"\nper tick, {RUNS} real processes, in-process (CPU ms of all threads; % of one core at the defaults;"
+          f" the processes are seconds old, so their trees are found again on most ticks)\n")
     header = f"{'component':<16} | {'CPU ms/tick':>11} | {'interval':>8} | {'% core':>7} | target"
     print(header)
     print("-" * len(header))
