@@ -41,6 +41,7 @@ def receiver():
 def dark(page):
     page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
     page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.wait_for_selector("#jupyterlab-splash", state="detached")  # Lab's splash covers a theme switch
 
 
 def light(page):
