@@ -11,19 +11,9 @@ from ..openapi import op
 from ..urls import api
 from .base import BeekeeperHandler, StreamSocket, endpoint
 
-SAMPLE = {"type": "object", "properties": {
-    "time": {"type": "number"},
-    "cpu": {"type": "object", "description": "percent, per_core, count, load_average"},
-    "memory": {"type": "object"}, "swap": {"type": "object"},
-    "disk": {"type": "object", "description": "usage of the file system holding BEEKEEPER_HOME"},
-    "gpus": {"type": "array", "items": {"type": "object"}},
-    "gpu_status": {"type": "string", "nullable": True, "description": "why gpus is empty"},
-    "runs": {"type": "array", "items": {"type": "object"}},
-}}
-
-
 class MetricsHandler(BeekeeperHandler):
-    openapi = {"get": op("A metrics sample taken now: CPU, memory, swap, disk, GPUs, running runs", SAMPLE)}
+    openapi = {"get": op("A metrics sample taken now: CPU, memory, swap, disk, GPUs, running runs",
+                         "HostSample")}
 
     @endpoint
     async def get(self):

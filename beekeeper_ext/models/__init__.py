@@ -2,7 +2,7 @@
 are rendered through it, and the OpenAPI document's schemas are generated from it.
 
 One small module per resource (project, run, executor, meta, error, metrics, tensorboard, files,
-example, branches, notification, schedule, sweep), plus `states` (run and
+example, branches, notification, schedule, sweep, host), plus `states` (run and
 setup states, project defaults; standard library only) and `base` (what they share). Import
 from the module: `from beekeeper_ext.models.run import Run`. This package itself imports
 nothing, so `models.states` stays usable without pydantic.
@@ -19,6 +19,7 @@ def schemas() -> list[tuple[type, str]]:
     from .example import Example, ExampleList
     from .executor import ExecutorList, ExecutorStatus
     from .files import FileEntry, FileListing
+    from .host import GpuReading, HostSample
     from .meta import Info, Python, PythonList
     from .metrics import MetricSummary, Scalars, UsageHistory
     from .notification import (Delivery, DeliveryList, EmailSinkCreate, Sink, SinkCreate, SinkList, SinkUpdate,
@@ -34,5 +35,5 @@ def schemas() -> list[tuple[type, str]]:
     views = (Error, Project, ProjectList, Run, RunList, ExecutorStatus, ExecutorList, Python, PythonList, Info,
              MetricSummary, Scalars, UsageHistory, TensorBoardStatus, LatestScalar, LatestScalars, FileEntry,
              FileListing, Example, ExampleList, RemoteBranches, Sink, SinkList, Delivery,
-             DeliveryList, TestResult, Schedule, ScheduleList, Sweep, SweepList)
+             DeliveryList, TestResult, Schedule, ScheduleList, Sweep, SweepList, HostSample, GpuReading)
     return [(m, "validation") for m in bodies] + [(m, "serialization") for m in views]

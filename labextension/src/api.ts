@@ -29,27 +29,9 @@ export interface IRunScalars {
 /** One sample of a run's usage history (Schemas['UsageHistory'], its time always set). */
 export type IUsageSample = Schemas['UsageHistory']['samples'][number] & { time: number };
 
-export interface IGpuSample {
-  index: number;
-  name?: string;
-  utilization?: number | null;
-  memory_used?: number;
-  memory_total?: number;
-  temperature?: number | null;
-  power_watts?: number | null;
-  power_limit_watts?: number | null;
-  error?: string;
-}
-
-export interface IMetricsSample {
-  time: number;
-  cpu: { percent: number; count: number };
-  memory: { total: number; used: number; percent: number };
-  /** Usage of the filesystem holding BEEKEEPER_HOME (`error` when it cannot be read). */
-  disk?: { path: string; total?: number; used?: number; free?: number; percent?: number; error?: string };
-  gpus: IGpuSample[];
-  gpu_status: string | null;
-}
+/** A host metrics sample (GET /metrics, /metrics/stream) and one GPU of it. */
+export type IMetricsSample = Schemas['HostSample'];
+export type IGpuSample = Schemas['GpuReading'];
 
 /** What the log streams (run and setup) send: chunks in order, then one `end`. */
 export type LogMessage =

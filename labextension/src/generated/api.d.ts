@@ -1395,19 +1395,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            'application/json': {
-              time?: number;
-              /** @description percent, per_core, count, load_average */
-              cpu?: Record<string, never>;
-              memory?: Record<string, never>;
-              swap?: Record<string, never>;
-              /** @description usage of the file system holding BEEKEEPER_HOME */
-              disk?: Record<string, never>;
-              gpus?: Record<string, never>[];
-              /** @description why gpus is empty */
-              gpu_status?: string | null;
-              runs?: Record<string, never>[];
-            };
+            'application/json': components['schemas']['HostSample'];
           };
         };
         400: components['responses']['Error'];
@@ -2555,6 +2543,141 @@ export interface components {
       path: string;
       /** Entries */
       entries: components['schemas']['FileEntry'][];
+    };
+    /**
+     * GpuReading
+     * @description One GPU; a GPU NVML cannot read is `{index, error}`.
+     */
+    GpuReading: {
+      /** Index */
+      index: number;
+      /** Name */
+      name?: string;
+      /** Uuid */
+      uuid?: string | null;
+      /**
+       * Utilization
+       * @description %
+       */
+      utilization?: number | null;
+      /** Memory Utilization */
+      memory_utilization?: number | null;
+      /** Memory Used */
+      memory_used?: number;
+      /** Memory Total */
+      memory_total?: number;
+      /**
+       * Temperature
+       * @description °C
+       */
+      temperature?: number | null;
+      /** Temperature Slowdown */
+      temperature_slowdown?: number | null;
+      /** Power Watts */
+      power_watts?: number | null;
+      /** Power Limit Watts */
+      power_limit_watts?: number | null;
+      /** Processes */
+      processes?: {
+        /** Pid */
+        pid: number;
+        /** Gpu Memory Bytes */
+        gpu_memory_bytes: number;
+        /**
+         * Run Id
+         * @description the run whose process tree holds it
+         */
+        run_id?: string | null;
+      }[];
+      /**
+       * Runs
+       * @description ids of the runs using it
+       */
+      runs?: string[];
+      /** Error */
+      error?: string;
+    };
+    /** HostSample */
+    HostSample: {
+      /** Time */
+      time: number;
+      /** CpuUsage */
+      cpu: {
+        /**
+         * Percent
+         * @description busy % of all cores since the previous sample
+         */
+        percent: number;
+        /** Per Core */
+        per_core: number[];
+        /** Count */
+        count: number;
+        /** Load Average */
+        load_average: number[];
+      };
+      /** MemoryUsage */
+      memory: {
+        /** Total */
+        total: number;
+        /** Available */
+        available: number;
+        /** Used */
+        used: number;
+        /** Percent */
+        percent: number;
+      };
+      /** SwapUsage */
+      swap: {
+        /** Total */
+        total: number;
+        /** Used */
+        used: number;
+        /** Percent */
+        percent: number;
+      };
+      /**
+       * DiskUsage
+       * @description The file system holding BEEKEEPER_HOME; `error` instead of the figures when unreadable.
+       */
+      disk: {
+        /** Path */
+        path: string;
+        /** Total */
+        total?: number;
+        /** Used */
+        used?: number;
+        /** Free */
+        free?: number;
+        /** Percent */
+        percent?: number;
+        /** Error */
+        error?: string;
+      };
+      /** Gpus */
+      gpus: components['schemas']['GpuReading'][];
+      /**
+       * Gpu Status
+       * @description why gpus is empty
+       */
+      gpu_status: string | null;
+      /**
+       * Runs
+       * @description running local runs
+       */
+      runs: {
+        /** Id */
+        id: string;
+        /** Project */
+        project: string;
+        /** Cpu Percent */
+        cpu_percent: number;
+        /** Rss Bytes */
+        rss_bytes: number;
+        /** Gpu Memory Bytes */
+        gpu_memory_bytes: number;
+        /** Processes */
+        processes: number;
+      }[];
     };
     /** Info */
     Info: {
@@ -3953,6 +4076,8 @@ export type SchemaExecutorList = components['schemas']['ExecutorList'];
 export type SchemaExecutorStatus = components['schemas']['ExecutorStatus'];
 export type SchemaFileEntry = components['schemas']['FileEntry'];
 export type SchemaFileListing = components['schemas']['FileListing'];
+export type SchemaGpuReading = components['schemas']['GpuReading'];
+export type SchemaHostSample = components['schemas']['HostSample'];
 export type SchemaInfo = components['schemas']['Info'];
 export type SchemaLatestScalar = components['schemas']['LatestScalar'];
 export type SchemaLatestScalars = components['schemas']['LatestScalars'];
