@@ -4,7 +4,8 @@ orjson encodes a page of 100 runs (≈180 kB) in a twentieth of the stdlib's tim
 small JSON columns of a row several times faster (bench/runs_list.py). The stdlib takes over for
 the little orjson refuses: integers beyond 64 bits on the way out, and NaN/Infinity that the
 stdlib wrote into older rows on the way in. Unlike the stdlib, orjson writes NaN as null, which is
-what a JSON client can parse.
+what a JSON client can parse. An environment installed before orjson became a dependency keeps
+working on the stdlib alone (slower, and NaN written as NaN as before).
 """
 
 from __future__ import annotations
@@ -12,20 +13,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import orjson
-
-_OPTIONS = orjson.OPT_NON_STR_KEYS  # like json.dumps: {1: ...} becomes {"1": ...}
+try:
+    import orjson
+except ImportError:  # an editable install from before the dependency: `pip install -e .` adds it
+    orjson = None
 
 
 def dumps(value: Any) -> bytes:
-    try:
-        return orjson.dumps(value, option=_OPTIONS)
-    except TypeError:
-        return json.dumps(value).encode()
+    if orjson is not None:
+        try:
+            return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)  # {1: ...} → {"1": ...} like json
+        except TypeError:
+            pass
+    return json.dumps(value).encode()
 
 
 def loads(text: str | bytes) -> Any:
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)

@@ -10,6 +10,7 @@ All functions block: call them through asyncio.to_thread.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from pathlib import Path
@@ -110,12 +111,12 @@ class SeriesCache:
 
     def answer(self, run_dir: Path, tag: str, count: int, max_points: int) -> bytes:
         """`{"tag", "points": [[step, wall_time, value], ...], "downsampled"}` as JSON; non-finite
-        values become null (JSON has no NaN; orjson writes them so)."""
+        values become null (JSON has no NaN)."""
         cached = self.cached(run_dir, tag, count, max_points)
         if cached is not None:
             return cached
         points, downsampled = downsample(self.load(run_dir, tag, count), max_points)
-        rows = [[int(s), w, v] for s, w, v in points.tolist()]
+        rows = [[int(s), w, v if math.isfinite(v) else None] for s, w, v in points.tolist()]
         answer = dumps({"tag": tag, "points": rows, "downsampled": downsampled})
         key = (series_path(run_dir, tag), count, max_points)
         with self._lock:
