@@ -127,7 +127,7 @@ export class BeekeeperModel extends Observable {
   private _events: Stream<EventMessage> | null = null;
   private _scalarTimer: number | null = null;
   private _moreLoading = new Set<string>();
-  private _queueLoading = new Map<string, Promise<void>>();
+  private _queueLoads = new Map<string, { again: boolean; done: Promise<void> }>();
   private _saveSetting: ((key: string, value: unknown) => Promise<void>) | null = null;
 
   /** A run this page saw active has finished (succeeded, failed, stopped, lost). */
@@ -259,35 +259,49 @@ export class BeekeeperModel extends Observable {
     this.emitChanged();
   }
 
-  /** A project's queued runs in start order (one request at a time; a change meanwhile asks again). */
+  /**
+   * A project's queued runs in start order. One request at a time: changes meanwhile (a sweep
+   * queues hundreds of runs in a burst) ask for one more load after it, not one each.
+   */
   loadQueue(name: string): Promise<void> {
-    const running = this._queueLoading.get(name);
-    if (running) {
-      return running.then(() => this.loadQueue(name));
+    const busy = this._queueLoads.get(name);
+    if (busy) {
+      busy.again = true;
+      return busy.done;
     }
-    const load = (async () => {
+    const load = { again: false, done: Promise.resolve() };
+    this._queueLoads.set(name, load);
+    load.done = (async () => {
       try {
-        const { runs } = await api.runs(name, 1000, '', { state: 'queued' });
-        runs.sort((a, b) => (a.queue_position ?? Infinity) - (b.queue_position ?? Infinity));
-        this.queue.set(name, runs);
-        // The history's "#N" follows the queue's new order.
-        const position = new Map(runs.map(r => [r.id, r.queue_position]));
-        const history = this.runs.get(name);
-        if (history) {
-          this.runs.set(
-            name,
-            history.map(r => (position.has(r.id) ? { ...r, queue_position: position.get(r.id) ?? null } : r))
-          );
-        }
-      } catch {
-        // An older server without queue order: the history still shows the queued runs.
+        do {
+          load.again = false;
+          await this._fetchQueue(name);
+        } while (load.again);
       } finally {
-        this._queueLoading.delete(name);
+        this._queueLoads.delete(name);
       }
-      this.emitChanged();
     })();
-    this._queueLoading.set(name, load);
-    return load;
+    return load.done;
+  }
+
+  private async _fetchQueue(name: string): Promise<void> {
+    try {
+      const { runs } = await api.runs(name, 1000, '', { state: 'queued' });
+      runs.sort((a, b) => (a.queue_position ?? Infinity) - (b.queue_position ?? Infinity));
+      this.queue.set(name, runs);
+      // The history's "#N" follows the queue's new order.
+      const position = new Map(runs.map(r => [r.id, r.queue_position]));
+      const history = this.runs.get(name);
+      if (history) {
+        this.runs.set(
+          name,
+          history.map(r => (position.has(r.id) ? { ...r, queue_position: position.get(r.id) ?? null } : r))
+        );
+      }
+    } catch {
+      // An older server without queue order: the history still shows the queued runs.
+    }
+    this.emitChanged();
   }
 
   /** POST /runs/{id}/move, then the queue as the server now has it. */
