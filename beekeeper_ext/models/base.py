@@ -61,14 +61,14 @@ def rule(check: Callable[..., Any]) -> BeforeValidator:
     return BeforeValidator(run)
 
 
-def _strict_bool(value: Any, info: ValidationInfo) -> bool:
+def flag(value: Any, field: str) -> bool:
+    """A JSON true or false, nothing that merely looks like one ("yes", 1)."""
     if not isinstance(value, bool):
-        raise ValueError(f"{info.field_name} must be true or false")
+        raise bad_request(field, f"{field} must be true or false")
     return value
 
 
-#: A JSON true or false, nothing that merely looks like one ("yes", 1).
-strict_bool = BeforeValidator(_strict_bool)
+strict_bool = rule(flag)
 
 
 class Invalid(ValueError):

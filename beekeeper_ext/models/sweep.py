@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, model_v
 
 from .. import validation as v
 from ..errors import bad_request
-from .base import Body, Invalid, Timestamp, View, rule, strict_bool
+from .base import Body, Invalid, Timestamp, View, flag, rule, strict_bool
 from .run import Args, Env, Gpus, Priority, ResourceLimits
 from .states import RunState
 
@@ -69,12 +69,6 @@ def _object(example: str) -> BeforeValidator:
         return value
 
     return BeforeValidator(check)
-
-
-def _flag(value: Any, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise bad_request(field, f"{field} must be true or false")
-    return value
 
 
 def _optional(check):
@@ -164,7 +158,7 @@ class SweepCreate(Body):
         default=None, ge=1, description="trials active at once (default: as many as the queue allows)")
     objective: Annotated[Objective | None, _object('{"metric": "loss/test", "goal": "min"}')] = None
     early_stop: Annotated[EarlyStop | None, _object('{"rule": "median", "min_steps": 5}')] = None
-    confirm: Annotated[bool | None, _optional(_flag)] = Field(
+    confirm: Annotated[bool | None, _optional(flag)] = Field(
         default=None, description=f"needed for a grid over {CONFIRM_OVER:,} trials")
     # What every trial's run body shares.
     args: Args = None
