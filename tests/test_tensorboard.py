@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urljoin, urlparse
 
 import psutil
 import pytest
@@ -161,6 +163,14 @@ async def test_live_scalars_through_proxy(api, jp_fetch, ready_project, bk_app, 
 
         page = await tb_fetch(jp_fetch, "live", "index.html")
         assert page.code == 200 and b"<html" in page.body.lower()
+        # The fonts its page asks for (at the server's root, as TensorBoard writes them) load through
+        # the proxy: the URL the browser would resolve answers 200 with the font.
+        fonts = re.findall(rb"url\(['\"]?([^)'\"]*font-roboto/[^)'\"]+\.woff2)", page.body)
+        assert fonts and not [f for f in fonts if not f.startswith(jp_base_url.encode())], fonts[:3]
+        font_path = urlparse(urljoin(page.effective_url, fonts[0].decode())).path
+        assert font_path.startswith(jp_base_url.rstrip("/") + "/beekeeper/tensorboard/live/font-roboto/")
+        font = await jp_fetch(*font_path[len(jp_base_url):].split("/"))
+        assert font.code == 200 and font.body[:4] == b"wOF2"
         with pytest.raises(HTTPClientError) as err:  # /beekeeper/tensorboard/NAME → NAME/
             await jp_fetch("beekeeper", "tensorboard", "live", follow_redirects=False)
         assert err.value.code == 302 and err.value.response.headers["Location"].endswith("/tensorboard/live/")

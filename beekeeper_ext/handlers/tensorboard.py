@@ -4,13 +4,15 @@ The proxy at /beekeeper/tensorboard/NAME/... is jupyter-server-proxy's LocalProx
 these restrictions: it answers an anonymous request with 403 (no login redirect); writes must
 pass Jupyter's XSRF check (TensorBoard's UI is switched to GET only); it reaches only the port of
 the TensorBoard Beekeeper started for NAME (started lazily, restarted after a crash — but not by
-a cross-site request); and it forwards no Jupyter credentials (Cookie, Authorization, ?token=,
-Referer).
+a cross-site request); it forwards no Jupyter credentials (Cookie, Authorization, ?token=,
+Referer); and it points the root-relative URLs of TensorBoard's page (its fonts) below itself.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+import gzip
+import re
+from urllib.parse import parse_qsl, quote, urlencode
 
 from jupyter_server.auth.decorator import authorized, ws_authenticated
 from jupyter_server.base.handlers import JupyterHandler
@@ -29,6 +31,29 @@ STRIPPED_QUERY = ("token", "_xsrf")
 #: TensorBoard's own flag for hosts whose proxy passes GET only (Colab): its UI then sends no POST,
 #: so every write through the proxy can be held to Jupyter's XSRF rule.
 GET_ONLY_FLAG = "tensorboardColab"
+#: TensorBoard's page asks for its fonts at the server's root (`url(/font-roboto/...)` in a <style>),
+#: outside the proxy's prefix, where they 404; such root URLs in its HTML and CSS are pointed below it.
+ROOT_URL = re.compile(rb"""url\((['"]?)/(?!/)""")
+REWRITTEN_TYPES = ("text/html", "text/css")
+
+
+def root_urls_below(prefix: str):
+    """A jupyter-server-proxy `rewrite_response` that turns `url(/x)` into `url(PREFIX/x)` in HTML and
+    CSS. The body comes compressed as TensorBoard sent it; it is rewritten uncompressed."""
+    target = prefix.rstrip("/").encode() + b"/"
+
+    def rewrite(response):
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        encoding = response.headers.get("Content-Encoding", "identity").lower()
+        if response.code != 200 or kind not in REWRITTEN_TYPES or encoding not in ("identity", "gzip"):
+            return
+        body = gzip.decompress(response.body) if encoding == "gzip" else response.body
+        rewritten = ROOT_URL.sub(lambda m: b"url(" + m.group(1) + target, body)
+        if rewritten != body:
+            response.body = rewritten
+            response.headers.pop("Content-Encoding", None)
+
+    return rewrite
 
 class TensorBoardHandler(BeekeeperHandler):
     openapi = {
@@ -93,6 +118,7 @@ class TensorBoardProxyHandler(BeekeeperMixin, LocalProxyHandler):
 
     async def _forward(self, name: str, proxied_path: str):
         self.proxy_base = url_path_join(TENSORBOARD_PREFIX, name)  # X-Forwarded-Prefix, redirect rewriting
+        self.rewrite_response = (root_urls_below(url_path_join(self.base_url, TENSORBOARD_PREFIX, quote(name))),)
         self._start_allowed(name)
         port = await self.tensorboards.port_for(name)
         # 127.0.0.1, not "localhost" (which may try ::1 first): TensorBoard listens on IPv4 loopback.

@@ -4,6 +4,23 @@ import { ITensorBoardStatus } from '../api';
 import { BeekeeperModel } from '../model';
 import { useTrans } from '../i18n';
 
+/** Whether JupyterLab's theme is dark now (the theme manager marks <body>), following theme changes. */
+export function useLabDark(): boolean {
+  const read = () => document.body.dataset.jpThemeLight === 'false';
+  const [dark, setDark] = React.useState(read);
+  React.useEffect(() => {
+    const observer = new MutationObserver(() => setDark(read()));
+    observer.observe(document.body, { attributes: true, attributeFilter: ['data-jp-theme-light'] });
+    return () => observer.disconnect();
+  }, []);
+  return dark;
+}
+
+/** TensorBoard's own `darkMode` query flag, from JupyterLab's theme (a user's toggle in TensorBoard wins). */
+export function withTheme(url: string, dark: boolean): string {
+  return url + (url.includes('?') ? '&' : '?') + `darkMode=${dark}`;
+}
+
 /** Starts (or reuses) the project's TensorBoard and shows it through Jupyter's proxy once ready. */
 export function TensorBoard(props: { model: BeekeeperModel; name: string }): JSX.Element {
   const { model, name } = props;
@@ -51,7 +68,8 @@ export function TensorBoard(props: { model: BeekeeperModel; name: string }): JSX
     };
   }, [model, name, attempt]);
 
-  const src = model.tensorboardUrl(name, status);
+  const dark = useLabDark();
+  const src = withTheme(model.tensorboardUrl(name, status), dark);
   const retry = (
     <Button small onClick={() => setAttempt(a => a + 1)}>
       {trans.__('Retry')}
