@@ -15,6 +15,13 @@ export type IRun = Schemas['Run'];
 export type IPython = Schemas['Python'];
 export type IExecutor = Schemas['ExecutorStatus'];
 
+/** A remote's branches and the one its HEAD names (null when it names none), as ls-remote sees them. */
+export interface IBranches {
+  git_url: string;
+  default: string | null;
+  branches: string[];
+}
+
 export type IMetricSummary = Schemas['MetricSummary'];
 export type IEnergy = NonNullable<IRun['energy']>;
 
@@ -140,6 +147,11 @@ export const api = {
   deleteProject: (name: string) => request(`projects/${encodeURIComponent(name)}`, json('DELETE')),
   resync: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}/setup`, json('POST', {})),
   pythons: () => request<{ pythons: IPython[] }>('pythons').then(r => r.pythons),
+  /** GET for a bare URL; POST when credentials go along (a token never rides in a URL). */
+  branches: (q: { method: 'GET'; url: string } | { method: 'POST'; body: Record<string, unknown> }) =>
+    q.method === 'GET'
+      ? request<IBranches>('git/branches', { query: { url: q.url } })
+      : request<IBranches>('git/branches', json('POST', q.body)),
   runs: (name: string, limit = 100, sort = '', extra: { offset?: number; state?: string } = {}) =>
     request<{ runs: IRun[]; total: number }>(`projects/${encodeURIComponent(name)}/runs`, {
       query: {

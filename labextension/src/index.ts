@@ -15,6 +15,7 @@ import { addCommands } from './commands';
 import { connectNotifications } from './notify';
 import { readSettings } from './settings';
 import { tryExample } from './examples';
+import { BeekeeperDrive } from './filesdrive';
 import { takeRunLink } from './runlink';
 
 const PLUGIN_ID = 'beekeeper-ext:plugin';
@@ -48,6 +49,9 @@ const panel: JupyterFrontEndPlugin<void> = {
   ) => {
     const trans = (translator || nullTranslator).load('beekeeper');
     const model = new BeekeeperModel();
+    app.serviceManager.contents.addDrive(
+      new BeekeeperDrive(trans.__('Files opened from Beekeeper are read-only: download a copy to edit it.'))
+    );
     const sidebarId = 'beekeeper-sidebar';
     const pages = new Pages(app, model, trans, sidebarId);
     const open = (name: string, tab?: string, run?: string) => pages.open(name, tab as Tab | undefined, run);

@@ -11,6 +11,7 @@ import {
   baseUrl,
   encodePath,
   EventMessage,
+  IBranches,
   IExample,
   IExecutor,
   IFileEntry,
@@ -358,6 +359,11 @@ export class BeekeeperModel extends Observable {
 
   pythons(): Promise<IPython[]> {
     return api.pythons();
+  }
+
+  /** A remote's branches for the project form (no clone); `query` comes from fields.branchQuery. */
+  branches(query: Parameters<typeof api.branches>[0]): Promise<IBranches> {
+    return api.branches(query);
   }
 
   /** The server's executors with their reachability now (an older server without them: local only). */

@@ -4,7 +4,7 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { IProject } from './api';
+import { IProject, IRun } from './api';
 import { BeekeeperModel } from './model';
 import { ProjectPage, Tab } from './project/ProjectPage';
 import { ProjectFormWidget } from './components/ProjectFormWidget';
@@ -12,7 +12,8 @@ import { CompareWidget } from './experiments/CompareView';
 import { RunDetailWidget } from './experiments/RunDetail';
 import { AllRunsWidget } from './experiments/AllRuns';
 import { NotificationsWidget } from './notifications/NotificationsPage';
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import { ISessionContext, MainAreaWidget } from '@jupyterlab/apputils';
+import { drivePath } from './filesdrive';
 
 export class Pages {
   private _pages = new Map<string, ProjectPage>();
@@ -65,8 +66,34 @@ export class Pages {
   openRun(id: string): void {
     this._view(
       `beekeeper-run-${id}`,
-      () => new RunDetailWidget(this._model, this._trans, id, name => this.open(name))
+      () =>
+        new RunDetailWidget(
+          this._model,
+          this._trans,
+          id,
+          name => this.open(name),
+          run => void this.openNotebook(run)
+        )
     );
+  }
+
+  /**
+   * A notebook run's executed notebook in JupyterLab's notebook viewer, read-only through the
+   * Beekeeper drive (the run folder is usually outside Jupyter's root). No kernel starts for it:
+   * a kernel here would be Jupyter's, not the project's venv the notebook ran in.
+   */
+  async openNotebook(run: IRun): Promise<void> {
+    if (!run.notebook) {
+      return;
+    }
+    const widget = (await this._app.commands.execute('docmanager:open', {
+      path: drivePath(run.project, run.notebook)
+    })) as { context?: { sessionContext?: ISessionContext } } | undefined;
+    // Set before the contents arrive (a fetch away), which is when the context would start a kernel.
+    const session = widget?.context?.sessionContext;
+    if (session) {
+      session.kernelPreference = { ...session.kernelPreference, shouldStart: false, canStart: false };
+    }
   }
 
   /** The Compare view of some runs (one chart per tag, one line per run). */

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, parseMetricColumn, readSettings, shouldNotify } from '../src/settings';
-import { errorField, initialFields, localErrors, requestBody } from '../src/components/form/fields';
+import {
+  branchQuery,
+  errorField,
+  initialFields,
+  localErrors,
+  requestBody
+} from '../src/components/form/fields';
 import { liveDuration } from '../src/format';
 
 describe('readSettings', () => {
@@ -49,6 +55,29 @@ describe('project form fields', () => {
     expect(localErrors(ok, false)).toEqual({});
     expect(requestBody(ok)).toMatchObject({ name: 'demo', git_url: 'https://x/y.git', env: { A: '1' } });
     expect(requestBody(ok)).not.toHaveProperty('credentials');
+  });
+
+  it("leaves the branch empty (the remote's default) unless one is chosen", () => {
+    const f = { ...initialFields(), name: 'demo', git_url: 'https://x/y.git' };
+    expect(f.branch).toBe('');
+    expect(requestBody(f).branch).toBe('');
+    expect(requestBody({ ...f, branch: ' dev ' }).branch).toBe('dev');
+  });
+
+  it('asks for branches with the credentials it has, never putting a token in a URL', () => {
+    const f = { ...initialFields(), git_url: ' https://x/y.git ' };
+    expect(branchQuery({ ...f, git_url: ' ' })).toBeNull();
+    expect(branchQuery(f)).toEqual({ method: 'GET', url: 'https://x/y.git' });
+    expect(branchQuery({ ...f, username: 'me', token: 't0k' })).toEqual({
+      method: 'POST',
+      body: { git_url: 'https://x/y.git', credentials: { username: 'me', token: 't0k' } }
+    });
+    const stored = { name: 'p', git_url: 'https://x/y.git', has_credentials: true } as never;
+    expect(branchQuery(f, stored)).toEqual({ method: 'POST', body: { project: 'p' } });
+    expect(branchQuery({ ...f, git_url: 'https://x/other.git' }, stored)).toEqual({
+      method: 'GET',
+      url: 'https://x/other.git'
+    });
   });
 
   it('puts server errors on their field', () => {

@@ -94,7 +94,7 @@ def test_create_run_logs_tensorboard_stop_back(page, lab, shot, git_repo):
     page.click("#beekeeper-sidebar .bk-new-project")
     page.fill("#bk-f-name", "demo")
     page.fill("#bk-f-git_url", url)
-    assert page.input_value("#bk-f-branch") == "main"
+    assert page.input_value("#bk-f-branch") == ""  # the remote's default
     assert page.input_value("#bk-f-train_file") == "train.py"
     assert page.input_value("#bk-f-tensorboard_log_dir") == "runs"
     page.click("#beekeeper-form-new button[type='submit']")

@@ -7,6 +7,7 @@ import { useTrans, useTranslate } from '../i18n';
 import { Field } from './form/Field';
 import { IFields } from './form/fields';
 import { useProjectForm } from './form/useProjectForm';
+import { IBranchLookup, useBranches } from './form/useBranches';
 import { useExecutors } from './useExecutors';
 
 export interface IProjectFormProps {
@@ -50,8 +51,45 @@ function Text(props: {
   );
 }
 
+/** The remote's branches once listed (its default marked; empty: whatever HEAD names at each setup), else free text. */
+function Branch(props: { form: Form; lookup: IBranchLookup }): JSX.Element {
+  const { form, lookup } = props;
+  const trans = useTrans();
+  const hint = lookup.loading ? trans.__('Looking up branches…') : undefined;
+  if (!lookup.listing) {
+    return (
+      <Field id="branch" label={trans.__('Branch')} error={form.errors.branch} hint={hint}>
+        <Text form={form} id="branch" placeholder={trans.__('remote default')} />
+      </Field>
+    );
+  }
+  const { branches, default: remoteDefault } = lookup.listing;
+  const value = form.fields.branch;
+  return (
+    <Field id="branch" label={trans.__('Branch')} error={form.errors.branch} hint={hint}>
+      <select
+        id="bk-f-branch"
+        className="jp-mod-styled"
+        value={value}
+        onChange={form.set('branch')}
+        data-branches={branches.length}
+      >
+        <option value="">
+          {remoteDefault ? trans.__('Remote default (%1)', remoteDefault) : trans.__('Remote default')}
+        </option>
+        {branches.map(b => (
+          <option key={b} value={b}>
+            {b === remoteDefault ? trans.__('%1 (default)', b) : b}
+          </option>
+        ))}
+        {value && !branches.includes(value) && <option value={value}>{value}</option>}
+      </select>
+    </Field>
+  );
+}
+
 /** Name (new projects only), git URL, branch and Python. */
-function Source(props: { form: Form; pythons: IPython[] | null }): JSX.Element {
+function Source(props: { form: Form; pythons: IPython[] | null; branches: IBranchLookup }): JSX.Element {
   const { form, pythons } = props;
   const trans = useTrans();
   const version = form.fields.python_version;
@@ -67,13 +105,11 @@ function Source(props: { form: Form; pythons: IPython[] | null }): JSX.Element {
           <Text form={form} id="name" placeholder="my-model" autoFocus />
         </Field>
       )}
-      <Field id="git_url" label={trans.__('Git URL')} error={form.errors.git_url}>
+      <Field id="git_url" label={trans.__('Git URL')} error={form.errors.git_url || props.branches.error}>
         <Text form={form} id="git_url" placeholder="https://github.com/you/repo.git" />
       </Field>
       <div className="bk-field-row">
-        <Field id="branch" label={trans.__('Branch')} error={form.errors.branch}>
-          <Text form={form} id="branch" />
-        </Field>
+        <Branch form={form} lookup={props.branches} />
         <Field id="python_version" label={trans.__('Python')} error={form.errors.python_version}>
           <select
             id="bk-f-python_version"
@@ -219,11 +255,12 @@ export function ProjectForm(props: IProjectFormProps): JSX.Element {
   const trans = useTrans();
   const form = useProjectForm(model, project, props.onDone);
   const pythons = usePythons(model);
+  const branches = useBranches(model, form.fields, project);
   const { executors, serverDefault } = useExecutors(model);
   const submitLabel = form.editing ? trans.__('Save') : trans.__('Create project');
   return (
     <form className="bk-form" onSubmit={form.submit} noValidate>
-      <Source form={form} pythons={pythons} />
+      <Source form={form} pythons={pythons} branches={branches} />
       <Layout form={form} />
       <Executor form={form} executors={executors} serverDefault={serverDefault} />
       <Credentials form={form} hasCredentials={!!project?.has_credentials} />

@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 import { MainAreaWidget } from '@jupyterlab/apputils';
-import { ReactWidget } from '@jupyterlab/ui-components';
+import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun, IUsageSample, LogEnd } from '../api';
 import { BeekeeperModel } from '../model';
@@ -139,6 +139,7 @@ function RunDetailBody(props: {
   model: BeekeeperModel;
   id: string;
   openProject: (name: string) => void;
+  openNotebook?: (run: IRun) => void;
 }): JSX.Element {
   const { model, id } = props;
   const trans = useTrans();
@@ -184,6 +185,11 @@ function RunDetailBody(props: {
         >
           {run.project}
         </a>
+        {run.notebook && props.openNotebook && (
+          <Button small className="bk-open-notebook" onClick={() => props.openNotebook?.(run)}>
+            {trans.__('Open executed notebook')}
+          </Button>
+        )}
       </div>
       {error && <div className="bk-form-error">{error}</div>}
       <table className="bk-table bk-run-facts">
@@ -277,11 +283,12 @@ export class RunDetailWidget extends MainAreaWidget<ReactWidget> {
     model: BeekeeperModel,
     trans: TranslationBundle,
     id: string,
-    openProject: (name: string) => void
+    openProject: (name: string) => void,
+    openNotebook?: (run: IRun) => void
   ) {
     const content = ReactWidget.create(
       <TransContext.Provider value={trans}>
-        <RunDetailBody model={model} id={id} openProject={openProject} />
+        <RunDetailBody model={model} id={id} openProject={openProject} openNotebook={openNotebook} />
       </TransContext.Provider>
     );
     content.addClass('bk-page-widget');

@@ -38,7 +38,7 @@ export function initialFields(p?: IProject): IFields {
   return {
     name: p?.name || '',
     git_url: p?.git_url || '',
-    branch: p?.branch || 'main',
+    branch: p?.branch ?? '', // empty: the remote's default branch (its HEAD)
     python_version: p?.python_version || '',
     train_file: p?.train_file || 'train.py',
     tensorboard_log_dir: p?.tensorboard_log_dir || 'runs',
@@ -71,7 +71,7 @@ export function localErrors(f: IFields, editing: boolean, __: Translate = englis
 export function requestBody(f: IFields, previous?: IProject): Record<string, unknown> {
   const body: Record<string, unknown> = {
     git_url: f.git_url.trim(),
-    branch: f.branch.trim() || 'main',
+    branch: f.branch.trim(),
     train_file: f.train_file.trim() || 'train.py',
     tensorboard_log_dir: f.tensorboard_log_dir.trim() || 'runs',
     requirements_file: f.requirements_file.trim(),
@@ -90,6 +90,25 @@ export function requestBody(f: IFields, previous?: IProject): Record<string, unk
     body.credentials = { username: f.username, token: f.token };
   }
   return body;
+}
+
+/** How to ask for the typed URL's branches: with the typed credentials (POST), with an edited
+ * project's stored ones while its URL is unchanged (POST {project}), else a GET; null without a URL. */
+export function branchQuery(
+  f: IFields,
+  previous?: IProject
+): { method: 'GET'; url: string } | { method: 'POST'; body: Record<string, unknown> } | null {
+  const url = f.git_url.trim();
+  if (!url) {
+    return null;
+  }
+  if (f.username || f.token) {
+    return { method: 'POST', body: { git_url: url, credentials: { username: f.username, token: f.token } } };
+  }
+  if (previous?.has_credentials && url === previous.git_url) {
+    return { method: 'POST', body: { project: previous.name } };
+  }
+  return { method: 'GET', url };
 }
 
 /** The form field a server error names ("credentials.token" → token, "env.FOO" → env), else "form". */
