@@ -15,6 +15,11 @@ import { NotificationsWidget } from './notifications/NotificationsPage';
 import { ISessionContext, MainAreaWidget } from '@jupyterlab/apputils';
 import { drivePath } from './filesdrive';
 
+/** What `docmanager:open` returns for a document, as far as openNotebook needs it. */
+interface IOpenedDocument {
+  context?: { sessionContext: ISessionContext; ready: Promise<void>; model: { dirty: boolean } };
+}
+
 export class Pages {
   private _pages = new Map<string, ProjectPage>();
   private _forms = new Map<string, ProjectFormWidget>();
@@ -88,12 +93,18 @@ export class Pages {
     }
     const widget = (await this._app.commands.execute('docmanager:open', {
       path: drivePath(run.project, run.notebook)
-    })) as { context?: { sessionContext?: ISessionContext } } | undefined;
-    // Set before the contents arrive (a fetch away), which is when the context would start a kernel.
-    const session = widget?.context?.sessionContext;
-    if (session) {
-      session.kernelPreference = { ...session.kernelPreference, shouldStart: false, canStart: false };
+    })) as IOpenedDocument | undefined;
+    const context = widget?.context;
+    if (!context) {
+      return;
     }
+    // Set before the contents arrive (a fetch away), which is when the context would start a kernel.
+    const session = context.sessionContext;
+    session.kernelPreference = { ...session.kernelPreference, shouldStart: false, canStart: false };
+    // JupyterLab gives a notebook that names no kernelspec (the executed one names none) an empty
+    // one as it loads, which marks it modified; a read-only view has nothing to save or ask about.
+    await context.ready;
+    context.model.dirty = false;
   }
 
   /** The Compare view of some runs (one chart per tag, one line per run). */

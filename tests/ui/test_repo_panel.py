@@ -82,12 +82,12 @@ def test_branch_dropdown_notebook_and_tensorboard_theme(page, lab, shot, git_rep
         const w = window.jupyterapp.shell.currentWidget;
         await w.context.sessionContext.ready;
         await window.jupyterapp.serviceManager.sessions.refreshRunning();
-        return {path: w.context.path, writable: w.context.contentsModel.writable,
+        return {path: w.context.path, writable: w.context.contentsModel.writable, dirty: w.context.model.dirty,
                 session: w.context.sessionContext.session,
                 sessions: Array.from(window.jupyterapp.serviceManager.sessions.running()).length};
     }""")
     assert opened == {"path": f"Beekeeper:nb/runs/{run['id']}/train.ipynb", "writable": False,
-                      "session": None, "sessions": 0}, json.dumps(opened)
+                      "dirty": False, "session": None, "sessions": 0}, json.dumps(opened)
     shot(page, "executed-notebook-light")
 
     # TensorBoard follows the dark theme; the fonts its page asks for load below the proxy.
