@@ -16,11 +16,7 @@ export type IPython = Schemas['Python'];
 export type IExecutor = Schemas['ExecutorStatus'];
 
 /** A remote's branches and the one its HEAD names (null when it names none), as ls-remote sees them. */
-export interface IBranches {
-  git_url: string;
-  default: string | null;
-  branches: string[];
-}
+export type IBranches = Schemas['RemoteBranches'];
 
 export type IMetricSummary = Schemas['MetricSummary'];
 export type IEnergy = NonNullable<IRun['energy']>;
