@@ -200,7 +200,7 @@ class RunService(LoggingConfigurable):
                                                                                     "exit_code": None}
 
     def list(self, project: str | None = None, states: list[str] | None = None, limit: int = 100,
-             offset: int = 0, sort: tuple | None = None) -> dict:
+             offset: int = 0, sort: tuple | None = None, sweep: str | None = None) -> dict:
         """A page of runs, sorted and paged in SQL. The rows come from our own store, so the page
         is rendered as plain dicts (`fields`) instead of being validated again through pydantic,
         and its metrics and energy come in one query each, not one per row: the Runs tab asks for
@@ -210,12 +210,12 @@ class RunService(LoggingConfigurable):
         for state in states or []:
             if state not in STATES:
                 raise bad_request("state", f"state must be one of {', '.join(STATES)}")
-        rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort)
+        rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort, sweep=sweep)
         queue = self._queue_ids() if any(r["state"] == "queued" for r in rows) else []
         metrics = self._metrics([r["id"] for r in rows])
         energy = self._energy(rows)
         return {"runs": [self.fields(r, queue, metrics.get(r["id"], {}), energy.get(r["id"])) for r in rows],
-                "total": self.store.count_runs(project, states), "limit": limit, "offset": offset}
+                "total": self.store.count_runs(project, states, sweep), "limit": limit, "offset": offset}
 
     def _queue_ids(self) -> list[str]:
         return [r["id"] for r in self.store.queued_runs()]

@@ -395,11 +395,14 @@ class Store:
         return self._decode(self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
 
     @staticmethod
-    def _where(project: str | None, states: Iterable[str] | None) -> tuple[str, list]:
+    def _where(project: str | None, states: Iterable[str] | None, sweep: str | None = None) -> tuple[str, list]:
         sql, params = " WHERE 1=1", []
         if project is not None:
             sql += " AND runs.project = ?"
             params.append(project)
+        if sweep is not None:
+            sql += " AND runs.sweep = ?"
+            params.append(sweep)
         if states:
             states = list(states)
             sql += f" AND runs.state IN ({', '.join('?' for _ in states)})"
@@ -414,12 +417,14 @@ class Store:
         offset: int = 0,
         oldest_first: bool = False,
         sort: tuple[str, str, str, bool] | None = None,
+        sweep: str | None = None,
     ) -> list[dict]:
         """`sort` is (kind, key, stat, descending): ("created", "", "", True), ("metric", tag, "min",
-        False) or ("param", name, "", False). Runs without the metric or param come last."""
+        False) or ("param", name, "", False). Runs without the metric or param come last. `sweep`
+        keeps one sweep's trials."""
         if sort is not None and sort[0] == "metric":
-            return self._runs_by_metric(project, states, limit, offset, *sort[1:])
-        where, params = self._where(project, states)
+            return self._runs_by_metric(project, states, limit, offset, *sort[1:], sweep=sweep)
+        where, params = self._where(project, states, sweep)
         sql, order = "SELECT runs.* FROM runs", "runs.seq " + ("ASC" if oldest_first else "DESC")
         if sort is not None:
             kind, key, stat, descending = sort
@@ -441,14 +446,16 @@ class Store:
             params.extend([limit, offset])
         return self._rows(sql, params)
 
-    def _runs_by_metric(self, project, states, limit, offset, tag: str, stat: str, descending: bool) -> list[dict]:
+    def _runs_by_metric(self, project, states, limit, offset, tag: str, stat: str, descending: bool,
+                        sweep: str | None = None) -> list[dict]:
         """Runs with the metric in its order (walking the run_metrics (tag, stat) index, so a page
         costs its own rows, not a sort of every run), then the runs without it, newest first."""
         if stat not in METRIC_STATS:
             raise ValueError(stat)
-        where, params = self._where(project, states)
+        where, params = self._where(project, states, sweep)
         direction = "DESC" if descending else "ASC"
-        if project is not None:  # a project's runs are few: sort them instead of walking every run's metric
+        # A project's (or a sweep's) runs are few: sort them instead of walking every run's metric.
+        if project is not None or sweep is not None:
             sql = (f"SELECT runs.* FROM runs LEFT JOIN run_metrics m ON m.run_id = runs.id AND m.tag = ?{where}"
                    f" ORDER BY m.{stat} IS NULL, m.{stat} {direction}, runs.seq DESC")
             params.insert(0, tag)
@@ -492,8 +499,9 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
 
-    def count_runs(self, project: str | None = None, states: Iterable[str] | None = None) -> int:
-        where, params = self._where(project, states)
+    def count_runs(self, project: str | None = None, states: Iterable[str] | None = None,
+                   sweep: str | None = None) -> int:
+        where, params = self._where(project, states, sweep)
         return self.db.execute("SELECT COUNT(*) FROM runs" + where, params).fetchone()[0]
 
     def delete_run(self, run_id: str) -> None:

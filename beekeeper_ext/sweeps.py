@@ -172,25 +172,62 @@ class SweepService(LoggingConfigurable, RunListener):
         self._ticker = PeriodicTask("sweep watcher", self._watch, lambda: self.interval, log=log, wake=self._wake)
         #: Called with the sweep's API view once it finished (notifications' sweep_finished).
         self.finished_listeners: list[Callable[[dict], None]] = list(finished_listeners)
+        #: The /events connections, told the sweep's list view (no trials) on every change: queued,
+        #: a trial's state, best so far, early stops, finished or stopped; `{"id", "deleted": True}`
+        #: once deleted. So the panel's sweep views stay live.
+        self.subscribers: list[Callable[[dict], None]] = []
 
     @property
     def passes(self) -> int:
         return self._ticker.rounds
 
+    def subscribe(self, callback: Callable[[dict], None]) -> None:
+        self.subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[dict], None]) -> None:
+        if callback in self.subscribers:
+            self.subscribers.remove(callback)
+
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
         for row in self.store.list_sweeps(states=["running"]):
             if not self.store.sweep_runs(row["id"]):  # the server stopped while queuing its trials
-                self.store.update_sweep(row["id"], state="stopped", ended=now(), trial_count=0,
-                                        message="interrupted: the server stopped while queuing the trials")
+                self._update(row["id"], state="stopped", ended=now(), trial_count=0,
+                             message="interrupted: the server stopped while queuing the trials")
         self._ticker.start()
 
     async def stop_loop(self) -> None:
         await self._ticker.stop()
 
     def on_run(self, run: dict) -> None:
-        if run.get("sweep") and run["state"] in ENDED_STATES:
+        sweep_id = run.get("sweep")
+        if not sweep_id:
+            return
+        if run["state"] in ENDED_STATES:
             self._wake.set()
+        if sweep_id not in self._creating:  # (a sweep still queuing is announced once, when queued)
+            self._publish(sweep_id)
+
+    def _publish(self, sweep_id: str, deleted: bool = False) -> None:
+        """Tell the subscribers the sweep's current list view (its trial counts read fresh)."""
+        if not self.subscribers:
+            return
+        try:
+            if deleted:
+                view = {"id": sweep_id, "deleted": True}
+            else:
+                row = self.store.get_sweep(sweep_id)
+                if row is None:
+                    return
+                view = self.render(row, self.store.sweep_states([sweep_id])[sweep_id])
+            for subscriber in list(self.subscribers):
+                subscriber(view)
+        except Exception:  # a broken subscriber must not break a run transition or the sweep loop
+            log.exception("sweep listener failed")
+
+    def _update(self, sweep_id: str, **fields: Any) -> None:
+        self.store.update_sweep(sweep_id, **fields)
+        self._publish(sweep_id)
 
     # -- reads ---------------------------------------------------------------------------------
     def row(self, sweep_id: str) -> dict:
@@ -273,6 +310,7 @@ class SweepService(LoggingConfigurable, RunListener):
         finally:
             self._creating.discard(sweep_id)
         log.info("sweep %s of %s: %d trials queued", sweep_id, name, len(params))
+        self._publish(sweep_id)
         self._wake.set()
         return self.get(sweep_id)
 
@@ -288,7 +326,7 @@ class SweepService(LoggingConfigurable, RunListener):
                 if t["state"] in ("starting", "running") and t["id"] not in dropped:
                     await self.runs.stop(t["id"])
             message = f"stopped on request ({len(dropped)} queued trials dropped)"
-            self.store.update_sweep(sweep_id, state="stopped", ended=now(), message=message,
+            self._update(sweep_id, state="stopped", ended=now(), message=message,
                                     trial_count=row["trial_count"] - len(dropped))
         return self.get(sweep_id)
 
@@ -303,6 +341,7 @@ class SweepService(LoggingConfigurable, RunListener):
             for t in trials:
                 await self.runs.delete(t["id"])
         self.store.delete_sweep(sweep_id)
+        self._publish(sweep_id, deleted=True)
 
     # -- the watch loop ------------------------------------------------------------------------
     async def _watch(self) -> None:
@@ -323,7 +362,7 @@ class SweepService(LoggingConfigurable, RunListener):
                 self._final_series.pop((t["id"], objective["metric"]) if objective else None, None)
             log.info("sweep %s finished", row["id"])
         if fields:
-            self.store.update_sweep(row["id"], **fields)
+            self._update(row["id"], **fields)
         if fields.get("state") == "finished":
             self._tell_finished(row["id"])
 

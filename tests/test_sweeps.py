@@ -8,6 +8,11 @@ can look at the queue in between; nothing here is timed.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+import time
+
 import pytest
 from live_server import LiveServer
 from runhelpers import LiveApi
@@ -74,6 +79,44 @@ def project(start_server, make_repo, tmp_path):
     assert code == 201, body
     api.wait_ready("sw")
     return api, gates
+
+
+class Events:
+    """The server's /events stream read on a thread (the tests here call a LiveServer blocking)."""
+
+    def __init__(self, server):
+        from tornado.websocket import websocket_connect
+
+        self.messages: list[dict] = []
+        self._lock = threading.Condition()
+        url = server.url.replace("http://", "ws://") + f"beekeeper/api/events?token={server.token}"
+        self._loop = asyncio.new_event_loop()
+        connected = threading.Event()
+
+        async def read():
+            self._ws = await websocket_connect(url)
+            connected.set()
+            while (raw := await self._ws.read_message()) is not None:
+                with self._lock:
+                    self.messages.append(json.loads(raw))
+                    self._lock.notify_all()
+
+        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(read(),), daemon=True)
+        self._thread.start()
+        assert connected.wait(30), "no /events connection"
+
+    def wait(self, predicate, what: str, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                found = next((m for m in self.messages if predicate(m)), None)
+                if found is not None or not self._lock.wait(max(0.0, deadline - time.monotonic())):
+                    assert found is not None, f"no event: {what} (saw {self.messages[-5:]})"
+                    return found
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._ws.close)
+        self._thread.join(30)
 
 
 def sweep_of(api, sweep_id):
@@ -149,10 +192,22 @@ def test_random_sweeps_repeat_with_a_seed_stop_drop_and_bad_specs(project):
             "parameters": {"lr": {"min": 1e-4, "max": 1e-1, "log": True}, "batch": {"values": [16, 32, 64]}},
             "args_template": ["--gates={gates}", "--lr={lr}", "--batch={batch}"], "as": "env"}
     spec["args_template"][0] = f"--gates={gates}"
+    events = Events(api.server)
     code, one = api.post("projects/sw/sweeps", spec)
     assert code == 201, one
     code, two = api.post("projects/sw/sweeps", spec)
     assert code == 201, two
+    # /events: each sweep announced once its trials are queued, then again as a trial changes.
+    created = events.wait(lambda m: m["type"] == "sweep" and m["sweep"]["id"] == one["id"], "sweep one")
+    assert created["sweep"]["state"] == "running" and created["sweep"]["trials"]["queued"] == 5, created
+    assert "runs" not in created["sweep"]  # the list view: trials come from GET /sweeps/ID or ?sweep=
+    events.wait(lambda m: m["type"] == "sweep" and m["sweep"]["id"] == one["id"]
+                and m["sweep"]["trials"]["running"] == 1, "sweep one's first trial running")
+    # ?sweep= keeps one sweep's trials, in any project filter and sort.
+    code, listed = api.get(f"runs?sweep={two['id']}&limit=2")
+    assert code == 200 and listed["total"] == 5 and {r["sweep"] for r in listed["runs"]} == {two["id"]}
+    code, listed = api.get(f"projects/sw/runs?sweep={one['id']}&sort=metric:loss/test:min")
+    assert code == 200 and {r["id"] for r in listed["runs"]} == {t["id"] for t in one["runs"]}
     params = [t["params"] for t in one["runs"]]
     assert params == [t["params"] for t in two["runs"]] and len({p["lr"] for p in params}) == 5
     assert all(1e-4 <= p["lr"] <= 1e-1 and p["batch"] in (16, 32, 64) for p in params)
@@ -167,8 +222,15 @@ def test_random_sweeps_repeat_with_a_seed_stop_drop_and_bad_specs(project):
     assert [t["id"] for t in stopped["runs"]] == [one["runs"][0]["id"]]  # the queued four were dropped
     assert all(api.get(f"runs/{t['id']}")[0] == 404 for t in one["runs"][1:])
     assert api.wait_run(run["id"])["state"] == "stopped"
+    told = events.wait(lambda m: m["type"] == "sweep" and m["sweep"]["id"] == one["id"]
+                       and m["sweep"]["state"] == "stopped" and m["sweep"]["trials"]["stopped"] == 1,
+                       "sweep one stopped with its trial")
+    assert told["sweep"]["trials"]["total"] == 1 and told["sweep"]["ended"], told
+    assert api.get(f"runs?sweep={one['id']}")[1]["total"] == 1
     code, _ = api.call("DELETE", f"sweeps/{one['id']}?runs=1")
     assert code == 204
+    events.wait(lambda m: m == {"type": "sweep", "sweep": {"id": one["id"], "deleted": True}}, "the delete")
+    events.close()
     assert api.get(f"runs/{run['id']}")[0] == 404
     # The second sweep's first trial started once the first sweep's trial was gone (one CPU slot).
     assert api.wait_run(two["runs"][0]["id"], ("running",))["state"] == "running"

@@ -1,8 +1,10 @@
 """WebSocket /beekeeper/api/events: run and project changes as they happen, for the lab panel.
 
-Messages: `{"type": "run", "run": {...}}` on every run transition and
+Messages: `{"type": "run", "run": {...}}` on every run transition,
 `{"type": "project", "project": {...}}` on every project change (`{"name", "deleted": true}`
-once a project is deleted). Each client has a bounded
+once a project is deleted) and `{"type": "sweep", "sweep": {...}}` (the sweep as `GET /sweeps`
+lists it) whenever a sweep or one of its trials changes (`{"id", "deleted": true}` once deleted),
+so a sweep view follows its trial counts, best trial and end without polling. Each client has a bounded
 queue; one that falls that far behind is disconnected (it reconnects and re-lists).
 """
 
@@ -18,15 +20,17 @@ BACKLOG = 1000
 
 
 class EventsHandler(StreamSocket):
-    openapi = {"get": op("WebSocket: run and project change events", status=101)}
+    openapi = {"get": op("WebSocket: run, project and sweep change events", status=101)}
 
     def subscribe(self) -> None:
         self._queue: asyncio.Queue = asyncio.Queue(BACKLOG)
         self.runs.subscribe(self._on_run)
         self.projects.listeners.append(self._on_project)
+        self.sweeps.subscribe(self._on_sweep)
 
     def unsubscribe(self) -> None:
         self.runs.unsubscribe(self._on_run)
+        self.sweeps.unsubscribe(self._on_sweep)
         if self._on_project in self.projects.listeners:
             self.projects.listeners.remove(self._on_project)
 
@@ -41,6 +45,9 @@ class EventsHandler(StreamSocket):
 
     def _on_project(self, project: dict) -> None:
         self._put({"type": "project", "project": project})
+
+    def _on_sweep(self, sweep: dict) -> None:
+        self._put({"type": "sweep", "sweep": sweep})
 
     async def messages(self):
         while True:

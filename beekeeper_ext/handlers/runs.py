@@ -9,7 +9,8 @@ from .base import BeekeeperHandler, endpoint
 
 PAGE = {"limit": "page size (default 100, at most 1000)", "offset": "rows to skip",
         "sort": "created (default: newest first), metric:TAG[:last|min|max] or param:NAME; "
-                "a leading - sorts descending; runs without the metric or param come last"}
+                "a leading - sorts descending; runs without the metric or param come last",
+        "sweep": "only the trials of this sweep (id; they stay listed after the sweep is deleted)"}
 
 
 class ListMixin:
@@ -18,7 +19,8 @@ class ListMixin:
         limit = self.int_arg("limit", 100, minimum=1, maximum=1000)
         offset = self.int_arg("offset", 0)
         sort = parse_sort(self.get_query_argument("sort", None))
-        return self.runs.list(project, states, limit, offset, sort)
+        sweep = self.get_query_argument("sweep", None) or None
+        return self.runs.list(project, states, limit, offset, sort, sweep)
 
 
 class ProjectRunsHandler(ListMixin, BeekeeperHandler):
