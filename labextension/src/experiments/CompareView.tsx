@@ -6,15 +6,13 @@ import * as React from 'react';
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { IRun, IRunScalars } from '../api';
+import { IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { formatDuration } from '../format';
 import { beeIcon } from '../icons';
 import { TransContext, useTrans } from '../i18n';
-import { differingParams, ILine, paramNames, paramText, runTags, smooth } from './data';
-import { MetricChart, PALETTE } from './MetricChart';
-
-export type XAxis = 'step' | 'relative';
+import { differingParams, paramNames, paramText, runTags } from './data';
+import { PALETTE } from './MetricChart';
+import { TagCharts } from './TagCharts';
 
 /** The runs' current records, fetched once (a run that is gone shows as an error). */
 export function useRunRecords(
@@ -47,119 +45,10 @@ export function useRunRecords(
   return state;
 }
 
-/** Each tag's series of each run ("tag" → run id → points); a run without the tag has no entry. */
-export function useSeries(
-  model: BeekeeperModel,
-  runs: IRun[],
-  tags: string[]
-): Map<string, Map<string, IRunScalars>> {
-  const [series, setSeries] = React.useState(() => new Map<string, Map<string, IRunScalars>>());
-  // A run's point counts are in the key, so an active run's new points are fetched when its record says so.
-  const key = JSON.stringify([runs.map(r => [r.id, ...tags.map(t => r.metrics?.[t]?.count ?? 0)]), tags]);
-  React.useEffect(() => {
-    let alive = true;
-    const wanted = tags.flatMap(tag =>
-      runs.filter(r => !r.metrics || tag in r.metrics).map(r => ({ tag, id: r.id }))
-    );
-    void Promise.allSettled(wanted.map(w => model.runScalars(w.id, w.tag))).then(results => {
-      if (!alive) {
-        return;
-      }
-      const next = new Map<string, Map<string, IRunScalars>>();
-      results.forEach((r, i) => {
-        if (r.status === 'fulfilled') {
-          const { tag, id } = wanted[i];
-          if (!next.has(tag)) {
-            next.set(tag, new Map());
-          }
-          next.get(tag)!.set(id, r.value);
-        }
-      });
-      setSeries(next);
-    });
-    return () => {
-      alive = false;
-    };
-    // `key` stands for `runs` and `tags` (new arrays of the same runs and tags ask nothing new).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [model, key]);
-  return series;
-}
-
 /** A run's legend name: its id and the params that differ between the compared runs. */
 export function runLabel(run: IRun, differing: string[]): string {
   const params = differing.map(p => `${p}=${paramText(run.params?.[p])}`).join(' ');
   return params ? `${run.id} ${params}` : run.id;
-}
-
-/** The lines of one tag: x as steps or seconds since the run's first point, y smoothed. */
-export function tagLines(
-  runs: IRun[],
-  byRun: Map<string, IRunScalars> | undefined,
-  labels: Map<string, string>,
-  x: XAxis,
-  weight: number
-): ILine[] {
-  return runs.map(run => {
-    const points = byRun?.get(run.id)?.points || [];
-    const t0 = points.length ? points[0][1] : 0;
-    return {
-      label: labels.get(run.id) || run.id,
-      x: points.map(p => (x === 'step' ? p[0] : p[1] - t0)),
-      y: smooth(
-        points.map(p => p[2]),
-        weight
-      )
-    };
-  });
-}
-
-export function ChartControls(props: {
-  smoothing: number;
-  onSmoothing: (v: number) => void;
-  x: XAxis;
-  onX: (x: XAxis) => void;
-  logY: boolean;
-  onLogY: (v: boolean) => void;
-}): JSX.Element {
-  const trans = useTrans();
-  return (
-    <div className="bk-chart-controls">
-      <label>
-        {trans.__('Smoothing')}
-        <input
-          type="range"
-          className="bk-smoothing"
-          min={0}
-          max={0.99}
-          step={0.01}
-          value={props.smoothing}
-          onChange={e => props.onSmoothing(Number(e.target.value))}
-        />
-        <span className="bk-muted">{props.smoothing.toFixed(2)}</span>
-      </label>
-      <label>
-        {trans.__('X axis')}
-        <select
-          className="jp-mod-styled bk-x-axis"
-          value={props.x}
-          onChange={e => props.onX(e.target.value as XAxis)}
-        >
-          <option value="step">{trans.__('step')}</option>
-          <option value="relative">{trans.__('relative time')}</option>
-        </select>
-      </label>
-      <label>
-        <input
-          type="checkbox"
-          className="bk-log-scale"
-          checked={props.logY}
-          onChange={e => props.onLogY(e.target.checked)}
-        />
-        {trans.__('log scale')}
-      </label>
-    </div>
-  );
 }
 
 /** The params of the runs side by side; rows whose values differ are marked. */
@@ -230,19 +119,10 @@ function CompareBody(props: {
   const allTags = React.useMemo(() => runTags(runs), [runs]);
   const [hidden, setHidden] = React.useState<Set<string>>(() => new Set());
   const tags = React.useMemo(() => allTags.filter(t => !hidden.has(t)), [allTags, hidden]);
-  const series = useSeries(model, runs, allTags);
-  const [smoothing, setSmoothing] = React.useState(0);
-  const [x, setX] = React.useState<XAxis>('step');
-  const [logY, setLogY] = React.useState(false);
   const labels = React.useMemo(() => {
     const differing = differingParams(runs);
     return new Map(runs.map(r => [r.id, runLabel(r, differing)]));
   }, [runs]);
-  const lines = React.useMemo(
-    () => new Map(tags.map(tag => [tag, tagLines(runs, series.get(tag), labels, x, smoothing)])),
-    [tags, runs, series, labels, x, smoothing]
-  );
-  const formatX = React.useMemo(() => (x === 'relative' ? (v: number) => formatDuration(v) : undefined), [x]);
   return (
     <div className="bk-compare-page">
       <h2 className="bk-form-page-title">{trans.__('Compare %1 runs', ids.length)}</h2>
@@ -255,53 +135,35 @@ function CompareBody(props: {
         <div className="bk-muted">{trans.__('Loading…')}</div>
       ) : (
         <>
-          <ChartControls
-            smoothing={smoothing}
-            onSmoothing={setSmoothing}
-            x={x}
-            onX={setX}
-            logY={logY}
-            onLogY={setLogY}
-          />
-          {allTags.length > 1 && (
-            <div className="bk-tag-picker">
-              {allTags.map(t => (
-                <label key={t}>
-                  <input
-                    type="checkbox"
-                    checked={!hidden.has(t)}
-                    onChange={e =>
-                      setHidden(before => {
-                        const after = new Set(before);
-                        if (e.target.checked) {
-                          after.delete(t);
-                        } else {
-                          after.add(t);
-                        }
-                        return after;
-                      })
-                    }
-                  />
-                  {t}
-                </label>
-              ))}
-            </div>
-          )}
-          {!allTags.length && (
-            <div className="bk-muted">{trans.__('These runs have logged no scalars yet.')}</div>
-          )}
-          <div className="bk-charts">
-            {tags.map(tag => (
-              <MetricChart
-                key={tag}
-                title={tag}
-                lines={lines.get(tag) || []}
-                xLabel={x === 'step' ? trans.__('step') : trans.__('time')}
-                logY={logY}
-                formatX={formatX}
-              />
-            ))}
-          </div>
+          <TagCharts model={model} runs={runs} tags={tags} fetchTags={allTags} labels={labels}>
+            {allTags.length > 1 && (
+              <div className="bk-tag-picker">
+                {allTags.map(t => (
+                  <label key={t}>
+                    <input
+                      type="checkbox"
+                      checked={!hidden.has(t)}
+                      onChange={e =>
+                        setHidden(before => {
+                          const after = new Set(before);
+                          if (e.target.checked) {
+                            after.delete(t);
+                          } else {
+                            after.add(t);
+                          }
+                          return after;
+                        })
+                      }
+                    />
+                    {t}
+                  </label>
+                ))}
+              </div>
+            )}
+            {!allTags.length && (
+              <div className="bk-muted">{trans.__('These runs have logged no scalars yet.')}</div>
+            )}
+          </TagCharts>
           <h3>{trans.__('Params')}</h3>
           <ParamsTable runs={runs} onOpenRun={props.onOpenRun} />
         </>

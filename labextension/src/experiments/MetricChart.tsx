@@ -38,6 +38,72 @@ function useThemeVersion(): number {
   return version;
 }
 
+/** The theme's colours and font as a canvas needs them (read when a chart is built). */
+export interface IChartTheme {
+  text: string;
+  grid: string;
+  font: string;
+  /** An axis in the theme's colours, with its own tick labels when given. */
+  axis: (values?: (u: uPlot, splits: number[]) => string[]) => uPlot.Axis;
+}
+
+export function chartTheme(): IChartTheme {
+  const text = cssVar('--jp-ui-font-color2', '#666');
+  const grid = cssVar('--jp-border-color2', '#ddd');
+  const font = `11px ${cssVar('--jp-ui-font-family', 'sans-serif')}`;
+  return {
+    text,
+    grid,
+    font,
+    axis: values => ({
+      stroke: text,
+      font,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      values
+    })
+  };
+}
+
+/**
+ * A uPlot chart in `box`, built by `build` (given the theme and the box's width) again whenever
+ * `deps` or the theme change, resized with its box and destroyed with the component: the one
+ * place the panel's charts (metric lines, sweep scatters, parallel coordinates) are set up.
+ */
+/** A chart's options without its size (the box decides that). */
+export type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;
+
+export function useUPlot(
+  box: React.RefObject<HTMLDivElement>,
+  height: number,
+  build: (theme: IChartTheme, width: number) => { opts: ChartOptions; data: uPlot.AlignedData },
+  deps: React.DependencyList
+): void {
+  const theme = useThemeVersion();
+  React.useEffect(() => {
+    const el = box.current;
+    if (!el) {
+      return;
+    }
+    const width = Math.max(el.clientWidth, 200);
+    const { opts, data } = build(chartTheme(), width);
+    const chart = new uPlot({ ...opts, width, height }, data, el);
+    const observer = new ResizeObserver(() => {
+      const w = Math.max(el.clientWidth, 200);
+      if (w !== chart.width) {
+        chart.setSize({ width: w, height });
+      }
+    });
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+    };
+    // `deps` are the caller's inputs to `build`; the theme version rebuilds with new colours.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, height, theme]);
+}
+
 export interface IMetricChartProps {
   title: string;
   lines: ILine[];
@@ -51,62 +117,41 @@ export interface IMetricChartProps {
 export function MetricChart(props: IMetricChartProps): JSX.Element {
   const { title, lines, xLabel, logY = false, height = 220, formatX } = props;
   const box = React.useRef<HTMLDivElement>(null);
-  const theme = useThemeVersion();
-
-  React.useEffect(() => {
-    const el = box.current;
-    if (!el) {
-      return;
-    }
-    const text = cssVar('--jp-ui-font-color2', '#666');
-    const grid = cssVar('--jp-border-color2', '#ddd');
-    const font = `11px ${cssVar('--jp-ui-font-family', 'sans-serif')}`;
-    // A log scale has no place for zero or less: those points become gaps.
-    const shown = logY
-      ? lines.map(l => ({ ...l, y: l.y.map(v => (v !== null && v > 0 ? v : null)) }))
-      : lines;
-    const axis = (values?: (u: uPlot, splits: number[]) => string[]): uPlot.Axis => ({
-      stroke: text,
-      font,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1 },
-      values
-    });
-    const opts: uPlot.Options = {
-      width: Math.max(el.clientWidth, 200),
-      height,
-      scales: { x: { time: false }, y: { distr: logY ? 3 : 1 } },
-      axes: [
-        axis(formatX ? (_u, splits) => splits.map(formatX) : undefined),
-        { ...axis((_u, splits) => splits.map(v => (v === null ? '' : formatValue(v)))), size: 60 }
-      ],
-      series: [
-        { label: xLabel, value: (_u, v) => (v === null ? '—' : formatX ? formatX(v) : String(v)) },
-        ...shown.map((l, i) => ({
-          label: l.label,
-          stroke: PALETTE[i % PALETTE.length],
-          width: 1.5,
-          spanGaps: true,
-          points: { show: false },
-          value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatValue(v))
-        }))
-      ],
-      legend: { live: true },
-      cursor: { drag: { x: true, y: false } }
-    };
-    const chart = new uPlot(opts, alignLines(shown) as uPlot.AlignedData, el);
-    const observer = new ResizeObserver(() => {
-      const width = Math.max(el.clientWidth, 200);
-      if (width !== chart.width) {
-        chart.setSize({ width, height });
-      }
-    });
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-      chart.destroy();
-    };
-  }, [lines, xLabel, logY, height, formatX, theme]);
+  useUPlot(
+    box,
+    height,
+    theme => {
+      // A log scale has no place for zero or less: those points become gaps.
+      const shown = logY
+        ? lines.map(l => ({ ...l, y: l.y.map(v => (v !== null && v > 0 ? v : null)) }))
+        : lines;
+      const opts: ChartOptions = {
+        scales: { x: { time: false }, y: { distr: logY ? 3 : 1 } },
+        axes: [
+          theme.axis(formatX ? (_u, splits) => splits.map(formatX) : undefined),
+          { ...theme.axis((_u, splits) => splits.map(v => (v === null ? '' : formatValue(v)))), size: 60 }
+        ],
+        series: [
+          {
+            label: xLabel,
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatX ? formatX(v) : String(v))
+          },
+          ...shown.map((l, i) => ({
+            label: l.label,
+            stroke: PALETTE[i % PALETTE.length],
+            width: 1.5,
+            spanGaps: true,
+            points: { show: false },
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : formatValue(v))
+          }))
+        ],
+        legend: { live: true },
+        cursor: { drag: { x: true, y: false } }
+      };
+      return { opts, data: alignLines(shown) as uPlot.AlignedData };
+    },
+    [lines, xLabel, logY, formatX]
+  );
 
   return (
     <div className="bk-chart" data-chart={title}>

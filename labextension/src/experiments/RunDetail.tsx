@@ -14,7 +14,7 @@ import { TransContext, useTrans } from '../i18n';
 import { LogView } from '../components/LogView';
 import { useLogBuffer } from '../components/useLogBuffer';
 import { ILine, paramNames, paramText, runTags } from './data';
-import { ChartControls, tagLines, useSeries, XAxis } from './CompareView';
+import { TagCharts } from './TagCharts';
 import { MetricChart } from './MetricChart';
 import { EnergyFacts } from './Energy';
 
@@ -140,6 +140,7 @@ function RunDetailBody(props: {
   id: string;
   openProject: (name: string) => void;
   openNotebook?: (run: IRun) => void;
+  openSweep?: (id: string) => void;
 }): JSX.Element {
   const { model, id } = props;
   const trans = useTrans();
@@ -148,16 +149,7 @@ function RunDetailBody(props: {
   const tagKey = run ? Object.keys(run.metrics || {}).join('\u0000') : '';
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const tags = React.useMemo(() => runTags(runs), [tagKey]);
-  const series = useSeries(model, runs, tags);
-  const [smoothing, setSmoothing] = React.useState(0);
-  const [x, setX] = React.useState<XAxis>('step');
-  const [logY, setLogY] = React.useState(false);
   const labels = React.useMemo(() => new Map([[id, id]]), [id]);
-  const lines = React.useMemo(
-    () => new Map(tags.map(tag => [tag, tagLines(runs, series.get(tag), labels, x, smoothing)])),
-    [tags, runs, series, labels, x, smoothing]
-  );
-  const formatX = React.useMemo(() => (x === 'relative' ? formatDuration : undefined), [x]);
   if (!run) {
     return (
       <div className="bk-run-detail">
@@ -189,6 +181,19 @@ function RunDetailBody(props: {
           <Button small className="bk-open-notebook" onClick={() => props.openNotebook?.(run)}>
             {trans.__('Open executed notebook')}
           </Button>
+        )}
+        {run.sweep && props.openSweep && (
+          <a
+            href="#"
+            className="bk-run-sweep"
+            title={trans.__('Open the sweep this run is a trial of')}
+            onClick={e => {
+              e.preventDefault();
+              props.openSweep?.(run.sweep as string);
+            }}
+          >
+            {trans.__('sweep %1', run.sweep)}
+          </a>
         )}
       </div>
       {error && <div className="bk-form-error">{error}</div>}
@@ -244,28 +249,7 @@ function RunDetailBody(props: {
       )}
       <h3>{trans.__('Metrics')}</h3>
       {tags.length ? (
-        <>
-          <ChartControls
-            smoothing={smoothing}
-            onSmoothing={setSmoothing}
-            x={x}
-            onX={setX}
-            logY={logY}
-            onLogY={setLogY}
-          />
-          <div className="bk-charts">
-            {tags.map(tag => (
-              <MetricChart
-                key={tag}
-                title={tag}
-                lines={lines.get(tag) || []}
-                xLabel={x === 'step' ? trans.__('step') : trans.__('time')}
-                logY={logY}
-                formatX={formatX}
-              />
-            ))}
-          </div>
-        </>
+        <TagCharts model={model} runs={runs} tags={tags} labels={labels} />
       ) : (
         <div className="bk-muted">{trans.__('This run has logged no scalars.')}</div>
       )}
@@ -284,11 +268,18 @@ export class RunDetailWidget extends MainAreaWidget<ReactWidget> {
     trans: TranslationBundle,
     id: string,
     openProject: (name: string) => void,
-    openNotebook?: (run: IRun) => void
+    openNotebook?: (run: IRun) => void,
+    openSweep?: (id: string) => void
   ) {
     const content = ReactWidget.create(
       <TransContext.Provider value={trans}>
-        <RunDetailBody model={model} id={id} openProject={openProject} openNotebook={openNotebook} />
+        <RunDetailBody
+          model={model}
+          id={id}
+          openProject={openProject}
+          openNotebook={openNotebook}
+          openSweep={openSweep}
+        />
       </TransContext.Provider>
     );
     content.addClass('bk-page-widget');
