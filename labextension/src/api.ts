@@ -5,6 +5,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { components } from './generated/api';
+import type { ISweep } from './sweeps/api';
 
 type Schemas = components['schemas'];
 
@@ -43,9 +44,11 @@ export type LogMessage =
 
 export type LogEnd = Extract<LogMessage, { type: 'end' }>;
 
-/** What /events sends: a project changed (or was deleted), or a run changed state. */
+/** What /events sends: a project changed (or was deleted), a run changed state, a sweep changed. */
 export type EventMessage =
-  { type: 'project'; project: IProject | { name: string; deleted: true } } | { type: 'run'; run: IRun };
+  | { type: 'project'; project: IProject | { name: string; deleted: true } }
+  | { type: 'run'; run: IRun }
+  | { type: 'sweep'; sweep: ISweep | { id: string; deleted: true } };
 
 /** What /metrics/stream sends: the kept history once, then one sample per interval. */
 export type MetricsMessage =

@@ -28,6 +28,7 @@ import {
   Scalars,
   Stream
 } from './api';
+import type { ISweep } from './sweeps/api';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { IObservable } from './useModel';
@@ -125,6 +126,7 @@ export class BeekeeperModel extends Observable {
 
   private _runEnded = new Signal<this, IRun>(this);
   private _setupEnded = new Signal<this, IProject>(this);
+  private _sweepChanged = new Signal<this, ISweep | { id: string; deleted: true }>(this);
   private _events: Stream<EventMessage> | null = null;
   private _scalarTimer: number | null = null;
   private _moreLoading = new Set<string>();
@@ -139,6 +141,11 @@ export class BeekeeperModel extends Observable {
   /** A setup this page saw in progress has finished (ready or failed). */
   get setupEnded(): ISignal<this, IProject> {
     return this._setupEnded;
+  }
+
+  /** A sweep was created, changed (a trial's state, its best, its end) or deleted: from /events. */
+  get sweepChanged(): ISignal<this, ISweep | { id: string; deleted: true }> {
+    return this._sweepChanged;
   }
 
   start(): void {
@@ -479,6 +486,8 @@ export class BeekeeperModel extends Observable {
       this.upsert(msg.project as IProject);
     } else if (msg.type === 'run' && msg.run) {
       this._onRun(msg.run);
+    } else if (msg.type === 'sweep' && msg.sweep) {
+      this._sweepChanged.emit(msg.sweep);
     }
   }
 

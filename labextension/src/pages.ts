@@ -12,6 +12,7 @@ import { CompareWidget } from './experiments/CompareView';
 import { RunDetailWidget } from './experiments/RunDetail';
 import { AllRunsWidget } from './experiments/AllRuns';
 import { NotificationsWidget } from './notifications/NotificationsPage';
+import { SweepWidget } from './sweeps/SweepView';
 import { ISessionContext, MainAreaWidget } from '@jupyterlab/apputils';
 import { drivePath } from './filesdrive';
 
@@ -48,6 +49,7 @@ export class Pages {
           edit: project => this.edit(project),
           openRun: id => this.openRun(id),
           compare: ids => this.compare(ids),
+          openSweep: id => this.openSweep(id),
           openInLab: path => void this._app.commands.execute('docmanager:open', { path })
         },
         this._trans
@@ -77,8 +79,21 @@ export class Pages {
           this._trans,
           id,
           name => this.open(name),
-          run => void this.openNotebook(run)
+          run => void this.openNotebook(run),
+          sweep => this.openSweep(sweep)
         )
+    );
+  }
+
+  /** A sweep's page: its trials by objective, its charts, Stop. */
+  openSweep(id: string): void {
+    this._view(
+      `beekeeper-sweep-${id}`,
+      () =>
+        new SweepWidget(this._model, this._trans, id, {
+          openRun: run => this.openRun(run),
+          openProject: name => this.open(name)
+        })
     );
   }
 

@@ -26,6 +26,8 @@ export interface IPageActions {
   /** A run's detail page, and the Compare view of some runs. */
   openRun: (id: string) => void;
   compare: (ids: string[]) => void;
+  /** A sweep's page. */
+  openSweep?: (id: string) => void;
 }
 
 interface IPageProps {
@@ -114,6 +116,7 @@ function TabBody(props: IPageProps & { project: IProject; tab: Tab }): JSX.Eleme
             onDeleted={id => page.forgetRun(id)}
             onOpenRun={actions.openRun}
             onCompare={actions.compare}
+            onOpenSweep={actions.openSweep}
           />
           <Schedules model={model} project={project} openRun={actions.openRun} />
         </>

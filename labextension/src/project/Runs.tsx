@@ -12,6 +12,7 @@ import { MetricPicker } from './MetricPicker';
 import { Button } from '@jupyterlab/ui-components';
 import { defaultMetricColumns, nextSort, runTags } from '../experiments/data';
 import { IMove, runAgain } from './runsdata';
+import { SweepsCard } from '../sweeps/SweepsCard';
 
 /** The first page of the history: a screenful and the window's overscan (more load as it scrolls). */
 const PAGE = 100;
@@ -28,6 +29,7 @@ export function Runs(props: {
   onDeleted: (id: string) => void;
   onOpenRun?: (id: string) => void;
   onCompare?: (ids: string[]) => void;
+  onOpenSweep?: (id: string) => void;
 }): JSX.Element {
   const { model, project, runs } = props;
   const trans = useTrans();
@@ -110,6 +112,7 @@ export function Runs(props: {
   return (
     <div className="bk-runs">
       <RunForm model={model} project={project} draft={draft} onStarted={run => props.onShowLog(run.id)} />
+      {props.onOpenSweep && <SweepsCard model={model} project={project} onOpen={props.onOpenSweep} />}
       <RunQueue queue={queue} onMove={m => void move(m)} onOpen={props.onOpenRun || props.onShowLog} />
       <div className="bk-card bk-history">
         <div className="bk-card-title bk-history-title">

@@ -1,0 +1,577 @@
+/**
+ * The New sweep dialog: method, parameters as rows, how the params reach the script, what every
+ * trial shares, the objective and early stopping, with the trial count live as the rows change.
+ * A server 400 stays in the dialog, shown next to the field (or parameter row) it names.
+ */
+import * as React from 'react';
+import { Button } from '@jupyterlab/ui-components';
+import { ApiError, IProject } from '../api';
+import { BeekeeperModel } from '../model';
+import { executorLabel } from '../format';
+import { confirmDanger } from '../components/confirm';
+import { useExecutors } from '../components/useExecutors';
+import { useTrans, useTranslate } from '../i18n';
+import { ISweep, sweepsApi } from './api';
+import {
+  buildBody,
+  CONFIRM_OVER,
+  emptyForm,
+  emptyRow,
+  errorPlace,
+  IFieldError,
+  IParamRow,
+  ISweepForm,
+  trialCount
+} from './spec';
+
+type Setter = <K extends keyof ISweepForm>(key: K, value: ISweepForm[K]) => void;
+
+function ParamRowView(props: {
+  row: IParamRow;
+  index: number;
+  random: boolean;
+  error: { part: string; message: string } | null;
+  onChange: (row: IParamRow) => void;
+  onRemove: () => void;
+}): JSX.Element {
+  const { row, index, random, error } = props;
+  const trans = useTrans();
+  const set = (patch: Partial<IParamRow>) => props.onChange({ ...row, ...patch });
+  const range = random && row.kind === 'range';
+  const invalid = (part: string) => (error && error.part === part ? ' bk-field-invalid' : '');
+  return (
+    <div className="bk-sweep-param" data-row={index}>
+      <div className="bk-field-row">
+        <div className={'bk-field bk-medium' + invalid('name')}>
+          <label htmlFor={`bk-sweep-p${index}-name`}>{trans.__('Name')}</label>
+          <input
+            id={`bk-sweep-p${index}-name`}
+            className="jp-mod-styled bk-sweep-param-name"
+            value={row.name}
+            placeholder="lr"
+            onChange={e => set({ name: e.target.value })}
+          />
+        </div>
+        {random && (
+          <div className="bk-field bk-narrow">
+            <label htmlFor={`bk-sweep-p${index}-kind`}>{trans.__('Kind')}</label>
+            <select
+              id={`bk-sweep-p${index}-kind`}
+              className="jp-mod-styled bk-sweep-param-kind"
+              value={row.kind}
+              onChange={e => set({ kind: e.target.value as IParamRow['kind'] })}
+            >
+              <option value="values">{trans.__('values')}</option>
+              <option value="range">{trans.__('range')}</option>
+            </select>
+          </div>
+        )}
+        {range ? (
+          <>
+            <div className={'bk-field bk-narrow' + invalid('min')}>
+              <label htmlFor={`bk-sweep-p${index}-min`}>{trans.__('Min')}</label>
+              <input
+                id={`bk-sweep-p${index}-min`}
+                className="jp-mod-styled bk-sweep-param-min"
+                value={row.min}
+                onChange={e => set({ min: e.target.value })}
+              />
+            </div>
+            <div className={'bk-field bk-narrow' + invalid('max')}>
+              <label htmlFor={`bk-sweep-p${index}-max`}>{trans.__('Max')}</label>
+              <input
+                id={`bk-sweep-p${index}-max`}
+                className="jp-mod-styled bk-sweep-param-max"
+                value={row.max}
+                onChange={e => set({ max: e.target.value })}
+              />
+            </div>
+            <label className="bk-check">
+              <input
+                type="checkbox"
+                className="bk-sweep-param-log"
+                checked={row.log}
+                onChange={e => set({ log: e.target.checked })}
+              />
+              {trans.__('log scale')}
+            </label>
+            <label className="bk-check">
+              <input
+                type="checkbox"
+                className="bk-sweep-param-integer"
+                checked={row.integer}
+                onChange={e => set({ integer: e.target.checked })}
+              />
+              {trans.__('integer')}
+            </label>
+          </>
+        ) : (
+          <div className={'bk-field bk-grow' + invalid('values')}>
+            <label htmlFor={`bk-sweep-p${index}-values`}>{trans.__('Values (comma-separated)')}</label>
+            <input
+              id={`bk-sweep-p${index}-values`}
+              className="jp-mod-styled bk-sweep-param-values"
+              value={row.values}
+              placeholder="0.1, 0.01, 0.001"
+              onChange={e => set({ values: e.target.value })}
+            />
+          </div>
+        )}
+        <Button
+          small
+          minimal
+          type="button"
+          className="bk-sweep-param-remove"
+          title={trans.__('Remove this parameter')}
+          onClick={props.onRemove}
+        >
+          ✕
+        </Button>
+      </div>
+      {error && <div className="bk-field-error">{error.message}</div>}
+    </div>
+  );
+}
+
+function Field(props: {
+  id: string;
+  label: string;
+  field: string;
+  error: IFieldError | null;
+  className?: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  const invalid = props.error && props.error.field === props.field;
+  return (
+    <div
+      className={`bk-field ${props.className || ''}${invalid ? ' bk-field-invalid' : ''}`}
+      data-field={props.field}
+    >
+      <label htmlFor={props.id}>{props.label}</label>
+      {props.children}
+      {invalid && <div className="bk-field-error">{props.error!.message}</div>}
+    </div>
+  );
+}
+
+function MethodFields(props: { form: ISweepForm; set: Setter; error: IFieldError | null }): JSX.Element {
+  const { form, set, error } = props;
+  const trans = useTrans();
+  return (
+    <div className="bk-field-row">
+      <Field
+        id="bk-sweep-method"
+        label={trans.__('Method')}
+        field="method"
+        error={error}
+        className="bk-medium"
+      >
+        <select
+          id="bk-sweep-method"
+          className="jp-mod-styled"
+          value={form.method}
+          onChange={e => set('method', e.target.value as ISweepForm['method'])}
+        >
+          <option value="grid">{trans.__('grid: every combination')}</option>
+          <option value="random">{trans.__('random: draw trials')}</option>
+        </select>
+      </Field>
+      {form.method === 'random' && (
+        <>
+          <Field
+            id="bk-sweep-trials"
+            label={trans.__('Trials')}
+            field="trials"
+            error={error}
+            className="bk-narrow"
+          >
+            <input
+              id="bk-sweep-trials"
+              className="jp-mod-styled"
+              value={form.trials}
+              onChange={e => set('trials', e.target.value)}
+            />
+          </Field>
+          <Field id="bk-sweep-seed" label={trans.__('Seed')} field="seed" error={error} className="bk-narrow">
+            <input
+              id="bk-sweep-seed"
+              className="jp-mod-styled"
+              value={form.seed}
+              placeholder={trans.__('random')}
+              title={trans.__('The same seed draws the same trials')}
+              onChange={e => set('seed', e.target.value)}
+            />
+          </Field>
+        </>
+      )}
+    </div>
+  );
+}
+
+function DeliveryFields(props: { form: ISweepForm; set: Setter; error: IFieldError | null }): JSX.Element {
+  const { form, set, error } = props;
+  const trans = useTrans();
+  return (
+    <div className="bk-field-row">
+      <Field id="bk-sweep-as" label={trans.__('Params reach the script as')} field="as" error={error}>
+        <select
+          id="bk-sweep-as"
+          className="jp-mod-styled"
+          value={form.delivery}
+          onChange={e => set('delivery', e.target.value as ISweepForm['delivery'])}
+        >
+          <option value="args">{trans.__('arguments: --name value')}</option>
+          <option value="template">{trans.__('an argument template')}</option>
+          <option value="env">{trans.__('environment variables')}</option>
+        </select>
+      </Field>
+      {form.delivery === 'template' && (
+        <Field
+          id="bk-sweep-template"
+          label={trans.__('Template ({name} and {run_id} filled in)')}
+          field="args_template"
+          error={error}
+          className="bk-grow"
+        >
+          <input
+            id="bk-sweep-template"
+            className="jp-mod-styled"
+            value={form.template}
+            placeholder="--lr={lr} --work-dir=out/{run_id}"
+            onChange={e => set('template', e.target.value)}
+          />
+        </Field>
+      )}
+    </div>
+  );
+}
+
+function SharedFields(props: {
+  model: BeekeeperModel;
+  project: IProject;
+  form: ISweepForm;
+  set: Setter;
+  error: IFieldError | null;
+}): JSX.Element {
+  const { form, set, error, project } = props;
+  const trans = useTrans();
+  const { executors, serverDefault } = useExecutors(props.model);
+  return (
+    <>
+      <div className="bk-field-row">
+        <Field id="bk-sweep-args" label={trans.__('Arguments every trial gets')} field="args" error={error}>
+          <input
+            id="bk-sweep-args"
+            className="jp-mod-styled"
+            value={form.args}
+            onChange={e => set('args', e.target.value)}
+          />
+        </Field>
+        <Field
+          id="bk-sweep-gpus"
+          label={trans.__('GPUs per trial')}
+          field="gpus"
+          error={error}
+          className="bk-narrow"
+        >
+          <input
+            id="bk-sweep-gpus"
+            className="jp-mod-styled"
+            value={form.gpus}
+            placeholder={trans.__('auto')}
+            title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
+            onChange={e => set('gpus', e.target.value)}
+          />
+        </Field>
+        <Field
+          id="bk-sweep-parallel"
+          label={trans.__('Max parallel')}
+          field="max_parallel"
+          error={error}
+          className="bk-narrow"
+        >
+          <input
+            id="bk-sweep-parallel"
+            className="jp-mod-styled"
+            value={form.maxParallel}
+            placeholder={trans.__('queue')}
+            title={trans.__('Trials active at once (default: as many as the queue allows)')}
+            onChange={e => set('maxParallel', e.target.value)}
+          />
+        </Field>
+        {executors.length > 1 && (
+          <Field
+            id="bk-sweep-executor"
+            label={trans.__('Run on')}
+            field="executor"
+            error={error}
+            className="bk-medium"
+          >
+            <select
+              id="bk-sweep-executor"
+              className="jp-mod-styled"
+              value={form.executor}
+              onChange={e => set('executor', e.target.value)}
+            >
+              <option value="">{trans.__('Default (%1)', project.default_executor || serverDefault)}</option>
+              {executors.map(x => (
+                <option key={x.name} value={x.name}>
+                  {executorLabel(x)}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+      </div>
+      <Field id="bk-sweep-env" label={trans.__('Environment (KEY=value per line)')} field="env" error={error}>
+        <textarea
+          id="bk-sweep-env"
+          className="jp-mod-styled"
+          rows={2}
+          value={form.env}
+          onChange={e => set('env', e.target.value)}
+        />
+      </Field>
+    </>
+  );
+}
+
+function ObjectiveFields(props: {
+  form: ISweepForm;
+  set: Setter;
+  error: IFieldError | null;
+  tags: string[];
+}): JSX.Element {
+  const { form, set, error } = props;
+  const trans = useTrans();
+  return (
+    <>
+      <div className="bk-field-row">
+        <Field id="bk-sweep-metric" label={trans.__('Objective metric')} field="objective" error={error}>
+          <input
+            id="bk-sweep-metric"
+            className="jp-mod-styled"
+            list="bk-sweep-tags"
+            value={form.metric}
+            placeholder="loss/test"
+            onChange={e => set('metric', e.target.value)}
+          />
+          <datalist id="bk-sweep-tags">
+            {props.tags.map(t => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+        </Field>
+        <Field
+          id="bk-sweep-goal"
+          label={trans.__('Goal')}
+          field="objective.goal"
+          error={error}
+          className="bk-narrow"
+        >
+          <select
+            id="bk-sweep-goal"
+            className="jp-mod-styled"
+            value={form.goal}
+            onChange={e => set('goal', e.target.value as ISweepForm['goal'])}
+          >
+            <option value="min">{trans.__('min')}</option>
+            <option value="max">{trans.__('max')}</option>
+          </select>
+        </Field>
+        <Field
+          id="bk-sweep-summary"
+          label={trans.__('Counts')}
+          field="objective.summary"
+          error={error}
+          className="bk-narrow"
+        >
+          <select
+            id="bk-sweep-summary"
+            className="jp-mod-styled"
+            value={form.summary}
+            title={trans.__("Which of a trial's values counts")}
+            onChange={e => set('summary', e.target.value as ISweepForm['summary'])}
+          >
+            <option value="last">{trans.__('last')}</option>
+            <option value="min">{trans.__('min')}</option>
+            <option value="max">{trans.__('max')}</option>
+          </select>
+        </Field>
+      </div>
+      <div className="bk-field-row" data-field="early_stop">
+        <label className="bk-check">
+          <input
+            type="checkbox"
+            className="bk-sweep-early-stop"
+            checked={form.earlyStop}
+            onChange={e => set('earlyStop', e.target.checked)}
+          />
+          {trans.__('Stop trials worse than the median at the same step')}
+        </label>
+        {form.earlyStop && (
+          <Field
+            id="bk-sweep-min-steps"
+            label={trans.__('after step')}
+            field="early_stop"
+            error={error}
+            className="bk-narrow"
+          >
+            <input
+              id="bk-sweep-min-steps"
+              className="jp-mod-styled"
+              value={form.minSteps}
+              onChange={e => set('minSteps', e.target.value)}
+            />
+          </Field>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** The tags the project's runs have logged, offered as objective metrics. */
+function useProjectTags(model: BeekeeperModel, project: string): string[] {
+  const runs = model.runs.get(project) || [];
+  const tags = new Set<string>();
+  runs.forEach(r => Object.keys(r.metrics || {}).forEach(t => tags.add(t)));
+  return [...tags].sort();
+}
+
+export function NewSweepDialog(props: {
+  model: BeekeeperModel;
+  project: IProject;
+  onClose: () => void;
+  onCreated: (sweep: ISweep) => void;
+}): JSX.Element {
+  const { model, project } = props;
+  const trans = useTrans();
+  const __ = useTranslate();
+  const [form, setForm] = React.useState<ISweepForm>(emptyForm);
+  const [error, setError] = React.useState<IFieldError | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  const tags = useProjectTags(model, project.name);
+  const set: Setter = (key, value) => setForm(f => ({ ...f, [key]: value }));
+  const count = trialCount(form);
+  const random = form.method === 'random';
+  const ready = project.setup.state === 'ready';
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    let confirm = false;
+    if (count !== null && count > CONFIRM_OVER) {
+      confirm = await confirmDanger(
+        trans.__('Queue %1 trials?', count),
+        trans.__('This sweep queues %1 runs at once. They wait in the run queue like any run.', count),
+        trans.__('Queue them')
+      );
+      if (!confirm) {
+        return;
+      }
+    }
+    const built = buildBody(form, __, confirm);
+    if ('error' in built) {
+      setError(built.error);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      props.onCreated(await sweepsApi.create(project.name, built.body));
+    } catch (err) {
+      const e2 = err as ApiError;
+      setError({ field: e2.field || 'form', message: e2.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const place = error ? errorPlace(error.field, form.params) : null;
+  const shown: IFieldError | null =
+    error && place && 'field' in place ? { ...error, field: place.field } : null;
+  const known = [
+    'method',
+    'trials',
+    'seed',
+    'as',
+    'args_template',
+    'args',
+    'gpus',
+    'max_parallel',
+    'executor',
+    'env',
+    'objective',
+    'early_stop',
+    'parameters'
+  ];
+  return (
+    <div className="bk-modal-backdrop" onMouseDown={e => e.target === e.currentTarget && props.onClose()}>
+      <form
+        className="bk-page-widget bk-sweep-dialog"
+        role="dialog"
+        aria-label={trans.__('New sweep of %1', project.name)}
+        onSubmit={submit}
+        onKeyDown={e => e.key === 'Escape' && props.onClose()}
+      >
+        <div className="bk-card-title">{trans.__('New sweep of %1', project.name)}</div>
+        <MethodFields form={form} set={set} error={shown} />
+        <div className="bk-sweep-section">{trans.__('Parameters')}</div>
+        {form.params.map((row, i) => (
+          <ParamRowView
+            key={i}
+            row={row}
+            index={i}
+            random={random}
+            error={
+              place && 'row' in place && place.row === i
+                ? { part: place.part, message: error!.message }
+                : null
+            }
+            onChange={next =>
+              set(
+                'params',
+                form.params.map((r, j) => (j === i ? next : r))
+              )
+            }
+            onRemove={() =>
+              set('params', form.params.length > 1 ? form.params.filter((_, j) => j !== i) : [emptyRow()])
+            }
+          />
+        ))}
+        {shown && shown.field === 'parameters' && <div className="bk-field-error">{shown.message}</div>}
+        <Button
+          small
+          type="button"
+          className="bk-sweep-add-param"
+          onClick={() => set('params', [...form.params, emptyRow()])}
+        >
+          {trans.__('+ Parameter')}
+        </Button>
+        <DeliveryFields form={form} set={set} error={shown} />
+        <div className="bk-sweep-section">{trans.__('Every trial')}</div>
+        <SharedFields model={model} project={project} form={form} set={set} error={shown} />
+        <div className="bk-sweep-section">{trans.__('Objective')}</div>
+        <ObjectiveFields form={form} set={set} error={shown} tags={tags} />
+        {shown && !known.includes(shown.field) && <div className="bk-form-error">{shown.message}</div>}
+        <div className="bk-form-actions">
+          <span className="bk-sweep-count bk-muted" data-count={count ?? ''}>
+            {count === null
+              ? trans.__('Give every parameter its values to see the trial count')
+              : trans._n('%1 trial', '%1 trials', count, count)}
+          </span>
+          <Button small type="button" className="bk-sweep-cancel" onClick={props.onClose}>
+            {trans.__('Cancel')}
+          </Button>
+          <Button
+            type="submit"
+            className="bk-primary bk-sweep-submit"
+            disabled={busy || !ready || count === null}
+            title={ready ? trans.__('Queue every trial') : trans.__('The project is not ready yet')}
+          >
+            {busy ? trans.__('Queuing…') : trans.__('Start sweep')}
+          </Button>
+        </div>
+      </form>
+    </div>
+  );
+}
