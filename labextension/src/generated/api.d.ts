@@ -470,6 +470,8 @@ export interface paths {
           offset?: string;
           /** @description created (default: newest first), metric:TAG[:last|min|max] or param:NAME; a leading - sorts descending; runs without the metric or param come last */
           sort?: string;
+          /** @description only the trials of this sweep (id; they stay listed after the sweep is deleted) */
+          sweep?: string;
         };
         header?: never;
         path: {
@@ -553,6 +555,8 @@ export interface paths {
           offset?: string;
           /** @description created (default: newest first), metric:TAG[:last|min|max] or param:NAME; a leading - sorts descending; runs without the metric or param come last */
           sort?: string;
+          /** @description only the trials of this sweep (id; they stay listed after the sweep is deleted) */
+          sweep?: string;
         };
         header?: never;
         path?: never;
@@ -1039,7 +1043,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** WebSocket: run and project change events */
+    /** WebSocket: run, project and sweep change events */
     get: {
       parameters: {
         query?: never;
