@@ -12,6 +12,7 @@ import { formatBytes, formatDuration, formatTime, formatValue, isActiveRun } fro
 import { beeIcon } from '../icons';
 import { TransContext, useTrans } from '../i18n';
 import { LogView } from '../components/LogView';
+import { ActionLink } from '../components/ActionLink';
 import { useLogBuffer } from '../components/useLogBuffer';
 import { ILine, paramNames, paramText, runTags } from './data';
 import { TagCharts } from './TagCharts';
@@ -183,17 +184,13 @@ function RunDetailBody(props: {
           </Button>
         )}
         {run.sweep && props.openSweep && (
-          <a
-            href="#"
+          <ActionLink
             className="bk-run-sweep"
             title={trans.__('Open the sweep this run is a trial of')}
-            onClick={e => {
-              e.preventDefault();
-              props.openSweep?.(run.sweep as string);
-            }}
+            onClick={() => props.openSweep?.(run.sweep as string)}
           >
             {trans.__('sweep %1', run.sweep)}
-          </a>
+          </ActionLink>
         )}
       </div>
       {error && <div className="bk-form-error">{error}</div>}

@@ -154,6 +154,36 @@ function Field(props: {
   );
 }
 
+type TextKey = { [K in keyof ISweepForm]: ISweepForm[K] extends string ? K : never }[keyof ISweepForm];
+
+/** One text input of the form, bound to its key, with the error of its field beside it. */
+function TextField(props: {
+  id: string;
+  name: TextKey;
+  label: string;
+  field: string;
+  form: ISweepForm;
+  set: Setter;
+  error: IFieldError | null;
+  className?: string;
+  placeholder?: string;
+  title?: string;
+}): JSX.Element {
+  const { id, name, form, set } = props;
+  return (
+    <Field id={id} label={props.label} field={props.field} error={props.error} className={props.className}>
+      <input
+        id={id}
+        className="jp-mod-styled"
+        value={form[name]}
+        placeholder={props.placeholder}
+        title={props.title}
+        onChange={e => set(name, e.target.value)}
+      />
+    </Field>
+  );
+}
+
 function MethodFields(props: { form: ISweepForm; set: Setter; error: IFieldError | null }): JSX.Element {
   const { form, set, error } = props;
   const trans = useTrans();
@@ -178,30 +208,28 @@ function MethodFields(props: { form: ISweepForm; set: Setter; error: IFieldError
       </Field>
       {form.method === 'random' && (
         <>
-          <Field
+          <TextField
             id="bk-sweep-trials"
+            name="trials"
             label={trans.__('Trials')}
             field="trials"
-            error={error}
             className="bk-narrow"
-          >
-            <input
-              id="bk-sweep-trials"
-              className="jp-mod-styled"
-              value={form.trials}
-              onChange={e => set('trials', e.target.value)}
-            />
-          </Field>
-          <Field id="bk-sweep-seed" label={trans.__('Seed')} field="seed" error={error} className="bk-narrow">
-            <input
-              id="bk-sweep-seed"
-              className="jp-mod-styled"
-              value={form.seed}
-              placeholder={trans.__('random')}
-              title={trans.__('The same seed draws the same trials')}
-              onChange={e => set('seed', e.target.value)}
-            />
-          </Field>
+            form={form}
+            set={set}
+            error={error}
+          />
+          <TextField
+            id="bk-sweep-seed"
+            name="seed"
+            label={trans.__('Seed')}
+            field="seed"
+            className="bk-narrow"
+            placeholder={trans.__('random')}
+            title={trans.__('The same seed draws the same trials')}
+            form={form}
+            set={set}
+            error={error}
+          />
         </>
       )}
     </div>
@@ -259,46 +287,39 @@ function SharedFields(props: {
   return (
     <>
       <div className="bk-field-row">
-        <Field id="bk-sweep-args" label={trans.__('Arguments every trial gets')} field="args" error={error}>
-          <input
-            id="bk-sweep-args"
-            className="jp-mod-styled"
-            value={form.args}
-            onChange={e => set('args', e.target.value)}
-          />
-        </Field>
-        <Field
+        <TextField
+          id="bk-sweep-args"
+          name="args"
+          label={trans.__('Arguments every trial gets')}
+          field="args"
+          form={form}
+          set={set}
+          error={error}
+        />
+        <TextField
           id="bk-sweep-gpus"
+          name="gpus"
           label={trans.__('GPUs per trial')}
           field="gpus"
-          error={error}
           className="bk-narrow"
-        >
-          <input
-            id="bk-sweep-gpus"
-            className="jp-mod-styled"
-            value={form.gpus}
-            placeholder={trans.__('auto')}
-            title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
-            onChange={e => set('gpus', e.target.value)}
-          />
-        </Field>
-        <Field
+          placeholder={trans.__('auto')}
+          title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
+          form={form}
+          set={set}
+          error={error}
+        />
+        <TextField
           id="bk-sweep-parallel"
+          name="maxParallel"
           label={trans.__('Max parallel')}
           field="max_parallel"
-          error={error}
           className="bk-narrow"
-        >
-          <input
-            id="bk-sweep-parallel"
-            className="jp-mod-styled"
-            value={form.maxParallel}
-            placeholder={trans.__('queue')}
-            title={trans.__('Trials active at once (default: as many as the queue allows)')}
-            onChange={e => set('maxParallel', e.target.value)}
-          />
-        </Field>
+          placeholder={trans.__('queue')}
+          title={trans.__('Trials active at once (default: as many as the queue allows)')}
+          form={form}
+          set={set}
+          error={error}
+        />
         {executors.length > 1 && (
           <Field
             id="bk-sweep-executor"
@@ -410,20 +431,16 @@ function ObjectiveFields(props: {
           {trans.__('Stop trials worse than the median at the same step')}
         </label>
         {form.earlyStop && (
-          <Field
+          <TextField
             id="bk-sweep-min-steps"
+            name="minSteps"
             label={trans.__('after step')}
             field="early_stop"
-            error={error}
             className="bk-narrow"
-          >
-            <input
-              id="bk-sweep-min-steps"
-              className="jp-mod-styled"
-              value={form.minSteps}
-              onChange={e => set('minSteps', e.target.value)}
-            />
-          </Field>
+            form={form}
+            set={set}
+            error={error}
+          />
         )}
       </div>
     </>

@@ -13,6 +13,7 @@ import { beeIcon } from '../icons';
 import { TransContext, useTrans } from '../i18n';
 import { notifyError } from '../notify';
 import { confirmDanger } from '../components/confirm';
+import { ActionLink } from '../components/ActionLink';
 import { paramText } from '../experiments/data';
 import { RunLink } from '../experiments/CompareView';
 import { TagCharts } from '../experiments/TagCharts';
@@ -217,16 +218,9 @@ function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepAc
       <div className="bk-run-detail-header">
         <h2 className="bk-form-page-title">{sweep.id}</h2>
         <span className={`bk-badge bk-sweep-state-${sweep.state}`}>{sweep.state}</span>
-        <a
-          href="#"
-          className="bk-run-project"
-          onClick={e => {
-            e.preventDefault();
-            actions.openProject(sweep.project);
-          }}
-        >
+        <ActionLink className="bk-run-project" onClick={() => actions.openProject(sweep.project)}>
           {sweep.project}
-        </a>
+        </ActionLink>
         {sweep.state === 'running' && (
           <Button small className="bk-stop bk-sweep-stop" disabled={stopping} onClick={() => void stop()}>
             {stopping ? trans.__('Stopping…') : trans.__('Stop sweep')}

@@ -8,6 +8,7 @@ import { IProject } from '../api';
 import { BeekeeperModel } from '../model';
 import { formatTime, formatValue } from '../format';
 import { useTrans } from '../i18n';
+import { ActionLink } from '../components/ActionLink';
 import { ISweep } from './api';
 import { NewSweepDialog } from './NewSweepDialog';
 import { useProjectSweeps } from './useSweeps';
@@ -58,17 +59,13 @@ export function SweepsCard(props: {
             {sweeps.map(s => (
               <tr key={s.id} data-sweep={s.id}>
                 <td>
-                  <a
-                    href="#"
+                  <ActionLink
                     className="bk-sweep-link"
                     title={trans.__('Open the sweep')}
-                    onClick={e => {
-                      e.preventDefault();
-                      props.onOpen(s.id);
-                    }}
+                    onClick={() => props.onOpen(s.id)}
                   >
                     {s.id}
-                  </a>
+                  </ActionLink>
                 </td>
                 <td>
                   <span className={`bk-badge bk-sweep-state-${s.state}`}>{s.state}</span>
