@@ -17,7 +17,11 @@ const trial = (id: string, params: Record<string, unknown>, value: number | null
   id,
   state: 'succeeded',
   params,
-  value
+  value,
+  early_stopped: false,
+  message: null,
+  started: null,
+  ended: null
 });
 
 describe('parseValues', () => {
