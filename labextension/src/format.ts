@@ -63,6 +63,15 @@ export function formatEnv(env: Record<string, string> | null | undefined): strin
     .join('\n');
 }
 
+/** "2" → 2 (a count), "0,1" → [0, 1] (device ids), "" → not sent; NaN entries reach the server's check. */
+export function parseGpus(text: string): number | number[] | undefined {
+  const t = text.trim();
+  if (!t) {
+    return undefined;
+  }
+  return /^\d+$/.test(t) ? parseInt(t, 10) : t.split(',').map(x => Number(x.trim()));
+}
+
 /** Split a command line into argv like a POSIX shell would for quotes and backslashes (no expansion). */
 export function splitArgs(text: string): string[] {
   const out: string[] = [];

@@ -17,13 +17,12 @@ import {
   ISchedule,
   joinArgs,
   lastFire,
-  parseGpus,
   scheduleBody,
   scheduleErrorField
 } from '../src/project/schedules';
 import { parseRunLink } from '../src/runlink';
 import { sinkEvents } from '../src/generated/enums';
-import { splitArgs } from '../src/format';
+import { parseGpus, splitArgs } from '../src/format';
 
 const slack: ISink = {
   id: 's1',

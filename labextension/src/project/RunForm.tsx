@@ -2,21 +2,12 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { ApiError, IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { executorLabel, parseEnv, splitArgs } from '../format';
+import { executorLabel, parseEnv, parseGpus, splitArgs } from '../format';
 import { useExecutors } from '../components/useExecutors';
 import { useTrans, useTranslate } from '../i18n';
 import { joinArgs, presetNames, runTemplate } from './runsdata';
 
 const RUN_FIELDS = ['args', 'env', 'gpus', 'executor', 'preset'];
-
-/** "2" → 2 (a count), "0,1" → [0, 1] (device ids), "" → not sent. */
-function parseGpus(text: string): number | number[] | undefined {
-  const t = text.trim();
-  if (!t) {
-    return undefined;
-  }
-  return /^\d+$/.test(t) ? parseInt(t, 10) : t.split(',').map(x => parseInt(x.trim(), 10));
-}
 
 /** What "Run again" puts in the form: a run's settings, its env names with empty values to type. */
 export interface IRunDraft {

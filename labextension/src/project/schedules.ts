@@ -4,7 +4,7 @@
  */
 import { request } from '../api';
 import type { paths } from '../generated/api';
-import { english, formatEnv, parseEnv, splitArgs, Translate } from '../format';
+import { english, formatEnv, parseEnv, parseGpus, splitArgs, Translate } from '../format';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 type ScheduleList = JsonOf<paths['/projects/{name}/schedules']['get']['responses'][200]>;
@@ -66,15 +66,6 @@ export function gpusText(gpus: IRunSpec['gpus']): string {
     return '';
   }
   return Array.isArray(gpus) ? gpus.join(',') : String(gpus);
-}
-
-/** "2" → 2 (a count), "0,1" → [0, 1] (device ids), "" → not sent; NaN entries reach the server's check. */
-export function parseGpus(text: string): number | number[] | undefined {
-  const t = text.trim();
-  if (!t) {
-    return undefined;
-  }
-  return /^\d+$/.test(t) ? parseInt(t, 10) : t.split(',').map(x => Number(x.trim()));
 }
 
 export function initialScheduleForm(s?: ISchedule, timezone: string = localTimezone()): IScheduleForm {

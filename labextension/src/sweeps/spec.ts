@@ -3,7 +3,7 @@
  * request body (the server checks it again and names the field of anything wrong), the live trial
  * count, and which row a server error's field belongs to.
  */
-import { parseEnv, splitArgs, Translate } from '../format';
+import { parseEnv, parseGpus, splitArgs, Translate } from '../format';
 
 export type Method = 'grid' | 'random';
 export type Delivery = 'args' | 'template' | 'env';
@@ -120,15 +120,6 @@ export function trialCount(form: ISweepForm): number | null {
     product *= count;
   }
   return product;
-}
-
-/** "0,1" → [0, 1] (device ids), "2" → 2 (a count), "" → not sent. */
-export function parseGpus(text: string): number | number[] | undefined {
-  const t = text.trim();
-  if (!t) {
-    return undefined;
-  }
-  return /^\d+$/.test(t) ? parseInt(t, 10) : t.split(',').map(x => parseInt(x.trim(), 10));
 }
 
 export interface IFieldError {
