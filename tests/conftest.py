@@ -3,64 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import contract
 import pytest
+from gitrepos import GitRepo
+from wheels import make_wheel
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(*args: str, cwd: Path) -> str:
-    out = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True,
-                         env={**os.environ, **GIT_ENV})
-    return out.stdout.strip()
-
-
-class GitRepo:
-    """A working repo plus a bare 'remote' reached through a file:// URL, as a user's would be."""
-
-    def __init__(self, root: Path, files: dict[str, str], branch: str = "main"):
-        self.work = root / "work"
-        self.bare = root / "remote.git"
-        self.work.mkdir(parents=True)
-        git("init", "-q", "-b", branch, cwd=self.work)
-        self.branch = branch
-        self.commit(files, "initial")
-        git("init", "-q", "--bare", str(self.bare), cwd=root)
-        git("remote", "add", "origin", str(self.bare), cwd=self.work)
-        git("push", "-q", "origin", branch, cwd=self.work)
-        self.url = self.bare.as_uri()
-
-    def commit(self, files: dict[str, str], message: str = "change") -> str:
-        for name, text in files.items():
-            path = self.work / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        git("add", "-A", cwd=self.work)
-        git("commit", "-q", "-m", message, cwd=self.work)
-        return git("rev-parse", "HEAD", cwd=self.work)
-
-    def push(self, branch: str | None = None) -> None:
-        git("push", "-q", "origin", branch or self.branch, cwd=self.work)
-
-    def head(self) -> str:
-        return git("rev-parse", "HEAD", cwd=self.work)
-
 
 @pytest.fixture
 def make_repo(tmp_path):
@@ -72,29 +27,6 @@ def make_repo(tmp_path):
         return GitRepo(tmp_path / f"repo{next(counter)}", files, branch)
 
     return make
-
-
-def make_wheel(folder: Path, name: str = "bkdemo", version: str = "0.1.0",
-               module_source: str = "VALUE = 42\n") -> Path:
-    """Write a real, installable pure-Python wheel without any build backend (no network)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    dist = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}/__init__.py": module_source,
-        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
-        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: beekeeper-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record_lines = []
-    for path, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record_lines.append(f"{path},sha256={digest},{len(text.encode())}")
-    record_lines.append(f"{dist}/RECORD,,")
-    files[f"{dist}/RECORD"] = "\n".join(record_lines) + "\n"
-    wheel = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, text in files.items():
-            zf.writestr(path, text)
-    return wheel
 
 
 @pytest.fixture

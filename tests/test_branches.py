@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import git
+from gitrepos import git
 from runhelpers import wait_run
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GitRepo
+from gitrepos import GitRepo
 from live_server import LiveServer
 
 BEEKEEPER = str(Path(sys.executable).parent / "beekeeper")

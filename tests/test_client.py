@@ -9,7 +9,7 @@ import uuid
 import zipfile
 
 import pytest
-from conftest import GitRepo
+from gitrepos import GitRepo
 from live_server import LiveServer
 
 from beekeeper_ext.client import Beekeeper, BeekeeperAPIError, FileEntry, Project, Run, Sweep, discover, parse_objective

@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from conftest import make_wheel
+from wheels import make_wheel
 
 from beekeeper_ext.environments import find_uv
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import GitRepo
+from gitrepos import GitRepo
 from runhelpers import wait_run
 
 SHOW = ("import json, os, sys\n"

@@ -23,7 +23,8 @@ from tornado.httpclient import AsyncHTTPClient
 
 from beekeeper_ext.handlers import routes
 from beekeeper_ext.openapi import routed_methods
-from conftest import git, make_wheel
+from gitrepos import git
+from wheels import make_wheel
 from indexes import SilentIndex
 
 

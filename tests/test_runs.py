@@ -10,7 +10,7 @@ import time
 import psutil
 import pytest
 
-from conftest import git
+from gitrepos import git
 from runhelpers import wait_log, wait_run
 
 TRAIN_OK = "import os, sys\nprint('hello', sys.argv[1:], os.environ.get('GREETING'), flush=True)\n"
