@@ -104,6 +104,17 @@ class Lab:
             text = response.read()
             return json.loads(text) if text else None
 
+    def wait_api(self, path: str, done, timeout: float = 300):
+        """GET `path` until `done(body)` holds: the server's state, for a step the page cannot show."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.api("GET", path)
+            if done(body):
+                return body
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} never got there: {body}")
+            time.sleep(0.3)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             try:

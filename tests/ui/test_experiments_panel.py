@@ -6,7 +6,6 @@ page from its id (its charts, command and log) and the All runs view."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -33,29 +32,19 @@ print("done", lr, flush=True)
 PAGE = "#beekeeper-project-exp"
 
 
-def wait_for(lab, path: str, done, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = lab.api("GET", path)
-        if done(body):
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"{path} never got there: {body}")
-
-
 @pytest.mark.timeout(600)
 def test_compare_two_runs_and_open_one(page, lab, shot, git_repo):
     url = git_repo({"train.py": TRAIN, "tbevents.py": TBEVENTS, "requirements.txt": ""})
     lab.api("POST", "projects", {"name": "exp", "git_url": url})
-    project = wait_for(lab, "projects/exp", lambda p: p["setup"]["state"] in ("ready", "failed"))
+    project = lab.wait_api("projects/exp", lambda p: p["setup"]["state"] in ("ready", "failed"))
     assert project["setup"]["state"] == "ready", project["setup"]
     ids = []
     for lr in ("0.1", "0.01"):
         run = lab.api("POST", "projects/exp/runs", {"args": ["--lr", lr]})
         # One at a time: both write runs/exp, and each keeps its own metrics.
-        wait_for(lab, f"runs/{run['id']}", lambda r: r["state"] not in ("queued", "starting", "running"))
+        lab.wait_api(f"runs/{run['id']}", lambda r: r["state"] not in ("queued", "starting", "running"))
         ids.append(run["id"])
-    runs = wait_for(lab, "projects/exp/runs",
+    runs = lab.wait_api("projects/exp/runs",
                     lambda b: all(r.get("metrics", {}).get("loss", {}).get("count") == 50 for r in b["runs"]))
     assert {r["params"].get("lr") for r in runs["runs"]} == {0.1, 0.01}, runs
 

@@ -33,16 +33,6 @@ def lab_config():
     return {"max_concurrent_runs": 1}
 
 
-def wait_for(lab, path: str, done, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = lab.api("GET", path)
-        if done(body):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"{path} never got there: {body}")
-
-
 def ended(run: dict) -> bool:
     return run["state"] not in ("queued", "starting", "running")
 
@@ -57,7 +47,7 @@ def project(lab, git_repo):
             "default_run": {"args": ["--tag", "default"]},
             "presets": {"long": {"args": ["--tag", "long"], "env": {"MODE": "preset"}}},
         })
-    project = wait_for(lab, "projects/q", lambda p: p["setup"]["state"] in ("ready", "failed"))
+    project = lab.wait_api("projects/q", lambda p: p["setup"]["state"] in ("ready", "failed"))
     assert project["setup"]["state"] == "ready", project["setup"]
     return project
 
@@ -101,7 +91,7 @@ def test_presets_run_again_and_energy(page, lab, project):
     with page.expect_response(started) as posted:
         page.click(f"{PAGE} .bk-start-run")
     assert posted.value.request.post_data_json == {"preset": "long"}
-    first = wait_for(lab, f"runs/{posted.value.json()['id']}", ended)
+    first = lab.wait_api(f"runs/{posted.value.json()['id']}", ended)
     assert (first["args"], first["preset"], first["env_keys"], first["state"]) == (
         ["--tag", "long"], "long", ["MODE"], "succeeded")
 
@@ -109,7 +99,7 @@ def test_presets_run_again_and_energy(page, lab, project):
     open_runs(page)
     with page.expect_response(started) as again:
         page.click(f"{PAGE} tr[data-run='{first['id']}'] .bk-run-again")
-    second = wait_for(lab, f"runs/{again.value.json()['id']}", ended)
+    second = lab.wait_api(f"runs/{again.value.json()['id']}", ended)
     assert (second["args"], second["preset"], second["env_keys"]) == (["--tag", "long"], "long", ["MODE"])
 
     # A typed env value is never returned: Run again asks for it, the rest filled in.
@@ -118,7 +108,7 @@ def test_presets_run_again_and_energy(page, lab, project):
     page.fill(f"{PAGE} #bk-run-env", "SECRET=s3")
     with page.expect_response(started) as typed:
         page.click(f"{PAGE} .bk-start-run")
-    third = wait_for(lab, f"runs/{typed.value.json()['id']}", ended)
+    third = lab.wait_api(f"runs/{typed.value.json()['id']}", ended)
     assert (third["args"], third["env_keys"]) == (["--tag", "default"], ["SECRET"])
     open_runs(page)
     page.click(f"{PAGE} tr[data-run='{third['id']}'] .bk-run-again")
@@ -128,7 +118,7 @@ def test_presets_run_again_and_energy(page, lab, project):
     page.fill(f"{PAGE} #bk-run-env", "SECRET=again")
     with page.expect_response(started) as refilled:
         page.click(f"{PAGE} .bk-start-run")
-    fourth = wait_for(lab, f"runs/{refilled.value.json()['id']}", ended)
+    fourth = lab.wait_api(f"runs/{refilled.value.json()['id']}", ended)
     assert (fourth["args"], fourth["env_keys"]) == (["--tag", "default"], ["SECRET"])
     request = urllib.request.Request(f"{lab.url}beekeeper/api/runs/{fourth['id']}/log",
                                      headers={"Authorization": f"token {lab.token}"})
@@ -145,7 +135,7 @@ def test_presets_run_again_and_energy(page, lab, project):
 
 
 def test_metric_picker_saves_the_columns(page, lab, project):
-    wait_for(lab, "projects/q/runs", lambda b: any("acc" in (r.get("metrics") or {}) for r in b["runs"]))
+    lab.wait_api("projects/q/runs", lambda b: any("acc" in (r.get("metrics") or {}) for r in b["runs"]))
     open_runs(page)
     table = f"{PAGE} .bk-runs-table"
     page.wait_for_selector(f"{table} th[data-sort='metric:loss:last']")  # the default: the newest run's tags
@@ -173,7 +163,7 @@ def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, 
     hold = tmp_path / "release"
     blocker = lab.api("POST", "projects/q/runs", {"args": ["--hold", str(hold)], "allow_parallel": True})
     try:
-        wait_for(lab, f"runs/{blocker['id']}", lambda r: r["state"] == "running")
+        lab.wait_api(f"runs/{blocker['id']}", lambda r: r["state"] == "running")
         queued = [lab.api("POST", "projects/q/runs", {"args": ["--tag", f"q{i}"], "allow_parallel": True})["id"]
                   for i in range(3)]
         a, b, c = queued
@@ -201,4 +191,4 @@ def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, 
     finally:
         hold.write_text("go")
     page.wait_for_selector(f"{PAGE} .bk-queue", state="detached", timeout=240_000)
-    wait_for(lab, "projects/q/runs", lambda body: all(ended(r) for r in body["runs"]))
+    lab.wait_api("projects/q/runs", lambda body: all(ended(r) for r in body["runs"]))

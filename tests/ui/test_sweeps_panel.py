@@ -7,7 +7,6 @@ on a second sweep opened from the Runs tab's sweeps list. Light and dark themes.
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -16,16 +15,6 @@ pytestmark = pytest.mark.ui
 PROJECT = "digits-example"
 PAGE = f"#beekeeper-project-{PROJECT}"
 DIALOG = ".bk-sweep-dialog"
-
-
-def wait_for(lab, path: str, done, timeout: float = 300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = lab.api("GET", path)
-        if done(body):
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"{path} never got there: {body}")
 
 
 def drawn(page, selector: str) -> bool:
@@ -51,7 +40,7 @@ def count(page) -> str:
 @pytest.mark.timeout(900)
 def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot):
     lab.api("POST", "examples/digits", {})
-    project = wait_for(lab, f"projects/{PROJECT}", lambda p: p["setup"]["state"] in ("ready", "failed"))
+    project = lab.wait_api(f"projects/{PROJECT}", lambda p: p["setup"]["state"] in ("ready", "failed"))
     assert project["setup"]["state"] == "ready", project["setup"]
     page.evaluate(f"() => window.jupyterapp.commands.execute('beekeeper:open-project', "
                   f"{{name: '{PROJECT}', tab: 'runs'}})")
@@ -142,7 +131,7 @@ def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot):
     slow = lab.api("POST", f"projects/{PROJECT}/sweeps", {
         "parameters": {"lr": {"values": [0.1, 0.05, 0.01]}}, "args": ["--epochs", "50", "--sleep", "2"],
         "gpus": 0, "max_parallel": 1, "objective": {"metric": "loss/val", "goal": "min"}})
-    wait_for(lab, f"runs/{slow['runs'][0]['id']}", lambda r: r["state"] == "running")
+    lab.wait_api(f"runs/{slow['runs'][0]['id']}", lambda r: r["state"] == "running")
     page.evaluate(f"() => window.jupyterapp.commands.execute('beekeeper:open-project', "
                   f"{{name: '{PROJECT}', tab: 'runs'}})")
     page.wait_for_selector(f"{PAGE} .bk-sweeps-table tr[data-sweep='{sweep_id}'] .bk-sweep-state-finished")

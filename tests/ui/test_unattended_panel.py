@@ -7,7 +7,6 @@ energy fields ('—' with the reason where nothing was measured), in light and d
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -19,16 +18,6 @@ TRAIN = "print('trained', flush=True)\n"
 HOOK_SECRET = "hook-secret-token-4242"
 NOTIFY = "#beekeeper-notifications"
 PAGE = "#beekeeper-project-unatt"
-
-
-def wait_for(lab, path: str, done, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        body = lab.api("GET", path)
-        if done(body):
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"{path} never got there: {body}")
 
 
 @pytest.fixture
@@ -53,10 +42,10 @@ def light(page):
 def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver):
     url = git_repo({"train.py": TRAIN, "requirements.txt": ""})
     lab.api("POST", "projects", {"name": "unatt", "git_url": url})
-    project = wait_for(lab, "projects/unatt", lambda p: p["setup"]["state"] in ("ready", "failed"))
+    project = lab.wait_api("projects/unatt", lambda p: p["setup"]["state"] in ("ready", "failed"))
     assert project["setup"]["state"] == "ready", project["setup"]
     run = lab.api("POST", "projects/unatt/runs", {})
-    run = wait_for(lab, f"runs/{run['id']}", lambda r: r["state"] not in ("queued", "starting", "running"))
+    run = lab.wait_api(f"runs/{run['id']}", lambda r: r["state"] not in ("queued", "starting", "running"))
     assert run["state"] == "succeeded", run
 
     # Notifications: from the sidebar's Settings section.
