@@ -31,6 +31,7 @@ from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .executors import Executor
 from .git import GitFailure, redact
+from .jsontext import dumps
 from .launch import check_entry_point, launch_spec
 from .params import parse_args, run_params
 from .models.base import parse
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # collaborators built before this service; imported for their
 
 STATES = RUN_STATES
 STOP_REQUESTED = "stop requested"
+PAGES_KEPT = 32  # list pages kept as text (one store generation's)
 
 log = logging.getLogger("beekeeper.runs")
 
@@ -158,6 +160,7 @@ class RunService(LoggingConfigurable):
         self.listeners = listeners  # app.py's list, filled once every listener exists
         self.subscribers: list[Callable[[dict], None]] = []
         self._dirty = True  # the queue needs a walk: set on transitions, new runs and moves
+        self._pages: dict[tuple, bytes] = {}  # list pages of finished runs, by query and store generation
         self._wake = asyncio.Event()
         self._supervisor = PeriodicTask("run supervisor", self._supervise, lambda: self.poll_interval, log=log,
                                         wake=self._wake)
@@ -200,22 +203,34 @@ class RunService(LoggingConfigurable):
                                                                                     "exit_code": None}
 
     def list(self, project: str | None = None, states: list[str] | None = None, limit: int = 100,
-             offset: int = 0, sort: tuple | None = None, sweep: str | None = None) -> dict:
-        """A page of runs, sorted and paged in SQL. The rows come from our own store, so the page
-        is rendered as plain dicts (`fields`) instead of being validated again through pydantic,
-        and its metrics and energy come in one query each, not one per row: the Runs tab asks for
-        pages of 100 out of thousands of runs (bench/runs_list.py)."""
+             offset: int = 0, sort: tuple | None = None, sweep: str | None = None) -> bytes:
+        """A page of runs as JSON text (models.RunList), sorted and paged in SQL. The rows come
+        from our own store, so the page is rendered as plain dicts (`fields`) instead of being
+        validated again through pydantic, and its metrics and energy come in one query each, not
+        one per row: the Runs tab asks for pages of 100 out of thousands of runs (bench/runs_list.py)."""
         if project is not None:
             self.projects.row(project)
         for state in states or []:
             if state not in STATES:
                 raise bad_request("state", f"state must be one of {', '.join(STATES)}")
+        # A page of finished runs changes only when a row does: its text is kept until the store's
+        # generation moves (the Runs tab asks for the same page again and again). A page with an
+        # active run is made each time (durations, log sizes and usage move on their own).
+        key = (self.store.generation, project, tuple(states or ()), limit, offset, sort, sweep,
+               (self.energy.price_per_kwh, self.energy.currency) if self.energy is not None else None)
+        if key in self._pages:
+            return self._pages[key]
         rows = self.store.list_runs(project, states, limit=limit, offset=offset, sort=sort, sweep=sweep)
         queue = self._queue_ids() if any(r["state"] == "queued" for r in rows) else []
         metrics = self._metrics([r["id"] for r in rows])
         energy = self._energy(rows)
-        return {"runs": [self.fields(r, queue, metrics.get(r["id"], {}), energy.get(r["id"])) for r in rows],
-                "total": self.store.count_runs(project, states, sweep), "limit": limit, "offset": offset}
+        text = dumps({"runs": [self.fields(r, queue, metrics.get(r["id"], {}), energy.get(r["id"])) for r in rows],
+                      "total": self.store.count_runs(project, states, sweep), "limit": limit, "offset": offset})
+        if all(r["state"] in FINISHED for r in rows):
+            if len(self._pages) >= PAGES_KEPT or any(k[0] != key[0] for k in self._pages):
+                self._pages.clear()  # stale (or too many): every kept page is of one generation
+            self._pages[key] = text
+        return text
 
     def _queue_ids(self) -> list[str]:
         return [r["id"] for r in self.store.queued_runs()]

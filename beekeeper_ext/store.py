@@ -262,6 +262,12 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
 
+    @property
+    def generation(self) -> tuple[int, int]:
+        """Moves whenever a row does: rows this connection changed (total_changes) and commits of
+        other connections (data_version), so an answer kept by it is never stale."""
+        return self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         self.db.close()
 

@@ -188,9 +188,10 @@ class BeekeeperHandler(BeekeeperMixin, APIHandler):
         return body
 
     def send(self, payload: Any, status: int = 200) -> None:
+        """A JSON answer; bytes are JSON text already (e.g. a kept page of runs)."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(dumps(payload))
+        self.finish(payload if isinstance(payload, bytes) else dumps(payload))
 
     def created(self, location: str, payload: Any) -> None:
         """201 with a Location that carries the server's base_url (e.g. /user/alice/)."""
