@@ -29,7 +29,7 @@ import websocket
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import GitRepo  # noqa: E402
+from gitrepos import GitRepo  # noqa: E402
 from live_server import LiveServer, free_port  # noqa: E402
 from runhelpers import LiveApi  # noqa: E402
 

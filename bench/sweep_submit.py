@@ -23,7 +23,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import GitRepo  # noqa: E402
+from gitrepos import GitRepo  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 from runhelpers import LiveApi  # noqa: E402
 
