@@ -5,7 +5,7 @@ Configure with `c.BeekeeperApp.<trait>` in jupyter_server_config.py (or any file
 built here once, in dependency order, each given its collaborators in its constructor; each
 configurable one is a `LoggingConfigurable(parent=app)` with its own traits, and an app-level
 setting the user set is handed to it once, at construction (`FORWARDED`, `_given`). Services that react to
-runs are listed for RunService in one place (see runs.RunListener). Handlers get the services
+runs are listed for RunService in one place (see listeners.RunListener). Handlers get the services
 as one `Services` object in the tornado settings. Background work starts when the event loop
 runs and stops in `stop_extension`. Nothing starts on import.
 """
@@ -34,7 +34,8 @@ from .notifications import NotificationService
 from .processes import Helpers
 from .projects import ProjectService
 from .run_metrics import RunMetricsService
-from .runs import RunListener, RunService
+from .listeners import RunListener
+from .runs import RunService
 from .schedules import ScheduleService
 from .services import Services
 from .store import Store

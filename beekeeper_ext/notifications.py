@@ -36,7 +36,7 @@ from .git import redact
 from .models.base import parse
 from .models.notification import (DEFAULT_PORTS, EVENTS, KINDS, RUN_EVENTS, SINK_FIELDS, SINK_MODELS, DeliveryList,
                                   Sink, TestRequest, TestResult)
-from .runs import RunListener
+from .listeners import RunListener
 from .store import Store, now
 
 log = logging.getLogger("beekeeper.notifications")

@@ -43,7 +43,7 @@ from .executors import FINISHED
 from .executors.ray import read_driver
 from .metrics import process_trees
 from .params import parse_args
-from .runs import RunListener
+from .listeners import RunListener
 from .scalars import EVENT_FILE_MARK, ScalarCursor, read_points
 from .stdout_metrics import LineParser
 

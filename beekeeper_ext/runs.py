@@ -33,6 +33,7 @@ from .executors import Executor
 from .git import GitFailure, redact
 from .jsontext import dumps
 from .launch import check_entry_point, launch_spec
+from .listeners import RunListener
 from .params import parse_args, run_params
 from .models.base import parse
 from .models.run import Run, RunCreate, RunMove
@@ -105,24 +106,6 @@ def new_run_id() -> str:
 
 def _parse_time(stamp: str | None) -> datetime | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
-
-
-class RunListener:
-    """What a service hears from RunService: every transition, and each deleted run.
-
-    Why a list handed to the constructor: the services that react to runs cannot all exist
-    before RunService (a sweep service makes its trials through it, yet must hear of their ends),
-    and patching each one into RunService after the fact hid who tells whom. So app.py gives
-    RunService one list of listeners when it builds it and fills that list in one place, once
-    every listener exists. Subclasses override what they need; both default to doing nothing.
-    Listeners run on the event loop and must not block.
-    """
-
-    def on_run(self, run: dict) -> None:
-        """A run changed: its API view, after the store and run.json have the change."""
-
-    def on_forget(self, run_id: str, folder: Path) -> None:
-        """A run was deleted (its row is gone; its folder is about to be)."""
 
 
 class RunService(LoggingConfigurable):

@@ -32,7 +32,8 @@ from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, conflict, not_found
 from .models.base import parse
 from .models.sweep import PLACEHOLDER_RE, SWEEP_RUN_FIELDS, SWEEP_STATES, Sweep, SweepCreate
-from .runs import ACTIVE, RunListener, new_run_id
+from .listeners import RunListener
+from .runs import ACTIVE, new_run_id
 from .store import now
 
 log = logging.getLogger("beekeeper.sweeps")
