@@ -136,15 +136,3 @@ def routed_methods(handler) -> set[str]:
     from tornado.web import RequestHandler
 
     return {m for m in HTTP_METHODS if getattr(handler, m, None) is not getattr(RequestHandler, m, None)}
-
-
-def main() -> None:
-    import json
-
-    from .handlers import routes
-
-    print(json.dumps(document(routes()), indent=1, sort_keys=False))
-
-
-if __name__ == "__main__":
-    main()

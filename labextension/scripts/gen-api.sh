@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generate the TypeScript view of Beekeeper's REST API from the server's own OpenAPI document
-# (`python -m beekeeper_ext.openapi`): src/generated/api.d.ts (types, openapi-typescript) and
+# (`python -m beekeeper_ext.handlers`): src/generated/api.d.ts (types, openapi-typescript) and
 # src/generated/enums.ts (the run and setup state lists, read from the same document).
 # Usage: scripts/gen-api.sh [OUTDIR]   (default src/generated; the drift test passes a temp folder)
 set -euo pipefail
@@ -10,7 +10,7 @@ mkdir -p "$out"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 PY="${PYTHON:-python}"
-(cd .. && "$PY" -m beekeeper_ext.openapi) > "$tmp/openapi.json"
+(cd .. && "$PY" -m beekeeper_ext.handlers) > "$tmp/openapi.json"
 node_modules/.bin/openapi-typescript "$tmp/openapi.json" --root-types -o "$tmp/api.d.ts" --silent 2>/dev/null
 header='// Generated from the server'"'"'s OpenAPI document by `npm run gen:api`: do not edit.'
 { echo "$header"; cat "$tmp/api.d.ts"; } | node_modules/.bin/prettier --stdin-filepath src/generated/api.d.ts > "$out/api.d.ts"
