@@ -13,7 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import BeekeeperError, bad_request, not_found
+from .errors import BeekeeperError, not_found
+from .models.base import parse
+from .models.example import ExampleCreate
 from .projects import ProjectService
 
 PACKAGE_DIR = Path(__file__).parent
@@ -76,11 +78,10 @@ class Examples:
         return bare
 
     async def create_project(self, example: str, body: dict) -> dict:
-        """Create a project from an example; `body` may set `name` and any other project field."""
-        if not isinstance(body, dict):
-            raise bad_request("body", "the request body must be a JSON object")
-        if "git_url" in body:
-            raise bad_request("git_url", "an example brings its own repository")
+        """Create a project from an example; `body` is an ExampleCreate (checked here, so a
+        bad field is named before the repository is built)."""
+        parse(ExampleCreate, body, context={"executors": list(self.projects.executors)})
         spec_name = EXAMPLES.get(example, {}).get("project")
         bare = await self.repository(example)
-        return await self.projects.create({"name": spec_name, **body, "git_url": bare.as_uri()})
+        name = spec_name if body.get("name") is None else body["name"]
+        return await self.projects.create({**body, "name": name, "git_url": bare.as_uri()})

@@ -42,6 +42,8 @@ async def test_try_the_example_endpoint(api, bk_home):
     code, body = await api.post("examples/digits", {"name": "bad name"})
     assert code == 400 and body["field"] == "name"
     assert not (bk_home / "projects/bad name").exists()
+    code, body = await api.post("examples/digits", {"trian_file": "train.py"})  # the ExampleCreate model
+    assert code == 400 and body["field"] == "trian_file"
     # Default name; setup is left running in the background (the notebook test waits for a full one).
     code, project = await api.post("examples/digits", {})
     assert code == 201, project

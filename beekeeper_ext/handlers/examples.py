@@ -19,7 +19,7 @@ class ExamplesHandler(BeekeeperHandler):
 class ExampleHandler(BeekeeperHandler):
     openapi = {"post": op("Create a project from a bundled example (its own local git repository); the "
                           "body may set name and any project field but git_url", "Project", 201,
-                          body={"type": "object"})}
+                          body="ExampleCreate")}
 
     @endpoint
     async def post(self, example):

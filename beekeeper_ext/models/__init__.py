@@ -16,7 +16,7 @@ def schemas() -> list[tuple[type, str]]:
     bodies as validated, responses as serialised."""
     from .branches import BranchesQuery, RemoteBranches
     from .error import Error
-    from .example import Example, ExampleList
+    from .example import Example, ExampleCreate, ExampleList
     from .executor import ExecutorList, ExecutorStatus
     from .files import FileEntry, FileListing
     from .host import GpuReading, HostSample
@@ -31,7 +31,8 @@ def schemas() -> list[tuple[type, str]]:
     from .tensorboard import LatestScalar, LatestScalars, TensorBoardStatus
 
     bodies = (ProjectCreate, ProjectUpdate, RunCreate, RunMove, BranchesQuery, SinkCreate, UrlSinkCreate,
-              EmailSinkCreate, SinkUpdate, TestRequest, ScheduleCreate, ScheduleUpdate, SweepCreate)
+              EmailSinkCreate, SinkUpdate, TestRequest, ScheduleCreate, ScheduleUpdate, SweepCreate,
+              ExampleCreate)
     views = (Error, Project, ProjectList, Run, RunList, ExecutorStatus, ExecutorList, Python, PythonList, Info,
              MetricSummary, Scalars, UsageHistory, TensorBoardStatus, LatestScalar, LatestScalars, FileEntry,
              FileListing, Example, ExampleList, RemoteBranches, Sink, SinkList, Delivery,

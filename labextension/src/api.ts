@@ -193,7 +193,7 @@ export const api = {
   executors: () => request<{ default: string; executors: IExecutor[] }>('executors'),
   examples: () => request<Schemas['ExampleList']>('examples').then(r => r.examples),
   /** Creates a project from a bundled example (its own local git repository). */
-  tryExample: (example: string, body: Record<string, unknown> = {}) =>
+  tryExample: (example: string, body: Partial<Schemas['ExampleCreate']> = {}) =>
     request<IProject>(`examples/${encodeURIComponent(example)}`, json('POST', body))
 };
 

@@ -1351,7 +1351,7 @@ export interface paths {
       };
       requestBody?: {
         content: {
-          'application/json': Record<string, never>;
+          'application/json': components['schemas']['ExampleCreate'];
         };
       };
       responses: {
@@ -2470,6 +2470,113 @@ export interface components {
        * @description the default project name
        */
       project: string;
+    };
+    /**
+     * ExampleCreate
+     * @description Any project field but git_url (the example's own repository); name defaults to the example's.
+     */
+    ExampleCreate: {
+      /**
+       * Name
+       * @description default: the example's project name
+       */
+      name?: string | null;
+      /**
+       * Branch
+       * @description empty: the remote's default branch, looked up at each setup
+       * @default
+       */
+      branch: string;
+      /**
+       * Python Version
+       * @example 3.12
+       */
+      python_version?: string | null;
+      /**
+       * Train File
+       * @description a script (train.py), a module (-m package.train) or a notebook (train.ipynb)
+       * @default train.py
+       */
+      train_file: string;
+      /**
+       * Tensorboard Log Dir
+       * @default runs
+       */
+      tensorboard_log_dir: string;
+      /**
+       * Requirements File
+       * @default requirements.txt
+       */
+      requirements_file: string;
+      /**
+       * Env
+       * @default {}
+       */
+      env: {
+        [key: string]: string;
+      };
+      credentials?: {
+        /**
+         * Username
+         * @default git
+         */
+        username: string;
+        /** Token */
+        token: string;
+      } | null;
+      /** Default Executor */
+      default_executor?: string | null;
+      /**
+       * Stall Timeout
+       * @description seconds without log output, scalar step or GPU use before a running run is flagged stalled; 0 = never
+       * @default 1800
+       */
+      stall_timeout: number | null;
+      /**
+       * Stall Action
+       * @default notify
+       * @enum {string}
+       */
+      stall_action: 'notify' | 'stop';
+      /**
+       * Metric Patterns
+       * @description regular expressions with (?P<name>...) and (?P<value>...) that read metrics from stdout; null for the default
+       */
+      metric_patterns?: string[] | null;
+      /**
+       * Default Run
+       * @description some of a run body's args, env, gpus, executor
+       */
+      default_run?: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * Presets
+       * @description named run settings: POST .../runs with {"preset": NAME}
+       */
+      presets?: {
+        [key: string]: {
+          [key: string]: unknown;
+        };
+      } | null;
+      /**
+       * Install
+       * @description auto: uv.lock, else pyproject.toml/setup.py, else requirements_file
+       * @default auto
+       * @enum {string}
+       */
+      install: 'auto' | 'requirements' | 'project' | 'none';
+      /**
+       * Packages
+       * @description extra requirement lines installed after the dependencies (a list, or one text)
+       * @default []
+       */
+      packages: string[];
+      /**
+       * Torch Backend
+       * @description uv's --torch-backend (auto, cpu, cu126, ...); unset: the plain index
+       */
+      torch_backend?: string | null;
     };
     /** ExampleList */
     ExampleList: {
@@ -4075,6 +4182,7 @@ export type SchemaDeliveryList = components['schemas']['DeliveryList'];
 export type SchemaEmailSinkCreate = components['schemas']['EmailSinkCreate'];
 export type SchemaError = components['schemas']['Error'];
 export type SchemaExample = components['schemas']['Example'];
+export type SchemaExampleCreate = components['schemas']['ExampleCreate'];
 export type SchemaExampleList = components['schemas']['ExampleList'];
 export type SchemaExecutorList = components['schemas']['ExecutorList'];
 export type SchemaExecutorStatus = components['schemas']['ExecutorStatus'];
