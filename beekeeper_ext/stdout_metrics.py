@@ -23,6 +23,9 @@ STEP_RE = re.compile(r"(?i)(?<![\w])(?:" + "|".join(STEP_WORDS) + r")\b\s*[=:#]?
 MAX_PATTERNS = 20
 MAX_PATTERN_LENGTH = 500
 MARK = b"[beekeeper] "
+#: Every step word contains one of these: ASCII text without any (in any case) cannot match STEP_RE.
+STEP_NEEDLES = re.compile(b"|".join(w.encode() for w in STEP_WORDS
+                                    if not any(o != w and o in w for o in STEP_WORDS)))
 
 
 def validate(value, field: str = "metric_patterns") -> list[str] | None:
@@ -50,16 +53,21 @@ class LineParser:
 
     def __init__(self, patterns: list[str] | None):
         self.patterns = [re.compile(p) for p in (DEFAULT_PATTERNS if patterns is None else patterns)]
+        # Patterns without a step group only count lines that name a step (STEP_RE), so a line
+        # without a step word is skipped before any pattern runs: the regexes over every line of
+        # a fast run's output held the GIL and slowed the log WebSocket ~100x (bench/log_latency.py).
+        self.need_step_word = all("step" not in p.groupindex for p in self.patterns)
 
     def points(self, data: bytes, counts: dict[str, int]) -> list[tuple[str, int, float]]:
         """Points from whole lines of log bytes. `counts` (tag → points so far) numbers the steps of
         patterns that have a step group that did not match."""
         out: list[tuple[str, int, float]] = []
-        if not self.patterns:
+        if not self.patterns or (self.need_step_word and not _may_name_step(data)):
             return out
         for raw in data.splitlines():
-            if not raw.startswith(MARK):
-                out += self._line(raw.decode("utf-8", "replace"), counts)
+            if raw.startswith(MARK) or (self.need_step_word and not _may_name_step(raw)):
+                continue
+            out += self._line(raw.decode("utf-8", "replace"), counts)
         return out
 
     def _line(self, line: str, counts: dict[str, int]) -> list[tuple[str, int, float]]:
@@ -86,6 +94,13 @@ class LineParser:
                 counts[name] = counts.get(name, 0) + 1
                 out.append((name, step, value))
         return out
+
+
+def _may_name_step(raw: bytes) -> bool:
+    """False only for ASCII text with no step word in any case; other text goes to STEP_RE."""
+    if not raw.isascii():
+        return True  # (?i) also folds a few non-ASCII letters (e.g. U+017F to s)
+    return STEP_NEEDLES.search(raw.lower()) is not None
 
 
 def _reading(match: re.Match) -> tuple[str, float] | None:
