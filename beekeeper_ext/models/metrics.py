@@ -17,8 +17,8 @@ class MetricSummary(View):
 
 class Scalars(View):
     tag: str
-    points: list[tuple[float | None, float | None, float | None]] = Field(
-        description="[step, wall_time, value] in step order")
+    points: list[tuple[int, float, float | None]] = Field(
+        description="[step, wall_time, value] in step order; value null where it was not finite")
     downsampled: bool = Field(description="true when each bucket kept only its min and max")
 
 

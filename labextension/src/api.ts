@@ -22,13 +22,8 @@ export type IBranches = Schemas['RemoteBranches'];
 export type IMetricSummary = Schemas['MetricSummary'];
 export type IEnergy = NonNullable<IRun['energy']>;
 
-/** One tag of one run (Schemas['Scalars'] with its points as the tuples they are). */
-export interface IRunScalars {
-  tag: string;
-  /** [step, wall_time, value] in step order. */
-  points: [number, number, number | null][];
-  downsampled: boolean;
-}
+/** One tag of one run: points are [step, wall_time, value] in step order. */
+export type IRunScalars = Schemas['Scalars'];
 
 /** One sample of a run's usage history (Schemas['UsageHistory'], its time always set). */
 export type IUsageSample = Schemas['UsageHistory']['samples'][number] & { time: number };
@@ -138,21 +133,21 @@ function json(method: string, body?: unknown): RequestInit {
 }
 
 export const api = {
-  projects: () => request<{ projects: IProject[] }>('projects').then(r => r.projects),
+  projects: () => request<Schemas['ProjectList']>('projects').then(r => r.projects),
   project: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}`),
   createProject: (body: Record<string, unknown>) => request<IProject>('projects', json('POST', body)),
   updateProject: (name: string, body: Record<string, unknown>) =>
     request<IProject>(`projects/${encodeURIComponent(name)}`, json('PATCH', body)),
   deleteProject: (name: string) => request(`projects/${encodeURIComponent(name)}`, json('DELETE')),
   resync: (name: string) => request<IProject>(`projects/${encodeURIComponent(name)}/setup`, json('POST', {})),
-  pythons: () => request<{ pythons: IPython[] }>('pythons').then(r => r.pythons),
+  pythons: () => request<Schemas['PythonList']>('pythons').then(r => r.pythons),
   /** GET for a bare URL; POST when credentials go along (a token never rides in a URL). */
   branches: (q: { method: 'GET'; url: string } | { method: 'POST'; body: Record<string, unknown> }) =>
     q.method === 'GET'
       ? request<IBranches>('git/branches', { query: { url: q.url } })
       : request<IBranches>('git/branches', json('POST', q.body)),
   runs: (name: string, limit = 100, sort = '', extra: { offset?: number; state?: string } = {}) =>
-    request<{ runs: IRun[]; total: number }>(`projects/${encodeURIComponent(name)}/runs`, {
+    request<Schemas['RunList']>(`projects/${encodeURIComponent(name)}/runs`, {
       query: {
         limit: String(limit),
         ...(sort ? { sort } : {}),
@@ -166,8 +161,7 @@ export const api = {
     }),
   runUsage: (id: string) =>
     request<{ interval: number; samples: IUsageSample[] }>(`runs/${encodeURIComponent(id)}/usage`),
-  allRuns: (query: Record<string, string> = {}) =>
-    request<{ runs: IRun[]; total: number }>('runs', { query }),
+  allRuns: (query: Record<string, string> = {}) => request<Schemas['RunList']>('runs', { query }),
   run: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}`),
   startRun: (name: string, body: Record<string, unknown> = {}) =>
     request<IRun>(`projects/${encodeURIComponent(name)}/runs`, json('POST', body)),
@@ -190,7 +184,7 @@ export const api = {
       body: file,
       query: overwrite ? { overwrite: '1' } : {}
     }),
-  executors: () => request<{ default: string; executors: IExecutor[] }>('executors'),
+  executors: () => request<Schemas['ExecutorList']>('executors'),
   examples: () => request<Schemas['ExampleList']>('examples').then(r => r.examples),
   /** Creates a project from a bundled example (its own local git repository). */
   tryExample: (example: string, body: Partial<Schemas['ExampleCreate']> = {}) =>

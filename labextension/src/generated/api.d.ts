@@ -3397,9 +3397,9 @@ export interface components {
       tag: string;
       /**
        * Points
-       * @description [step, wall_time, value] in step order
+       * @description [step, wall_time, value] in step order; value null where it was not finite
        */
-      points: [number | null, number | null, number | null][];
+      points: [number, number, number | null][];
       /**
        * Downsampled
        * @description true when each bucket kept only its min and max
