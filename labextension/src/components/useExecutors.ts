@@ -1,6 +1,7 @@
 import * as React from 'react';
 import { IExecutor } from '../api';
 import { BeekeeperModel } from '../model';
+import { executorLabel } from '../format';
 
 /**
  * The server's executors (local, and ray when a cluster is configured) with their reachability:
@@ -19,4 +20,15 @@ export function useExecutors(model: BeekeeperModel): { executors: IExecutor[]; s
     };
   }, [model]);
   return state;
+}
+
+/** The "Run on" dropdown's options: the default first (labelled with what it resolves to), then each executor. */
+export function executorOptions(
+  executors: IExecutor[],
+  defaultLabel: string
+): { value: string; label: string; title?: string }[] {
+  return [
+    { value: '', label: defaultLabel },
+    ...executors.map(x => ({ value: x.name, label: executorLabel(x), title: x.detail || undefined }))
+  ];
 }

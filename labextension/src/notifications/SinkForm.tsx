@@ -1,10 +1,10 @@
 /** Add or edit one notification sink: its kind's fields, the events it wants, errors by field. */
 import * as React from 'react';
-import { Button } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError } from '../api';
 import { sinkEvents, sinkKinds, smtpSecurity } from '../generated/enums';
 import { Field } from '../components/form/Field';
+import { EnabledCheck, SaveCancel } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import {
   errorField,
@@ -267,20 +267,22 @@ export function SinkForm(props: {
       <Field id="sink-events" label={trans.__('Events')} error={errors.events}>
         <EventPicker value={form.events} onChange={events => set({ events })} />
       </Field>
-      <label className="bk-check" data-field="sink-enabled">
-        <input type="checkbox" checked={form.enabled} onChange={e => set({ enabled: e.target.checked })} />
-        {trans.__('Enabled')}
-      </label>
+      <EnabledCheck
+        field="sink-enabled"
+        label={trans.__('Enabled')}
+        checked={form.enabled}
+        onChange={enabled => set({ enabled })}
+      />
       {errors.enabled && <div className="bk-field-error">{errors.enabled}</div>}
       {errors.form && <div className="bk-form-error">{errors.form}</div>}
-      <div className="bk-form-actions">
-        <Button type="submit" className="bk-primary bk-save-sink" disabled={busy}>
-          {busy ? trans.__('Saving…') : sink ? trans.__('Save') : trans.__('Add sink')}
-        </Button>
-        <Button minimal type="button" onClick={props.onCancel}>
-          {trans.__('Cancel')}
-        </Button>
-      </div>
+      <SaveCancel
+        className="bk-save-sink"
+        busy={busy}
+        label={sink ? trans.__('Save') : trans.__('Add sink')}
+        busyLabel={trans.__('Saving…')}
+        cancelLabel={trans.__('Cancel')}
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }

@@ -2,8 +2,9 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { ApiError, IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { executorLabel, parseEnv, parseGpus, splitArgs } from '../format';
-import { useExecutors } from '../components/useExecutors';
+import { parseEnv, parseGpus, splitArgs } from '../format';
+import { executorOptions, useExecutors } from '../components/useExecutors';
+import { SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import { joinArgs, presetNames, runTemplate } from './runsdata';
 
@@ -102,32 +103,32 @@ export function RunForm(props: {
       setBusy(false);
     }
   };
-  const errorFor = (field: string) =>
-    error && error.field === field ? <div className="bk-field-error">{error.message}</div> : null;
+  const messageFor = (field: string) => (error && error.field === field ? error.message : null);
+  const errorFor = (field: string) => {
+    const message = messageFor(field);
+    return message ? <div className="bk-field-error">{message}</div> : null;
+  };
 
   return (
     <form className="bk-run-form bk-card" onSubmit={submit} ref={form}>
       <div className="bk-card-title">{trans.__('New run')}</div>
       <div className="bk-field-row">
         {presets.length > 0 && (
-          <div className="bk-field bk-medium" data-field="preset">
-            <label htmlFor="bk-run-preset">{trans.__('Preset')}</label>
-            <select
-              id="bk-run-preset"
-              className="jp-mod-styled bk-run-preset"
-              value={preset}
-              onChange={e => setPreset(e.target.value)}
-              title={trans.__('Fields left empty come from the preset, then from the default run')}
-            >
-              <option value="">{trans.__('Default run')}</option>
-              {presets.map(p => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-            {errorFor('preset')}
-          </div>
+          <SelectField
+            id="bk-run-preset"
+            label={trans.__('Preset')}
+            field="preset"
+            className="bk-medium"
+            selectClassName="bk-run-preset"
+            error={messageFor('preset')}
+            value={preset}
+            title={trans.__('Fields left empty come from the preset, then from the default run')}
+            options={[
+              { value: '', label: trans.__('Default run') },
+              ...presets.map(p => ({ value: p, label: p }))
+            ]}
+            onChange={setPreset}
+          />
         )}
         <div className="bk-field bk-grow" data-field="args">
           <label htmlFor="bk-run-args">{trans.__('Arguments')}</label>
@@ -157,25 +158,19 @@ export function RunForm(props: {
           {errorFor('gpus')}
         </div>
         {executors.length > 1 && (
-          <div className="bk-field bk-medium" data-field="executor">
-            <label htmlFor="bk-run-executor">{trans.__('Run on')}</label>
-            <select
-              id="bk-run-executor"
-              className="jp-mod-styled"
-              value={executor}
-              onChange={e => setExecutor(e.target.value)}
-            >
-              <option value="">
-                {trans.__('Default (%1)', template.executor || project.default_executor || serverDefault)}
-              </option>
-              {executors.map(x => (
-                <option key={x.name} value={x.name} title={x.detail || ''}>
-                  {executorLabel(x)}
-                </option>
-              ))}
-            </select>
-            {errorFor('executor')}
-          </div>
+          <SelectField
+            id="bk-run-executor"
+            label={trans.__('Run on')}
+            field="executor"
+            className="bk-medium"
+            error={messageFor('executor')}
+            value={executor}
+            options={executorOptions(
+              executors,
+              trans.__('Default (%1)', template.executor || project.default_executor || serverDefault)
+            )}
+            onChange={setExecutor}
+          />
         )}
       </div>
       <div className="bk-field" data-field="env">

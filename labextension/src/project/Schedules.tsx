@@ -7,11 +7,12 @@ import { Button } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError, IProject } from '../api';
 import { BeekeeperModel } from '../model';
-import { executorLabel, formatTime } from '../format';
+import { formatTime } from '../format';
 import { fireOutcomes } from '../generated/enums';
-import { useExecutors } from '../components/useExecutors';
+import { executorOptions, useExecutors } from '../components/useExecutors';
 import { confirmDanger } from '../components/confirm';
 import { Field } from '../components/form/Field';
+import { EnabledCheck, SaveCancel, SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import {
   formatFire,
@@ -161,21 +162,18 @@ function ScheduleForm(props: {
           trans.__('auto')
         )}
         {executors.length > 1 && (
-          <Field id="schedule-executor" label={trans.__('Run on')} error={errorOf('executor')}>
-            <select
-              id="bk-f-schedule-executor"
-              className="jp-mod-styled"
-              value={form.executor}
-              onChange={e => set({ executor: e.target.value })}
-            >
-              <option value="">{trans.__('Default (%1)', project.default_executor || serverDefault)}</option>
-              {executors.map(x => (
-                <option key={x.name} value={x.name}>
-                  {executorLabel(x)}
-                </option>
-              ))}
-            </select>
-          </Field>
+          <SelectField
+            id="bk-f-schedule-executor"
+            label={trans.__('Run on')}
+            field="schedule-executor"
+            error={errorOf('executor')}
+            value={form.executor}
+            options={executorOptions(
+              executors,
+              trans.__('Default (%1)', project.default_executor || serverDefault)
+            )}
+            onChange={executor => set({ executor })}
+          />
         )}
       </div>
       <Field id="schedule-env" label={trans.__('Environment (KEY=value per line)')} error={errorOf('env')}>
@@ -187,21 +185,23 @@ function ScheduleForm(props: {
           onChange={e => set({ env: e.target.value })}
         />
       </Field>
-      <label className="bk-check" data-field="schedule-enabled">
-        <input type="checkbox" checked={form.enabled} onChange={e => set({ enabled: e.target.checked })} />
-        {trans.__('Enabled')}
-      </label>
+      <EnabledCheck
+        field="schedule-enabled"
+        label={trans.__('Enabled')}
+        checked={form.enabled}
+        onChange={enabled => set({ enabled })}
+      />
       {error && (error.field === 'form' || error.field === 'enabled') && (
         <div className="bk-form-error">{error.message}</div>
       )}
-      <div className="bk-form-actions">
-        <Button type="submit" className="bk-primary bk-save-schedule" disabled={busy}>
-          {busy ? trans.__('Saving…') : schedule ? trans.__('Save') : trans.__('Create schedule')}
-        </Button>
-        <Button minimal type="button" onClick={props.onCancel}>
-          {trans.__('Cancel')}
-        </Button>
-      </div>
+      <SaveCancel
+        className="bk-save-schedule"
+        busy={busy}
+        label={schedule ? trans.__('Save') : trans.__('Create schedule')}
+        busyLabel={trans.__('Saving…')}
+        cancelLabel={trans.__('Cancel')}
+        onCancel={props.onCancel}
+      />
     </form>
   );
 }

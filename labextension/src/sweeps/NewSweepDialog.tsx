@@ -7,9 +7,9 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { ApiError, IProject } from '../api';
 import { BeekeeperModel } from '../model';
-import { executorLabel } from '../format';
 import { confirmDanger } from '../components/confirm';
-import { useExecutors } from '../components/useExecutors';
+import { executorOptions, useExecutors } from '../components/useExecutors';
+import { SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import { ISweep, sweepsApi } from './api';
 import {
@@ -53,18 +53,18 @@ function ParamRowView(props: {
           />
         </div>
         {random && (
-          <div className="bk-field bk-narrow">
-            <label htmlFor={`bk-sweep-p${index}-kind`}>{trans.__('Kind')}</label>
-            <select
-              id={`bk-sweep-p${index}-kind`}
-              className="jp-mod-styled bk-sweep-param-kind"
-              value={row.kind}
-              onChange={e => set({ kind: e.target.value as IParamRow['kind'] })}
-            >
-              <option value="values">{trans.__('values')}</option>
-              <option value="range">{trans.__('range')}</option>
-            </select>
-          </div>
+          <SelectField
+            id={`bk-sweep-p${index}-kind`}
+            label={trans.__('Kind')}
+            className="bk-narrow"
+            selectClassName="bk-sweep-param-kind"
+            value={row.kind}
+            options={[
+              { value: 'values', label: trans.__('values') },
+              { value: 'range', label: trans.__('range') }
+            ]}
+            onChange={kind => set({ kind: kind as IParamRow['kind'] })}
+          />
         )}
         {range ? (
           <>
@@ -154,6 +154,11 @@ function Field(props: {
   );
 }
 
+/** The message of `error` when it belongs to `field`. */
+function messageOf(error: IFieldError | null, field: string): string | null {
+  return error && error.field === field ? error.message : null;
+}
+
 type TextKey = { [K in keyof ISweepForm]: ISweepForm[K] extends string ? K : never }[keyof ISweepForm];
 
 /** One text input of the form, bound to its key, with the error of its field beside it. */
@@ -189,23 +194,19 @@ function MethodFields(props: { form: ISweepForm; set: Setter; error: IFieldError
   const trans = useTrans();
   return (
     <div className="bk-field-row">
-      <Field
+      <SelectField
         id="bk-sweep-method"
         label={trans.__('Method')}
         field="method"
-        error={error}
+        error={messageOf(error, 'method')}
         className="bk-medium"
-      >
-        <select
-          id="bk-sweep-method"
-          className="jp-mod-styled"
-          value={form.method}
-          onChange={e => set('method', e.target.value as ISweepForm['method'])}
-        >
-          <option value="grid">{trans.__('grid: every combination')}</option>
-          <option value="random">{trans.__('random: draw trials')}</option>
-        </select>
-      </Field>
+        value={form.method}
+        options={[
+          { value: 'grid', label: trans.__('grid: every combination') },
+          { value: 'random', label: trans.__('random: draw trials') }
+        ]}
+        onChange={method => set('method', method as ISweepForm['method'])}
+      />
       {form.method === 'random' && (
         <>
           <TextField
@@ -241,34 +242,31 @@ function DeliveryFields(props: { form: ISweepForm; set: Setter; error: IFieldErr
   const trans = useTrans();
   return (
     <div className="bk-field-row">
-      <Field id="bk-sweep-as" label={trans.__('Params reach the script as')} field="as" error={error}>
-        <select
-          id="bk-sweep-as"
-          className="jp-mod-styled"
-          value={form.delivery}
-          onChange={e => set('delivery', e.target.value as ISweepForm['delivery'])}
-        >
-          <option value="args">{trans.__('arguments: --name value')}</option>
-          <option value="template">{trans.__('an argument template')}</option>
-          <option value="env">{trans.__('environment variables')}</option>
-        </select>
-      </Field>
+      <SelectField
+        id="bk-sweep-as"
+        label={trans.__('Params reach the script as')}
+        field="as"
+        error={messageOf(error, 'as')}
+        value={form.delivery}
+        options={[
+          { value: 'args', label: trans.__('arguments: --name value') },
+          { value: 'template', label: trans.__('an argument template') },
+          { value: 'env', label: trans.__('environment variables') }
+        ]}
+        onChange={delivery => set('delivery', delivery as ISweepForm['delivery'])}
+      />
       {form.delivery === 'template' && (
-        <Field
+        <TextField
           id="bk-sweep-template"
+          name="template"
           label={trans.__('Template ({name} and {run_id} filled in)')}
           field="args_template"
-          error={error}
           className="bk-grow"
-        >
-          <input
-            id="bk-sweep-template"
-            className="jp-mod-styled"
-            value={form.template}
-            placeholder="--lr={lr} --work-dir=out/{run_id}"
-            onChange={e => set('template', e.target.value)}
-          />
-        </Field>
+          placeholder="--lr={lr} --work-dir=out/{run_id}"
+          form={form}
+          set={set}
+          error={error}
+        />
       )}
     </div>
   );
@@ -321,27 +319,19 @@ function SharedFields(props: {
           error={error}
         />
         {executors.length > 1 && (
-          <Field
+          <SelectField
             id="bk-sweep-executor"
             label={trans.__('Run on')}
             field="executor"
-            error={error}
+            error={messageOf(error, 'executor')}
             className="bk-medium"
-          >
-            <select
-              id="bk-sweep-executor"
-              className="jp-mod-styled"
-              value={form.executor}
-              onChange={e => set('executor', e.target.value)}
-            >
-              <option value="">{trans.__('Default (%1)', project.default_executor || serverDefault)}</option>
-              {executors.map(x => (
-                <option key={x.name} value={x.name}>
-                  {executorLabel(x)}
-                </option>
-              ))}
-            </select>
-          </Field>
+            value={form.executor}
+            options={executorOptions(
+              executors,
+              trans.__('Default (%1)', project.default_executor || serverDefault)
+            )}
+            onChange={executor => set('executor', executor)}
+          />
         )}
       </div>
       <Field id="bk-sweep-env" label={trans.__('Environment (KEY=value per line)')} field="env" error={error}>
@@ -383,42 +373,34 @@ function ObjectiveFields(props: {
             ))}
           </datalist>
         </Field>
-        <Field
+        <SelectField
           id="bk-sweep-goal"
           label={trans.__('Goal')}
           field="objective.goal"
-          error={error}
+          error={messageOf(error, 'objective.goal')}
           className="bk-narrow"
-        >
-          <select
-            id="bk-sweep-goal"
-            className="jp-mod-styled"
-            value={form.goal}
-            onChange={e => set('goal', e.target.value as ISweepForm['goal'])}
-          >
-            <option value="min">{trans.__('min')}</option>
-            <option value="max">{trans.__('max')}</option>
-          </select>
-        </Field>
-        <Field
+          value={form.goal}
+          options={[
+            { value: 'min', label: trans.__('min') },
+            { value: 'max', label: trans.__('max') }
+          ]}
+          onChange={goal => set('goal', goal as ISweepForm['goal'])}
+        />
+        <SelectField
           id="bk-sweep-summary"
           label={trans.__('Counts')}
           field="objective.summary"
-          error={error}
+          error={messageOf(error, 'objective.summary')}
           className="bk-narrow"
-        >
-          <select
-            id="bk-sweep-summary"
-            className="jp-mod-styled"
-            value={form.summary}
-            title={trans.__("Which of a trial's values counts")}
-            onChange={e => set('summary', e.target.value as ISweepForm['summary'])}
-          >
-            <option value="last">{trans.__('last')}</option>
-            <option value="min">{trans.__('min')}</option>
-            <option value="max">{trans.__('max')}</option>
-          </select>
-        </Field>
+          value={form.summary}
+          title={trans.__("Which of a trial's values counts")}
+          options={[
+            { value: 'last', label: trans.__('last') },
+            { value: 'min', label: trans.__('min') },
+            { value: 'max', label: trans.__('max') }
+          ]}
+          onChange={summary => set('summary', summary as ISweepForm['summary'])}
+        />
       </div>
       <div className="bk-field-row" data-field="early_stop">
         <label className="bk-check">

@@ -1,0 +1,90 @@
+import * as React from 'react';
+import { Button } from '@jupyterlab/ui-components';
+
+export interface IOption {
+  value: string;
+  label: string;
+  title?: string;
+}
+
+/**
+ * One labelled <select> with its error beneath: the run form, the schedule form and the sweep
+ * dialog each spelled this shape out per field. `field` becomes `data-field`, which tests and
+ * server errors use to find it; `id` is the select's own id, so existing selectors keep working.
+ */
+export function SelectField(props: {
+  id: string;
+  label: string;
+  field?: string;
+  error?: string | null;
+  value: string;
+  options: IOption[];
+  onChange: (value: string) => void;
+  className?: string;
+  selectClassName?: string;
+  title?: string;
+}): JSX.Element {
+  const { id, error } = props;
+  return (
+    <div
+      className={`bk-field${props.className ? ' ' + props.className : ''}${error ? ' bk-field-invalid' : ''}`}
+      data-field={props.field}
+    >
+      <label htmlFor={id}>{props.label}</label>
+      <select
+        id={id}
+        className={'jp-mod-styled' + (props.selectClassName ? ' ' + props.selectClassName : '')}
+        value={props.value}
+        title={props.title}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        {props.options.map(o => (
+          <option key={o.value} value={o.value} title={o.title}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <div className="bk-field-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** The "Enabled" box a schedule and a notification sink both end with. */
+export function EnabledCheck(props: {
+  field: string;
+  checked: boolean;
+  label: string;
+  onChange: (checked: boolean) => void;
+}): JSX.Element {
+  return (
+    <label className="bk-check" data-field={props.field}>
+      <input type="checkbox" checked={props.checked} onChange={e => props.onChange(e.target.checked)} />
+      {props.label}
+    </label>
+  );
+}
+
+/** Save (primary, disabled while busy) and Cancel, the end of every edit form in the panel. */
+export function SaveCancel(props: {
+  className: string;
+  busy: boolean;
+  label: string;
+  busyLabel: string;
+  cancelLabel: string;
+  onCancel: () => void;
+}): JSX.Element {
+  return (
+    <div className="bk-form-actions">
+      <Button type="submit" className={'bk-primary ' + props.className} disabled={props.busy}>
+        {props.busy ? props.busyLabel : props.label}
+      </Button>
+      <Button minimal type="button" onClick={props.onCancel}>
+        {props.cancelLabel}
+      </Button>
+    </div>
+  );
+}
