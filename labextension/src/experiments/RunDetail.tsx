@@ -168,16 +168,9 @@ function RunDetailBody(props: {
       <div className="bk-run-detail-header">
         <h2 className="bk-form-page-title">{run.id}</h2>
         <span className={`bk-badge bk-state-${run.state}`}>{run.state}</span>
-        <a
-          href="#"
-          className="bk-run-project"
-          onClick={e => {
-            e.preventDefault();
-            props.openProject(run.project);
-          }}
-        >
+        <ActionLink className="bk-run-project" onClick={() => props.openProject(run.project)}>
           {run.project}
-        </a>
+        </ActionLink>
         {run.notebook && props.openNotebook && (
           <Button small className="bk-open-notebook" onClick={() => props.openNotebook?.(run)}>
             {trans.__('Open executed notebook')}

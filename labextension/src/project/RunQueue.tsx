@@ -2,6 +2,7 @@ import * as React from 'react';
 import { Button, caretDownIcon, caretUpIcon } from '@jupyterlab/ui-components';
 import { IRun } from '../api';
 import { useTrans } from '../i18n';
+import { ActionLink } from '../components/ActionLink';
 import { dropRequest, IMove, moveRequest } from './runsdata';
 
 /**
@@ -63,16 +64,9 @@ export function RunQueue(props: {
             <span className="bk-queue-position" title={trans.__('Place in the whole queue (all projects)')}>
               #{r.queue_position ?? i + 1}
             </span>
-            <a
-              href="#"
-              className="bk-run-link"
-              onClick={e => {
-                e.preventDefault();
-                props.onOpen(r.id);
-              }}
-            >
+            <ActionLink className="bk-run-link" onClick={() => props.onOpen(r.id)}>
               {r.id}
-            </a>
+            </ActionLink>
             <span className="bk-args bk-queue-args" title={(r.args || []).join(' ')}>
               {(r.args || []).join(' ')}
             </span>
