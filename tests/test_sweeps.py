@@ -87,6 +87,8 @@ class Events:
     def __init__(self, server):
         from tornado.websocket import websocket_connect
 
+        from beekeeper_ext.models.events import EVENT_MESSAGE
+
         self.messages: list[dict] = []
         self._lock = threading.Condition()
         url = server.url.replace("http://", "ws://") + f"beekeeper/api/events?token={server.token}"
@@ -97,8 +99,13 @@ class Events:
             self._ws = await websocket_connect(url)
             connected.set()
             while (raw := await self._ws.read_message()) is not None:
+                message = json.loads(raw)
+                try:
+                    EVENT_MESSAGE.validate_python(message)  # the contract: models/events.py
+                except ValueError as exc:
+                    message = {"type": "invalid", "error": str(exc), "message": message}
                 with self._lock:
-                    self.messages.append(json.loads(raw))
+                    self.messages.append(message)
                     self._lock.notify_all()
 
         self._thread = threading.Thread(target=self._loop.run_until_complete, args=(read(),), daemon=True)
@@ -109,6 +116,8 @@ class Events:
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
+                invalid = [m for m in self.messages if m["type"] == "invalid"]
+                assert not invalid, f"an /events message off its schema: {invalid[0]}"
                 found = next((m for m in self.messages if predicate(m)), None)
                 if found is not None or not self._lock.wait(max(0.0, deadline - time.monotonic())):
                     assert found is not None, f"no event: {what} (saw {self.messages[-5:]})"

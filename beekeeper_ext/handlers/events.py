@@ -20,7 +20,9 @@ BACKLOG = 1000
 
 
 class EventsHandler(StreamSocket):
-    openapi = {"get": op("WebSocket: run, project and sweep change events", status=101)}
+    openapi = {"get": {**op("WebSocket: run, project and sweep change events (text frames, JSON)", status=101),
+                       "x-messages": [{"$ref": f"#/components/schemas/{name}"}
+                                      for name in ("RunEvent", "ProjectEvent", "SweepEvent")]}}
 
     def subscribe(self) -> None:
         self._queue: asyncio.Queue = asyncio.Queue(BACKLOG)

@@ -16,6 +16,7 @@ def schemas() -> list[tuple[type, str]]:
     bodies as validated, responses as serialised."""
     from .branches import BranchesQuery, RemoteBranches
     from .error import Error
+    from .events import ProjectDeleted, ProjectEvent, RunEvent, SweepDeleted, SweepEvent
     from .example import Example, ExampleCreate, ExampleList
     from .executor import ExecutorList, ExecutorStatus
     from .files import FileEntry, FileListing
@@ -36,5 +37,6 @@ def schemas() -> list[tuple[type, str]]:
     views = (Error, Project, ProjectList, Run, RunList, ExecutorStatus, ExecutorList, Python, PythonList, Info,
              MetricSummary, Scalars, UsageHistory, TensorBoardStatus, LatestScalar, LatestScalars, FileEntry,
              FileListing, Example, ExampleList, RemoteBranches, Sink, SinkList, Delivery,
-             DeliveryList, TestResult, Schedule, ScheduleList, Sweep, SweepList, HostSample, GpuReading)
+             DeliveryList, TestResult, Schedule, ScheduleList, Sweep, SweepList, HostSample, GpuReading,
+             RunEvent, ProjectEvent, SweepEvent, ProjectDeleted, SweepDeleted)
     return [(m, "validation") for m in bodies] + [(m, "serialization") for m in views]

@@ -5,7 +5,6 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { components } from './generated/api';
-import type { ISweep } from './sweeps/api';
 
 type Schemas = components['schemas'];
 
@@ -40,10 +39,7 @@ export type LogMessage =
 export type LogEnd = Extract<LogMessage, { type: 'end' }>;
 
 /** What /events sends: a project changed (or was deleted), a run changed state, a sweep changed. */
-export type EventMessage =
-  | { type: 'project'; project: IProject | { name: string; deleted: true } }
-  | { type: 'run'; run: IRun }
-  | { type: 'sweep'; sweep: ISweep | { id: string; deleted: true } };
+export type EventMessage = Schemas['RunEvent'] | Schemas['ProjectEvent'] | Schemas['SweepEvent'];
 
 /** What /metrics/stream sends: the kept history once, then one sample per interval. */
 export type MetricsMessage =

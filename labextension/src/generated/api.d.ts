@@ -1043,7 +1043,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** WebSocket: run, project and sweep change events */
+    /** WebSocket: run, project and sweep change events (text frames, JSON) */
     get: {
       parameters: {
         query?: never;
@@ -3051,6 +3051,26 @@ export interface components {
        */
       torch_backend?: string | null;
     };
+    /** ProjectDeleted */
+    ProjectDeleted: {
+      /** Name */
+      name: string;
+      /**
+       * Deleted
+       * @constant
+       */
+      deleted: true;
+    };
+    /** ProjectEvent */
+    ProjectEvent: {
+      /**
+       * Type
+       * @constant
+       */
+      type: 'project';
+      /** Project */
+      project: components['schemas']['Project'] | components['schemas']['ProjectDeleted'];
+    };
     /** ProjectList */
     ProjectList: {
       /** Projects */
@@ -3358,6 +3378,18 @@ export interface components {
        * @description one of the project's presets: it, then the project's default_run, gives args, env, gpus and executor left out
        */
       preset?: string | null;
+    };
+    /**
+     * RunEvent
+     * @description A run changed state (or any field the run view shows).
+     */
+    RunEvent: {
+      /**
+       * Type
+       * @constant
+       */
+      type: 'run';
+      run: components['schemas']['Run'];
     };
     /** RunList */
     RunList: {
@@ -4022,6 +4054,29 @@ export interface components {
       /** Preset */
       preset?: string | null;
     };
+    /** SweepDeleted */
+    SweepDeleted: {
+      /** Id */
+      id: string;
+      /**
+       * Deleted
+       * @constant
+       */
+      deleted: true;
+    };
+    /**
+     * SweepEvent
+     * @description A sweep or one of its trials changed: the sweep as GET /sweeps lists it.
+     */
+    SweepEvent: {
+      /**
+       * Type
+       * @constant
+       */
+      type: 'sweep';
+      /** Sweep */
+      sweep: components['schemas']['Sweep'] | components['schemas']['SweepDeleted'];
+    };
     /** SweepList */
     SweepList: {
       /** Sweeps */
@@ -4196,6 +4251,8 @@ export type SchemaLatestScalars = components['schemas']['LatestScalars'];
 export type SchemaMetricSummary = components['schemas']['MetricSummary'];
 export type SchemaProject = components['schemas']['Project'];
 export type SchemaProjectCreate = components['schemas']['ProjectCreate'];
+export type SchemaProjectDeleted = components['schemas']['ProjectDeleted'];
+export type SchemaProjectEvent = components['schemas']['ProjectEvent'];
 export type SchemaProjectList = components['schemas']['ProjectList'];
 export type SchemaProjectUpdate = components['schemas']['ProjectUpdate'];
 export type SchemaPython = components['schemas']['Python'];
@@ -4203,6 +4260,7 @@ export type SchemaPythonList = components['schemas']['PythonList'];
 export type SchemaRemoteBranches = components['schemas']['RemoteBranches'];
 export type SchemaRun = components['schemas']['Run'];
 export type SchemaRunCreate = components['schemas']['RunCreate'];
+export type SchemaRunEvent = components['schemas']['RunEvent'];
 export type SchemaRunList = components['schemas']['RunList'];
 export type SchemaRunMove = components['schemas']['RunMove'];
 export type SchemaScalars = components['schemas']['Scalars'];
@@ -4216,6 +4274,8 @@ export type SchemaSinkList = components['schemas']['SinkList'];
 export type SchemaSinkUpdate = components['schemas']['SinkUpdate'];
 export type SchemaSweep = components['schemas']['Sweep'];
 export type SchemaSweepCreate = components['schemas']['SweepCreate'];
+export type SchemaSweepDeleted = components['schemas']['SweepDeleted'];
+export type SchemaSweepEvent = components['schemas']['SweepEvent'];
 export type SchemaSweepList = components['schemas']['SweepList'];
 export type SchemaTensorBoardStatus = components['schemas']['TensorBoardStatus'];
 export type SchemaTestRequest = components['schemas']['TestRequest'];
