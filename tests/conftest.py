@@ -123,6 +123,32 @@ def api(jp_fetch, jp_base_url):
     return Api(jp_fetch, jp_base_url)
 
 
+class CheckedSocket:
+    """A WebSocket client connection whose every received message is checked against the
+    document's `x-messages` for its route (tests/contract.py), as `Api` checks HTTP answers."""
+
+    def __init__(self, connection, path: str):
+        self._connection, self._path = connection, path
+
+    async def read_message(self, *args, **kwargs):
+        message = await self._connection.read_message(*args, **kwargs)
+        contract.check_message(self._path, message)
+        return message
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+@pytest.fixture
+def jp_ws_fetch(jp_ws_fetch):
+    """pytest-jupyter's WebSocket client, with every message checked against the document."""
+
+    async def fetch(*parts: str, **kwargs):
+        return CheckedSocket(await jp_ws_fetch(*parts, **kwargs), "/" + "/".join(parts))
+
+    return fetch
+
+
 def python_versions() -> list[str]:
     """The interpreter versions Beekeeper's own discovery can see (for tests that need two)."""
     out = subprocess.run([sys.executable, "-c", "import sys; print(sys.version.split()[0])"],

@@ -74,3 +74,21 @@ def check(method: str, url: str, base_url: str, status: int, content_type: str, 
     except jsonschema.ValidationError as exc:
         raise AssertionError(f"{where}: the answer does not match the document at "
                              f"{'/'.join(map(str, exc.absolute_path)) or '(root)'}: {exc.message}") from None
+
+
+def check_message(path: str, text: str | bytes | None) -> None:
+    """Raise AssertionError when a WebSocket text frame is none of the messages the document names
+    for its route (the operation's `x-messages`; OpenAPI itself has no WebSocket messages)."""
+    if text is None:
+        return  # closed
+    doc_path, operation = _operation(unquote(path), "GET")
+    if doc_path is None:
+        return  # not an API route (TensorBoard's own WebSocket through the proxy)
+    assert operation is not None, f"WebSocket {path}: no documented route"
+    messages = operation.get("x-messages")
+    assert messages, f"WebSocket {doc_path}: the document names no messages"
+    root = {"oneOf": messages, "components": _doc()["components"]}
+    try:
+        jsonschema.Draft202012Validator(root).validate(json.loads(text))
+    except jsonschema.ValidationError as exc:
+        raise AssertionError(f"WebSocket {doc_path}: a message off the document: {exc.message}") from None

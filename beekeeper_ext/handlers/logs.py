@@ -110,17 +110,22 @@ class LogStreamHandler(StreamSocket):
         yield {"type": "end", **source.final(), "offset": offset}
 
 
+LOG_MESSAGES = [{"$ref": f"#/components/schemas/{name}"} for name in ("LogData", "LogEnd")]
+
+
 class RunLogStreamHandler(LogStreamHandler):
-    openapi = {"get": op("WebSocket: a run's log live from ?offset=N (data messages, then an end "
-                         "message with the run's final state)", status=101, query={"offset": "byte offset"})}
+    openapi = {"get": {**op("WebSocket: a run's log live from ?offset=N (data messages, then an end "
+                            "message with the run's final state)", status=101, query={"offset": "byte offset"}),
+                       "x-messages": LOG_MESSAGES}}
 
     def source(self, key):
         return run_source(self.runs, key)
 
 
 class SetupLogStreamHandler(LogStreamHandler):
-    openapi = {"get": op("WebSocket: a project's setup log live from ?offset=N", status=101,
-                         query={"offset": "byte offset"})}
+    openapi = {"get": {**op("WebSocket: a project's setup log live from ?offset=N", status=101,
+                            query={"offset": "byte offset"}),
+                       "x-messages": LOG_MESSAGES}}
 
     def source(self, key):
         return setup_source(self.projects, key)

@@ -21,7 +21,9 @@ class MetricsHandler(BeekeeperHandler):
 
 
 class MetricsStreamHandler(StreamSocket):
-    openapi = {"get": op("WebSocket: a history message, then one sample per metrics_interval", status=101)}
+    openapi = {"get": {**op("WebSocket: a history message, then one sample per metrics_interval", status=101),
+                       "x-messages": [{"$ref": f"#/components/schemas/{name}"}
+                                      for name in ("MetricsHistory", "MetricsSample")]}}
 
     def subscribe(self) -> None:
         self._sub = self.metrics.subscribe()

@@ -2,7 +2,8 @@
 are rendered through it, and the OpenAPI document's schemas are generated from it.
 
 One small module per resource (project, run, executor, meta, error, metrics, tensorboard, files,
-example, branches, notification, schedule, sweep, host), plus `states` (run and
+example, branches, notification, schedule, sweep, host, events and streams — the WebSocket
+messages), plus `states` (run and
 setup states, project defaults; standard library only) and `base` (what they share). Import
 from the module: `from beekeeper_ext.models.run import Run`. This package itself imports
 nothing, so `models.states` stays usable without pydantic.
@@ -28,6 +29,7 @@ def schemas() -> list[tuple[type, str]]:
     from .project import Project, ProjectCreate, ProjectList, ProjectUpdate
     from .run import Run, RunCreate, RunList, RunMove
     from .schedule import Schedule, ScheduleCreate, ScheduleList, ScheduleUpdate
+    from .streams import LogData, LogEnd, MetricsHistory, MetricsSample
     from .sweep import Sweep, SweepCreate, SweepList
     from .tensorboard import LatestScalar, LatestScalars, TensorBoardStatus
 
@@ -38,5 +40,6 @@ def schemas() -> list[tuple[type, str]]:
              MetricSummary, Scalars, UsageHistory, TensorBoardStatus, LatestScalar, LatestScalars, FileEntry,
              FileListing, Example, ExampleList, RemoteBranches, Sink, SinkList, Delivery,
              DeliveryList, TestResult, Schedule, ScheduleList, Sweep, SweepList, HostSample, GpuReading,
-             RunEvent, ProjectEvent, SweepEvent, ProjectDeleted, SweepDeleted)
+             RunEvent, ProjectEvent, SweepEvent, ProjectDeleted, SweepDeleted, LogData, LogEnd, MetricsHistory,
+             MetricsSample)
     return [(m, "validation") for m in bodies] + [(m, "serialization") for m in views]

@@ -32,18 +32,16 @@ export type IMetricsSample = Schemas['HostSample'];
 export type IGpuSample = Schemas['GpuReading'];
 
 /** What the log streams (run and setup) send: chunks in order, then one `end`. */
-export type LogMessage =
-  | { type: 'data'; offset: number; next_offset: number; data: string }
-  | { type: 'end'; state?: string; exit_code?: number | null };
+/** What the log streams send: data messages, then one end message (models/streams.py). */
+export type LogMessage = Schemas['LogData'] | Schemas['LogEnd'];
 
-export type LogEnd = Extract<LogMessage, { type: 'end' }>;
+export type LogEnd = Schemas['LogEnd'];
 
 /** What /events sends: a project changed (or was deleted), a run changed state, a sweep changed. */
 export type EventMessage = Schemas['RunEvent'] | Schemas['ProjectEvent'] | Schemas['SweepEvent'];
 
 /** What /metrics/stream sends: the kept history once, then one sample per interval. */
-export type MetricsMessage =
-  { type: 'history'; interval?: number; samples?: IMetricsSample[] } | ({ type: 'sample' } & IMetricsSample);
+export type MetricsMessage = Schemas['MetricsHistory'] | Schemas['MetricsSample'];
 
 export type ITensorBoardStatus = Schemas['TensorBoardStatus'];
 export type IFileEntry = Schemas['FileEntry'];

@@ -2818,6 +2818,43 @@ export interface components {
         };
       };
     };
+    /**
+     * LogData
+     * @description Bytes `offset` to `next_offset` of the log, decoded as UTF-8 (invalid bytes replaced).
+     */
+    LogData: {
+      /**
+       * Type
+       * @constant
+       */
+      type: 'data';
+      /** Offset */
+      offset: number;
+      /** Next Offset */
+      next_offset: number;
+      /** Data */
+      data: string;
+    };
+    /**
+     * LogEnd
+     * @description The log is complete: the run's (or setup's) final state, and where the log ends.
+     */
+    LogEnd: {
+      /**
+       * Type
+       * @constant
+       */
+      type: 'end';
+      /**
+       * State
+       * @description run or setup state; `deleted` when the run is gone
+       */
+      state: string;
+      /** Exit Code */
+      exit_code: number | null;
+      /** Offset */
+      offset: number;
+    };
     /** MetricSummary */
     MetricSummary: {
       /**
@@ -2833,6 +2870,111 @@ export interface components {
       step: number | null;
       /** Count */
       count: number;
+    };
+    /**
+     * MetricsHistory
+     * @description Sent once on connect: the kept samples, oldest first.
+     */
+    MetricsHistory: {
+      /**
+       * Type
+       * @constant
+       */
+      type: 'history';
+      /** Interval */
+      interval: number;
+      /** Samples */
+      samples: components['schemas']['HostSample'][];
+    };
+    /**
+     * MetricsSample
+     * @description Then one of these per metrics interval.
+     */
+    MetricsSample: {
+      /** Time */
+      time: number;
+      /** CpuUsage */
+      cpu: {
+        /**
+         * Percent
+         * @description busy % of all cores since the previous sample
+         */
+        percent: number;
+        /** Per Core */
+        per_core: number[];
+        /** Count */
+        count: number;
+        /** Load Average */
+        load_average: number[];
+      };
+      /** MemoryUsage */
+      memory: {
+        /** Total */
+        total: number;
+        /** Available */
+        available: number;
+        /** Used */
+        used: number;
+        /** Percent */
+        percent: number;
+      };
+      /** SwapUsage */
+      swap: {
+        /** Total */
+        total: number;
+        /** Used */
+        used: number;
+        /** Percent */
+        percent: number;
+      };
+      /**
+       * DiskUsage
+       * @description The file system holding BEEKEEPER_HOME; `error` instead of the figures when unreadable.
+       */
+      disk: {
+        /** Path */
+        path: string;
+        /** Total */
+        total?: number;
+        /** Used */
+        used?: number;
+        /** Free */
+        free?: number;
+        /** Percent */
+        percent?: number;
+        /** Error */
+        error?: string;
+      };
+      /** Gpus */
+      gpus: components['schemas']['GpuReading'][];
+      /**
+       * Gpu Status
+       * @description why gpus is empty
+       */
+      gpu_status: string | null;
+      /**
+       * Runs
+       * @description running local runs
+       */
+      runs: {
+        /** Id */
+        id: string;
+        /** Project */
+        project: string;
+        /** Cpu Percent */
+        cpu_percent: number;
+        /** Rss Bytes */
+        rss_bytes: number;
+        /** Gpu Memory Bytes */
+        gpu_memory_bytes: number;
+        /** Processes */
+        processes: number;
+      }[];
+      /**
+       * Type
+       * @constant
+       */
+      type: 'sample';
     };
     /**
      * Project
@@ -4248,7 +4390,11 @@ export type SchemaHostSample = components['schemas']['HostSample'];
 export type SchemaInfo = components['schemas']['Info'];
 export type SchemaLatestScalar = components['schemas']['LatestScalar'];
 export type SchemaLatestScalars = components['schemas']['LatestScalars'];
+export type SchemaLogData = components['schemas']['LogData'];
+export type SchemaLogEnd = components['schemas']['LogEnd'];
 export type SchemaMetricSummary = components['schemas']['MetricSummary'];
+export type SchemaMetricsHistory = components['schemas']['MetricsHistory'];
+export type SchemaMetricsSample = components['schemas']['MetricsSample'];
 export type SchemaProject = components['schemas']['Project'];
 export type SchemaProjectCreate = components['schemas']['ProjectCreate'];
 export type SchemaProjectDeleted = components['schemas']['ProjectDeleted'];
