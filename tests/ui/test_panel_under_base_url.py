@@ -65,7 +65,9 @@ def test_panel_under_a_base_url(page, lab, git_repo):
         page.screenshot(path="/tmp/handlers_tb.png")
         raise AssertionError(f"TensorBoard showed no scalar; refused: {refused}") from None
     src = page.locator("#beekeeper-project-alice iframe.bk-tb-frame").get_attribute("src")
-    assert src == "/user/alice/beekeeper/tensorboard/alice/", src
+    path, _, query = src.partition("?")
+    assert path == "/user/alice/beekeeper/tensorboard/alice/", src
+    assert query == "darkMode=false", src  # TensorBoard's own flag, from JupyterLab's (light) theme
 
     tab(page, "runs")
     page.click("#beekeeper-project-alice .bk-runs-table .bk-stop")
