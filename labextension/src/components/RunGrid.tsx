@@ -231,6 +231,31 @@ function RunRow(props: IRowProps): JSX.Element {
   );
 }
 
+/** The grid's checkboxes: the checked ids, the handler a row's box calls, and the checked runs
+ * still listed (runs deleted meanwhile drop out), in list order, for Compare. */
+export function useRunChecks(runs: IRun[]): {
+  checked: Set<string>;
+  onCheck: (id: string, on: boolean) => void;
+  chosen: string[];
+} {
+  const [checked, setChecked] = React.useState<Set<string>>(() => new Set());
+  const onCheck = React.useCallback(
+    (id: string, on: boolean) =>
+      setChecked(before => {
+        const after = new Set(before);
+        if (on) {
+          after.add(id);
+        } else {
+          after.delete(id);
+        }
+        return after;
+      }),
+    []
+  );
+  const chosen = runs.filter(r => checked.has(r.id)).map(r => r.id);
+  return { checked, onCheck, chosen };
+}
+
 /** The scroll position of a windowed list's own scroller, and the handler that follows it. */
 export function useScrollWindow(): {
   ref: React.RefObject<HTMLDivElement>;

@@ -9,7 +9,14 @@ import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { IColumn, metricColumn, optionalColumns, projectColumn, RunGrid } from '../components/RunGrid';
+import {
+  IColumn,
+  metricColumn,
+  optionalColumns,
+  projectColumn,
+  RunGrid,
+  useRunChecks
+} from '../components/RunGrid';
 import { beeIcon } from '../icons';
 import { TransContext, useTrans } from '../i18n';
 import { useModel } from '../useModel';
@@ -90,18 +97,7 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
     // The sort menu keeps the tags it offered once runs had them (a filter must not lose the choice).
     setSortTags(before => [...before, ...runTags(runs).filter(t => !before.includes(t))]);
   }, [runs]);
-  const [checked, setChecked] = React.useState<Set<string>>(() => new Set());
-  const toggle = (id: string, on: boolean) =>
-    setChecked(before => {
-      const after = new Set(before);
-      if (on) {
-        after.add(id);
-      } else {
-        after.delete(id);
-      }
-      return after;
-    });
-  const chosen = runs.filter(r => checked.has(r.id)).map(r => r.id);
+  const { checked, onCheck: toggle, chosen } = useRunChecks(runs);
   // The same column catalogue as the Runs tab: project, start, duration, then metrics.
   const columns = React.useMemo(() => {
     const all = optionalColumns(trans);

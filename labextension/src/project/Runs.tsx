@@ -7,6 +7,7 @@ import { useTrans } from '../i18n';
 import { useModel } from '../useModel';
 import { IRunDraft, RunForm } from './RunForm';
 import { RunsTable } from './RunsTable';
+import { useRunChecks } from '../components/RunGrid';
 import { RunQueue } from './RunQueue';
 import { MetricPicker } from './MetricPicker';
 import { Button } from '@jupyterlab/ui-components';
@@ -73,19 +74,7 @@ export function Runs(props: {
     return [...seen, ...chosen.filter(t => !seen.includes(t))];
   }, [runs, settings.metricColumns]);
   const onMore = React.useCallback(() => void model.loadMoreRuns(project.name), [model, project.name]);
-  const [checked, setChecked] = React.useState<Set<string>>(() => new Set());
-  const check = (id: string, on: boolean) =>
-    setChecked(before => {
-      const after = new Set(before);
-      if (on) {
-        after.add(id);
-      } else {
-        after.delete(id);
-      }
-      return after;
-    });
-  // Runs deleted meanwhile are no longer checked.
-  const chosen = runs.filter(r => checked.has(r.id)).map(r => r.id);
+  const { checked, onCheck: check, chosen } = useRunChecks(runs);
   const stop = async (run: IRun) => {
     try {
       await model.stopRun(run.id);
