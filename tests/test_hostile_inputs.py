@@ -132,3 +132,14 @@ def test_websocket_offset_is_checked_before_the_upgrade(server):
     reply = raw(server, "GET", f"beekeeper/api/runs/{server.run_id}/log/stream?offset=" + HUGE_INT,
                 headers=dict(WS_UPGRADE))
     assert reply.status == 400 and reply.json()["field"] == "offset"
+
+
+def test_a_sweep_filter_is_a_bound_value(server):
+    """`GET /runs?sweep=` takes any id (an unknown one lists nothing); a SQL-shaped one is a value, not SQL."""
+    from urllib.parse import quote
+
+    before = state(server)
+    reply = api(server, "GET", "runs?sweep=" + quote("' OR '1'='1"))
+    assert reply.status == 200 and reply.json()["runs"] == [], reply.body[:500]
+    assert api(server, "GET", "runs").json()["runs"]  # the module's run is listed without the filter
+    assert state(server) == before
