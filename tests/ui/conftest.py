@@ -190,6 +190,20 @@ def page(lab, browser):
 
 
 @pytest.fixture
+def set_theme():
+    """Switch JupyterLab's theme and wait until it is drawn: Lab's splash covers a theme switch, so
+    a screenshot taken before it leaves shows the splash, not the page."""
+
+    def switch(page, name: str) -> None:
+        page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", name)
+        light = "true" if "Light" in name else "false"
+        page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
+        page.wait_for_selector("#jupyterlab-splash", state="detached")
+
+    return switch
+
+
+@pytest.fixture
 def shot():
     SCREENSHOTS.mkdir(exist_ok=True)
 

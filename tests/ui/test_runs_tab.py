@@ -159,7 +159,7 @@ def wait_order(page, ids: list[str]) -> None:
         arg=",".join(ids))
 
 
-def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, shot):
+def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, shot, set_theme):
     hold = tmp_path / "release"
     blocker = lab.api("POST", "projects/q/runs", {"args": ["--hold", str(hold)], "allow_parallel": True})
     try:
@@ -183,11 +183,9 @@ def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, 
         page.click(f"{PAGE} .bk-metric-picker summary")
         page.wait_for_selector(f"{PAGE} .bk-metric-picker-body tr[data-tag='loss']")
         shot(page, "runs_tab_queue")
-        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+        set_theme(page, "JupyterLab Dark")
         shot(page, "runs_tab_queue_dark")
-        page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
-        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+        set_theme(page, "JupyterLab Light")
     finally:
         hold.write_text("go")
     page.wait_for_selector(f"{PAGE} .bk-queue", state="detached", timeout=240_000)

@@ -38,7 +38,7 @@ def count(page) -> str:
 
 
 @pytest.mark.timeout(900)
-def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot):
+def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme):
     lab.api("POST", "examples/digits", {})
     project = lab.wait_api(f"projects/{PROJECT}", lambda p: p["setup"]["state"] in ("ready", "failed"))
     assert project["setup"]["state"] == "ready", project["setup"]
@@ -114,13 +114,11 @@ def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot):
         f"() => (document.querySelector(\"{root} .bk-chart[data-chart='loss/val'] .u-legend\")?.innerText || '')"
         f".split('{best}').length > 1")
     shot(page, "sweep_view")
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    set_theme(page, "JupyterLab Dark")
     page.wait_for_selector(f"{root} .bk-sweep-parallel canvas")
     assert drawn(page, f"{root} .bk-sweep-parallel canvas")
     shot(page, "sweep_view_dark")
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+    set_theme(page, "JupyterLab Light")
 
     # A trial's page links back to its sweep.
     page.click(f"{root} tr[data-run='{best}'] a.bk-run-link")

@@ -27,19 +27,8 @@ def receiver():
     server.close()
 
 
-def dark(page):
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-    page.wait_for_selector("#jupyterlab-splash", state="detached")  # Lab's splash covers a theme switch
-
-
-def light(page):
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
-    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
-
-
 @pytest.mark.timeout(600)
-def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver):
+def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver, set_theme):
     url = git_repo({"train.py": TRAIN, "requirements.txt": ""})
     lab.api("POST", "projects", {"name": "unatt", "git_url": url})
     project = lab.wait_api("projects/unatt", lambda p: p["setup"]["state"] in ("ready", "failed"))
@@ -78,10 +67,10 @@ def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver):
     [hook] = receiver.json_at("/hook/")
     assert hook["event"] == "test" and hook["title"] == "Beekeeper test message"
     shot(page, "unattended_notifications")
-    dark(page)
+    set_theme(page, "JupyterLab Dark")
     page.wait_for_selector(f"{NOTIFY} .bk-deliveries-table")
     shot(page, "unattended_notifications_dark")
-    light(page)
+    set_theme(page, "JupyterLab Light")
 
     # Schedules in the Runs tab: a bad zone is refused under its field, then next fire times show.
     page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'unatt', tab: 'runs'})")
@@ -121,6 +110,6 @@ def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver):
             assert part.get_attribute("title") == (energy.get(f"{key}_reason") or None)
         else:
             assert part.get_attribute("title") is None
-    dark(page)
+    set_theme(page, "JupyterLab Dark")
     shot(page, "unattended_run_link_dark")
-    light(page)
+    set_theme(page, "JupyterLab Light")
