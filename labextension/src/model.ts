@@ -31,26 +31,7 @@ import {
 import type { ISweep } from './sweeps/api';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
-import { IObservable } from './useModel';
-
-/** A small observable base: `version` grows and `changed` fires on every change. */
-class Observable implements IObservable {
-  private _version = 0;
-  private _changed = new Signal<this, void>(this);
-
-  get version(): number {
-    return this._version;
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  protected emitChanged(): void {
-    this._version++;
-    this._changed.emit();
-  }
-}
+import { Observable } from './useModel';
 
 /** Host CPU, memory, disk and GPUs: one metrics stream while any view shows them. */
 export class HostMetrics extends Observable {

@@ -4,12 +4,31 @@
  * subscribes with useSyncExternalStore so a component re-renders exactly when its source changed.
  */
 import * as React from 'react';
-import { ISignal } from '@lumino/signaling';
+import { ISignal, Signal } from '@lumino/signaling';
 
 export interface IObservable {
   readonly changed: ISignal<any, void>;
   /** Grows on every change: the snapshot useSyncExternalStore compares. */
   readonly version: number;
+}
+
+/** A small observable base for the model and its parts: `version` grows and `changed` fires on every change. */
+export class Observable implements IObservable {
+  private _version = 0;
+  private _changed = new Signal<this, void>(this);
+
+  get version(): number {
+    return this._version;
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  protected emitChanged(): void {
+    this._version++;
+    this._changed.emit();
+  }
 }
 
 export function useModel<S extends IObservable, T>(source: S, select: (source: S) => T): T {
