@@ -74,14 +74,11 @@ export class Pages {
     this._view(
       `beekeeper-run-${id}`,
       () =>
-        new RunDetailWidget(
-          this._model,
-          this._trans,
-          id,
-          name => this.open(name),
-          run => void this.openNotebook(run),
-          sweep => this.openSweep(sweep)
-        )
+        new RunDetailWidget(this._model, this._trans, id, {
+          openProject: name => this.open(name),
+          openNotebook: run => void this.openNotebook(run),
+          openSweep: sweep => this.openSweep(sweep)
+        })
     );
   }
 

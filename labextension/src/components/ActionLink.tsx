@@ -2,7 +2,7 @@ import * as React from 'react';
 
 /** A link that does something in the panel (opens a page) instead of navigating. */
 export function ActionLink(props: {
-  className: string;
+  className?: string;
   title?: string;
   onClick: () => void;
   children: React.ReactNode;

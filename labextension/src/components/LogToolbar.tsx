@@ -1,6 +1,7 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { useTrans } from '../i18n';
+import { DownloadLink } from './DownloadLink';
 
 export interface ILogToolbarProps {
   status?: React.ReactNode;
@@ -53,14 +54,9 @@ export function LogToolbar(props: ILogToolbarProps): JSX.Element {
         {follow ? trans.__('Following') : trans.__('Follow')}
       </Button>
       {props.downloadUrl && (
-        <a
-          className="bk-link-button"
-          href={props.downloadUrl}
-          download
-          title={trans.__('Download the whole log')}
-        >
+        <DownloadLink href={props.downloadUrl} title={trans.__('Download the whole log')}>
           {trans.__('Download')}
-        </a>
+        </DownloadLink>
       )}
     </div>
   );

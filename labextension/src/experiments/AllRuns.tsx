@@ -4,8 +4,7 @@
  * opens its detail page; checked runs open in Compare.
  */
 import * as React from 'react';
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import { Button } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun } from '../api';
 import { BeekeeperModel } from '../model';
@@ -17,13 +16,13 @@ import {
   RunGrid,
   useRunChecks
 } from '../components/RunGrid';
-import { beeIcon } from '../icons';
-import { TransContext, useTrans } from '../i18n';
+import { PageWidget } from '../components/PageWidget';
+import { useTrans } from '../i18n';
 import { useModel } from '../useModel';
+import { RUN_STATES } from '../states';
 import { nextSort, paramText, runTags } from './data';
 
 const LIMIT = 1000;
-const STATES = ['queued', 'starting', 'running', 'succeeded', 'failed', 'stopped', 'lost'];
 
 interface IActions {
   openRun: (id: string) => void;
@@ -73,6 +72,34 @@ function useAllRuns(
   return { ...state, reload: () => setTick(t => t + 1), more };
 }
 
+/** One filter of the list: "all", then each value. */
+function Filter(props: {
+  label: string;
+  className: string;
+  value: string;
+  values: readonly string[];
+  onChange: (value: string) => void;
+}): JSX.Element {
+  const trans = useTrans();
+  return (
+    <label>
+      {props.label}{' '}
+      <select
+        className={`jp-mod-styled ${props.className}`}
+        value={props.value}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        <option value="">{trans.__('all')}</option>
+        {props.values.map(v => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.Element {
   const { model, actions } = props;
   const trans = useTrans();
@@ -108,36 +135,20 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
     <div className="bk-compare-page bk-all-runs">
       <h2 className="bk-form-page-title">{trans.__('All runs')}</h2>
       <div className="bk-all-runs-filters">
-        <label>
-          {trans.__('Project')}{' '}
-          <select
-            className="jp-mod-styled bk-filter-project"
-            value={project}
-            onChange={e => setProject(e.target.value)}
-          >
-            <option value="">{trans.__('all')}</option>
-            {projects.map(p => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {trans.__('State')}{' '}
-          <select
-            className="jp-mod-styled bk-filter-state"
-            value={state}
-            onChange={e => setState(e.target.value)}
-          >
-            <option value="">{trans.__('all')}</option>
-            {STATES.map(s => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Filter
+          label={trans.__('Project')}
+          className="bk-filter-project"
+          value={project}
+          values={projects}
+          onChange={setProject}
+        />
+        <Filter
+          label={trans.__('State')}
+          className="bk-filter-state"
+          value={state}
+          values={RUN_STATES}
+          onChange={setState}
+        />
         <label>
           {trans.__('Sort')}{' '}
           <select className="jp-mod-styled bk-sort-by" value={sort} onChange={e => setSort(e.target.value)}>
@@ -191,19 +202,12 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
 }
 
 /** "Beekeeper: All Runs" in the main area. */
-export class AllRunsWidget extends MainAreaWidget<ReactWidget> {
+export class AllRunsWidget extends PageWidget {
   constructor(model: BeekeeperModel, trans: TranslationBundle, actions: IActions) {
-    const content = ReactWidget.create(
-      <TransContext.Provider value={trans}>
-        <AllRunsBody model={model} actions={actions} />
-      </TransContext.Provider>
-    );
-    content.addClass('bk-page-widget');
-    super({ content });
-    this.id = 'beekeeper-all-runs';
-    this.addClass('bk-all-runs-widget');
-    this.title.label = trans.__('All runs');
-    this.title.icon = beeIcon;
-    this.title.closable = true;
+    super(trans, <AllRunsBody model={model} actions={actions} />, {
+      id: 'beekeeper-all-runs',
+      className: 'bk-all-runs-widget',
+      label: trans.__('All runs')
+    });
   }
 }

@@ -3,16 +3,16 @@
  * or relative time on x, log scale), and beneath them the runs' params with the differences marked.
  */
 import * as React from 'react';
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { beeIcon } from '../icons';
-import { TransContext, useTrans } from '../i18n';
+import { useTrans } from '../i18n';
 import { differingParams, paramNames, paramText, runTags } from './data';
 import { PALETTE } from './MetricChart';
 import { TagCharts } from './TagCharts';
+import { Table } from '../components/Table';
+import { ActionLink } from '../components/ActionLink';
+import { PageWidget } from '../components/PageWidget';
 
 /** The runs' current records, fetched once (a run that is gone shows as an error). */
 export function useRunRecords(
@@ -60,30 +60,26 @@ export function ParamsTable(props: { runs: IRun[]; onOpenRun?: (id: string) => v
   if (!names.length) {
     return <div className="bk-muted">{trans.__('These runs have no params.')}</div>;
   }
+  const headers = [
+    trans.__('Param'),
+    ...runs.map((r, i) => (
+      <React.Fragment key={r.id}>
+        <span className="bk-swatch" style={{ background: PALETTE[i % PALETTE.length] }} />
+        <RunLink id={r.id} onOpen={props.onOpenRun} />
+      </React.Fragment>
+    ))
+  ];
   return (
-    <table className="bk-table bk-params-table">
-      <thead>
-        <tr>
-          <th>{trans.__('Param')}</th>
-          {runs.map((r, i) => (
-            <th key={r.id}>
-              <span className="bk-swatch" style={{ background: PALETTE[i % PALETTE.length] }} />
-              <RunLink id={r.id} onOpen={props.onOpenRun} />
-            </th>
+    <Table className="bk-params-table" headers={headers}>
+      {names.map(name => (
+        <tr key={name} data-param={name} className={differing.has(name) ? 'bk-param-differs' : undefined}>
+          <td>{name}</td>
+          {runs.map(r => (
+            <td key={r.id}>{paramText(r.params?.[name])}</td>
           ))}
         </tr>
-      </thead>
-      <tbody>
-        {names.map(name => (
-          <tr key={name} data-param={name} className={differing.has(name) ? 'bk-param-differs' : undefined}>
-            <td>{name}</td>
-            {runs.map(r => (
-              <td key={r.id}>{paramText(r.params?.[name])}</td>
-            ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }
 
@@ -94,17 +90,13 @@ export function RunLink(props: { id: string; onOpen?: (id: string) => void }): J
     return <code>{props.id}</code>;
   }
   return (
-    <a
-      href="#"
+    <ActionLink
       className="bk-run-link"
       title={trans.__('Open the run')}
-      onClick={e => {
-        e.preventDefault();
-        props.onOpen?.(props.id);
-      }}
+      onClick={() => props.onOpen?.(props.id)}
     >
       {props.id}
-    </a>
+    </ActionLink>
   );
 }
 
@@ -173,25 +165,18 @@ function CompareBody(props: {
 }
 
 /** The Compare view in the main area. */
-export class CompareWidget extends MainAreaWidget<ReactWidget> {
+export class CompareWidget extends PageWidget {
   constructor(
     model: BeekeeperModel,
     trans: TranslationBundle,
     ids: string[],
     onOpenRun: (id: string) => void
   ) {
-    const content = ReactWidget.create(
-      <TransContext.Provider value={trans}>
-        <CompareBody model={model} ids={ids} onOpenRun={onOpenRun} />
-      </TransContext.Provider>
-    );
-    content.addClass('bk-page-widget');
-    super({ content });
-    this.id = `beekeeper-compare-${ids.join('-')}`;
-    this.addClass('bk-compare-widget');
-    this.title.label = trans.__('Compare %1 runs', ids.length);
-    this.title.caption = ids.join(', ');
-    this.title.icon = beeIcon;
-    this.title.closable = true;
+    super(trans, <CompareBody model={model} ids={ids} onOpenRun={onOpenRun} />, {
+      id: `beekeeper-compare-${ids.join('-')}`,
+      className: 'bk-compare-widget',
+      label: trans.__('Compare %1 runs', ids.length),
+      caption: ids.join(', ')
+    });
   }
 }

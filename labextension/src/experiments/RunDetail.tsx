@@ -3,16 +3,16 @@
  * energy and its live log. Opened from any run id in the panel.
  */
 import * as React from 'react';
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import { Button } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun, IUsageSample, LogEnd } from '../api';
 import { BeekeeperModel } from '../model';
 import { formatBytes, formatDuration, formatTime, formatValue, isActiveRun } from '../format';
-import { beeIcon } from '../icons';
-import { TransContext, useTrans } from '../i18n';
+import { useTrans } from '../i18n';
 import { LogView } from '../components/LogView';
 import { ActionLink } from '../components/ActionLink';
+import { Table } from '../components/Table';
+import { PageWidget } from '../components/PageWidget';
 import { useLogBuffer } from '../components/useLogBuffer';
 import { ILine, paramNames, paramText, runTags } from './data';
 import { TagCharts } from './TagCharts';
@@ -65,10 +65,11 @@ function useRunDetail(
   return state;
 }
 
+/** CPU and memory over the run's life, a line per GPU beside them when it used any. */
 function UsageCharts(props: { samples: IUsageSample[] }): JSX.Element | null {
   const { samples } = props;
   const trans = useTrans();
-  const { cpu, rss } = React.useMemo(() => {
+  const charts = React.useMemo(() => {
     const t0 = samples.length ? samples[0].time : 0;
     const x = samples.map(s => s.time - t0);
     const cpu: ILine[] = [{ label: trans.__('CPU %'), x, y: samples.map(s => s.cpu_percent ?? null) }];
@@ -87,27 +88,26 @@ function UsageCharts(props: { samples: IUsageSample[] }): JSX.Element | null {
         })
       });
     }
-    return { cpu, rss };
+    return [
+      { title: trans.__('Utilisation'), lines: cpu },
+      { title: trans.__('Memory'), lines: rss }
+    ];
   }, [samples, trans]);
   if (samples.length < 2) {
     return null;
   }
   return (
     <div className="bk-charts bk-usage-charts">
-      <MetricChart
-        title={trans.__('Utilisation')}
-        lines={cpu}
-        xLabel={trans.__('time')}
-        formatX={formatDuration}
-        height={160}
-      />
-      <MetricChart
-        title={trans.__('Memory')}
-        lines={rss}
-        xLabel={trans.__('time')}
-        formatX={formatDuration}
-        height={160}
-      />
+      {charts.map(chart => (
+        <MetricChart
+          key={chart.title}
+          title={chart.title}
+          lines={chart.lines}
+          xLabel={trans.__('time')}
+          formatX={formatDuration}
+          height={160}
+        />
+      ))}
     </div>
   );
 }
@@ -136,13 +136,100 @@ function RunLog(props: { model: BeekeeperModel; run: IRun }): JSX.Element {
   );
 }
 
-function RunDetailBody(props: {
-  model: BeekeeperModel;
-  id: string;
+/** Where a run's page links to: its project, its executed notebook, its sweep. */
+export interface IRunLinks {
   openProject: (name: string) => void;
   openNotebook?: (run: IRun) => void;
   openSweep?: (id: string) => void;
-}): JSX.Element {
+}
+
+/** The run's id and state, and links to its project, notebook and sweep. */
+function RunHeader(props: { run: IRun; links: IRunLinks }): JSX.Element {
+  const { run, links } = props;
+  const trans = useTrans();
+  return (
+    <div className="bk-run-detail-header">
+      <h2 className="bk-form-page-title">{run.id}</h2>
+      <span className={`bk-badge bk-state-${run.state}`}>{run.state}</span>
+      <ActionLink className="bk-run-project" onClick={() => links.openProject(run.project)}>
+        {run.project}
+      </ActionLink>
+      {run.notebook && links.openNotebook && (
+        <Button small className="bk-open-notebook" onClick={() => links.openNotebook?.(run)}>
+          {trans.__('Open executed notebook')}
+        </Button>
+      )}
+      {run.sweep && links.openSweep && (
+        <ActionLink
+          className="bk-run-sweep"
+          title={trans.__('Open the sweep this run is a trial of')}
+          onClick={() => links.openSweep?.(run.sweep as string)}
+        >
+          {trans.__('sweep %1', run.sweep)}
+        </ActionLink>
+      )}
+    </div>
+  );
+}
+
+/** Command, commit, timing, energy and usage now; then the params, if it has any. */
+function RunFacts(props: { run: IRun }): JSX.Element {
+  const { run } = props;
+  const trans = useTrans();
+  const names = paramNames([run]);
+  return (
+    <>
+      <Table className="bk-run-facts">
+        <tr>
+          <th>{trans.__('Command')}</th>
+          <td>
+            <code className="bk-run-command">{(run.command || run.args || []).join(' ') || '—'}</code>
+          </td>
+        </tr>
+        <tr>
+          <th>{trans.__('Commit')}</th>
+          <td>{run.commit ? <code>{run.commit}</code> : '—'}</td>
+        </tr>
+        <tr>
+          <th>{trans.__('Started')}</th>
+          <td>
+            {formatTime(run.started || run.created)} · {formatDuration(run.duration)}
+            {typeof run.exit_code === 'number' ? ` · ${trans.__('exit %1', run.exit_code)}` : ''}
+          </td>
+        </tr>
+        <tr>
+          <th>{trans.__('Energy')}</th>
+          <td className="bk-run-energy">
+            <EnergyFacts energy={run.energy} />
+          </td>
+        </tr>
+        {run.usage && (
+          <tr>
+            <th>{trans.__('Usage now')}</th>
+            <td>
+              {formatValue(run.usage.cpu_percent)}% CPU · {formatBytes(run.usage.rss_bytes)}
+            </td>
+          </tr>
+        )}
+      </Table>
+      {names.length > 0 && (
+        <>
+          <h3>{trans.__('Params')}</h3>
+          <Table className="bk-params-table">
+            {names.map(n => (
+              <tr key={n} data-param={n}>
+                <th>{n}</th>
+                <td>{paramText(run.params?.[n])}</td>
+              </tr>
+            ))}
+          </Table>
+        </>
+      )}
+    </>
+  );
+}
+
+function RunDetailBody(props: { model: BeekeeperModel; id: string; links: IRunLinks }): JSX.Element {
   const { model, id } = props;
   const trans = useTrans();
   const { run, usage, error } = useRunDetail(model, id);
@@ -162,81 +249,11 @@ function RunDetailBody(props: {
       </div>
     );
   }
-  const names = paramNames(runs);
   return (
     <div className="bk-run-detail" data-run={run.id}>
-      <div className="bk-run-detail-header">
-        <h2 className="bk-form-page-title">{run.id}</h2>
-        <span className={`bk-badge bk-state-${run.state}`}>{run.state}</span>
-        <ActionLink className="bk-run-project" onClick={() => props.openProject(run.project)}>
-          {run.project}
-        </ActionLink>
-        {run.notebook && props.openNotebook && (
-          <Button small className="bk-open-notebook" onClick={() => props.openNotebook?.(run)}>
-            {trans.__('Open executed notebook')}
-          </Button>
-        )}
-        {run.sweep && props.openSweep && (
-          <ActionLink
-            className="bk-run-sweep"
-            title={trans.__('Open the sweep this run is a trial of')}
-            onClick={() => props.openSweep?.(run.sweep as string)}
-          >
-            {trans.__('sweep %1', run.sweep)}
-          </ActionLink>
-        )}
-      </div>
+      <RunHeader run={run} links={props.links} />
       {error && <div className="bk-form-error">{error}</div>}
-      <table className="bk-table bk-run-facts">
-        <tbody>
-          <tr>
-            <th>{trans.__('Command')}</th>
-            <td>
-              <code className="bk-run-command">{(run.command || run.args || []).join(' ') || '—'}</code>
-            </td>
-          </tr>
-          <tr>
-            <th>{trans.__('Commit')}</th>
-            <td>{run.commit ? <code>{run.commit}</code> : '—'}</td>
-          </tr>
-          <tr>
-            <th>{trans.__('Started')}</th>
-            <td>
-              {formatTime(run.started || run.created)} · {formatDuration(run.duration)}
-              {typeof run.exit_code === 'number' ? ` · ${trans.__('exit %1', run.exit_code)}` : ''}
-            </td>
-          </tr>
-          <tr>
-            <th>{trans.__('Energy')}</th>
-            <td className="bk-run-energy">
-              <EnergyFacts energy={run.energy} />
-            </td>
-          </tr>
-          {run.usage && (
-            <tr>
-              <th>{trans.__('Usage now')}</th>
-              <td>
-                {formatValue(run.usage.cpu_percent)}% CPU · {formatBytes(run.usage.rss_bytes)}
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-      {names.length > 0 && (
-        <>
-          <h3>{trans.__('Params')}</h3>
-          <table className="bk-table bk-params-table">
-            <tbody>
-              {names.map(n => (
-                <tr key={n} data-param={n}>
-                  <th>{n}</th>
-                  <td>{paramText(run.params?.[n])}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      )}
+      <RunFacts run={run} />
       <h3>{trans.__('Metrics')}</h3>
       {tags.length ? (
         <TagCharts model={model} runs={runs} tags={tags} labels={labels} />
@@ -252,33 +269,13 @@ function RunDetailBody(props: {
 }
 
 /** A run's detail page in the main area. */
-export class RunDetailWidget extends MainAreaWidget<ReactWidget> {
-  constructor(
-    model: BeekeeperModel,
-    trans: TranslationBundle,
-    id: string,
-    openProject: (name: string) => void,
-    openNotebook?: (run: IRun) => void,
-    openSweep?: (id: string) => void
-  ) {
-    const content = ReactWidget.create(
-      <TransContext.Provider value={trans}>
-        <RunDetailBody
-          model={model}
-          id={id}
-          openProject={openProject}
-          openNotebook={openNotebook}
-          openSweep={openSweep}
-        />
-      </TransContext.Provider>
-    );
-    content.addClass('bk-page-widget');
-    super({ content });
-    this.id = `beekeeper-run-${id}`;
-    this.addClass('bk-run-detail-widget');
-    this.title.label = id;
-    this.title.caption = trans.__('Beekeeper run %1', id);
-    this.title.icon = beeIcon;
-    this.title.closable = true;
+export class RunDetailWidget extends PageWidget {
+  constructor(model: BeekeeperModel, trans: TranslationBundle, id: string, links: IRunLinks) {
+    super(trans, <RunDetailBody model={model} id={id} links={links} />, {
+      id: `beekeeper-run-${id}`,
+      className: 'bk-run-detail-widget',
+      label: id,
+      caption: trans.__('Beekeeper run %1', id)
+    });
   }
 }

@@ -74,15 +74,23 @@ export function tagLines(
   });
 }
 
-export function ChartControls(props: {
+/** How the charts draw their lines; one value, so the controls change it in one place. */
+export interface IChartView {
   smoothing: number;
-  onSmoothing: (v: number) => void;
   x: XAxis;
-  onX: (x: XAxis) => void;
   logY: boolean;
-  onLogY: (v: boolean) => void;
+}
+
+const DEFAULT_VIEW: IChartView = { smoothing: 0, x: 'step', logY: false };
+
+/** Smoothing, x axis (steps or time since each run's first point) and log scale. */
+export function ChartControls(props: {
+  view: IChartView;
+  onChange: (view: IChartView) => void;
 }): JSX.Element {
+  const { view } = props;
   const trans = useTrans();
+  const set = (change: Partial<IChartView>) => props.onChange({ ...view, ...change });
   return (
     <div className="bk-chart-controls">
       <label>
@@ -93,17 +101,17 @@ export function ChartControls(props: {
           min={0}
           max={0.99}
           step={0.01}
-          value={props.smoothing}
-          onChange={e => props.onSmoothing(Number(e.target.value))}
+          value={view.smoothing}
+          onChange={e => set({ smoothing: Number(e.target.value) })}
         />
-        <span className="bk-muted">{props.smoothing.toFixed(2)}</span>
+        <span className="bk-muted">{view.smoothing.toFixed(2)}</span>
       </label>
       <label>
         {trans.__('X axis')}
         <select
           className="jp-mod-styled bk-x-axis"
-          value={props.x}
-          onChange={e => props.onX(e.target.value as XAxis)}
+          value={view.x}
+          onChange={e => set({ x: e.target.value as XAxis })}
         >
           <option value="step">{trans.__('step')}</option>
           <option value="relative">{trans.__('relative time')}</option>
@@ -113,8 +121,8 @@ export function ChartControls(props: {
         <input
           type="checkbox"
           className="bk-log-scale"
-          checked={props.logY}
-          onChange={e => props.onLogY(e.target.checked)}
+          checked={view.logY}
+          onChange={e => set({ logY: e.target.checked })}
         />
         {trans.__('log scale')}
       </label>
@@ -137,9 +145,8 @@ export function TagCharts(props: {
   const { model, runs, tags, labels } = props;
   const trans = useTrans();
   const series = useSeries(model, runs, props.fetchTags || tags);
-  const [smoothing, setSmoothing] = React.useState(0);
-  const [x, setX] = React.useState<XAxis>('step');
-  const [logY, setLogY] = React.useState(false);
+  const [view, setView] = React.useState(DEFAULT_VIEW);
+  const { x, smoothing } = view;
   const lines = React.useMemo(
     () => new Map(tags.map(tag => [tag, tagLines(runs, series.get(tag), labels, x, smoothing)])),
     [tags, runs, series, labels, x, smoothing]
@@ -147,14 +154,7 @@ export function TagCharts(props: {
   const formatX = React.useMemo(() => (x === 'relative' ? formatDuration : undefined), [x]);
   return (
     <>
-      <ChartControls
-        smoothing={smoothing}
-        onSmoothing={setSmoothing}
-        x={x}
-        onX={setX}
-        logY={logY}
-        onLogY={setLogY}
-      />
+      <ChartControls view={view} onChange={setView} />
       {props.children}
       <div className="bk-charts">
         {tags.map(tag => (
@@ -163,7 +163,7 @@ export function TagCharts(props: {
             title={tag}
             lines={lines.get(tag) || []}
             xLabel={x === 'step' ? trans.__('step') : trans.__('time')}
-            logY={logY}
+            logY={view.logY}
             formatX={formatX}
             height={props.height}
           />

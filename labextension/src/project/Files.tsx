@@ -4,6 +4,9 @@ import { IFileEntry } from '../api';
 import { BeekeeperModel } from '../model';
 import { formatBytes, formatTime } from '../format';
 import { confirmDanger } from '../components/confirm';
+import { ActionLink } from '../components/ActionLink';
+import { Table } from '../components/Table';
+import { DownloadLink } from '../components/DownloadLink';
 import { notifyError, notifySuccess } from '../notify';
 import { useTrans } from '../i18n';
 
@@ -57,21 +60,6 @@ function useUpload(
   };
 }
 
-function Link(props: { onClick: () => void; className?: string; children: React.ReactNode }): JSX.Element {
-  return (
-    <a
-      href="#"
-      className={props.className}
-      onClick={e => {
-        e.preventDefault();
-        props.onClick();
-      }}
-    >
-      {props.children}
-    </a>
-  );
-}
-
 /** Roots, breadcrumbs, folder download and (under src/) upload. */
 function FilesBar(props: {
   path: string;
@@ -101,19 +89,14 @@ function FilesBar(props: {
         {parts.map((p, i) => (
           <React.Fragment key={i}>
             {i > 0 && <span className="bk-muted"> / </span>}
-            <Link onClick={() => setPath(parts.slice(0, i + 1).join('/'))}>{p}</Link>
+            <ActionLink onClick={() => setPath(parts.slice(0, i + 1).join('/'))}>{p}</ActionLink>
           </React.Fragment>
         ))}
       </div>
       <span className="bk-spacer" />
-      <a
-        className="bk-link-button"
-        href={props.zipUrl}
-        download
-        title={trans.__('Download this folder as a zip')}
-      >
+      <DownloadLink href={props.zipUrl} title={trans.__('Download this folder as a zip')}>
         {trans.__('Download folder')}
-      </a>
+      </DownloadLink>
       {parts[0] === 'src' && (
         <>
           <Button small onClick={() => upload.current?.click()}>
@@ -141,9 +124,9 @@ function FileRow(props: {
     <tr data-entry={entry.name}>
       <td>
         {dir ? (
-          <Link className="bk-dir" onClick={() => props.setPath(p)}>
+          <ActionLink className="bk-dir" onClick={() => props.setPath(p)}>
             {entry.name}/
-          </Link>
+          </ActionLink>
         ) : (
           <a href={url(p)} download={entry.name}>
             {entry.name}
@@ -154,13 +137,11 @@ function FileRow(props: {
       <td>{formatTime(entry.mtime)}</td>
       <td className="bk-actions">
         {dir ? (
-          <a className="bk-link-button" href={url(p, { format: 'zip' })} download>
-            zip
-          </a>
+          <DownloadLink href={url(p, { format: 'zip' })}>zip</DownloadLink>
         ) : (
-          <a className="bk-link-button" href={url(p)} download={entry.name}>
+          <DownloadLink href={url(p)} fileName={entry.name}>
             {trans.__('download')}
-          </a>
+          </DownloadLink>
         )}
         {entry.jupyter_path && entry.kind === 'file' && (
           <Button small minimal onClick={() => props.openInLab(entry.jupyter_path!)}>
@@ -192,42 +173,35 @@ export function Files(props: {
       {error && <div className="bk-form-error">{error}</div>}
       {!entries && !error && <div className="bk-muted">{trans.__('Loading…')}</div>}
       {entries && (
-        <table className="bk-table bk-files-table">
-          <thead>
+        <Table
+          className="bk-files-table"
+          headers={[trans.__('Name'), trans.__('Size'), trans.__('Modified'), '']}
+        >
+          {parts.length > 1 && (
             <tr>
-              <th>{trans.__('Name')}</th>
-              <th>{trans.__('Size')}</th>
-              <th>{trans.__('Modified')}</th>
-              <th />
+              <td colSpan={4}>
+                <ActionLink onClick={() => setPath(parts.slice(0, -1).join('/'))}>..</ActionLink>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {parts.length > 1 && (
-              <tr>
-                <td colSpan={4}>
-                  <Link onClick={() => setPath(parts.slice(0, -1).join('/'))}>..</Link>
-                </td>
-              </tr>
-            )}
-            {entries.map(entry => (
-              <FileRow
-                key={entry.name}
-                entry={entry}
-                path={path}
-                url={url}
-                setPath={setPath}
-                openInLab={props.openInLab}
-              />
-            ))}
-            {!entries.length && (
-              <tr>
-                <td colSpan={4} className="bk-muted">
-                  {trans.__('Empty folder')}
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
+          )}
+          {entries.map(entry => (
+            <FileRow
+              key={entry.name}
+              entry={entry}
+              path={path}
+              url={url}
+              setPath={setPath}
+              openInLab={props.openInLab}
+            />
+          ))}
+          {!entries.length && (
+            <tr>
+              <td colSpan={4} className="bk-muted">
+                {trans.__('Empty folder')}
+              </td>
+            </tr>
+          )}
+        </Table>
       )}
     </div>
   );

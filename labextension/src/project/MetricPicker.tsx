@@ -2,6 +2,7 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { MetricStat } from '../settings';
 import { useTrans } from '../i18n';
+import { Table } from '../components/Table';
 import { hasMetricColumn, toggleMetricColumn } from './runsdata';
 
 const STATS: MetricStat[] = ['last', 'min', 'max'];
@@ -30,34 +31,24 @@ export function MetricPicker(props: {
         {!tags.length ? (
           <div className="bk-muted">{trans.__('No run has metrics yet.')}</div>
         ) : (
-          <table className="bk-table">
-            <thead>
-              <tr>
-                <th>{trans.__('Tag')}</th>
+          <Table headers={[trans.__('Tag'), ...STATS]}>
+            {tags.map(t => (
+              <tr key={t} data-tag={t}>
+                <td>{t}</td>
                 {STATS.map(s => (
-                  <th key={s}>{s}</th>
+                  <td key={s}>
+                    <input
+                      type="checkbox"
+                      data-stat={s}
+                      aria-label={`${t} ${s}`}
+                      checked={hasMetricColumn(shown, t, s)}
+                      onChange={e => props.onChange(toggleMetricColumn(shown, t, s, e.target.checked))}
+                    />
+                  </td>
                 ))}
               </tr>
-            </thead>
-            <tbody>
-              {tags.map(t => (
-                <tr key={t} data-tag={t}>
-                  <td>{t}</td>
-                  {STATS.map(s => (
-                    <td key={s}>
-                      <input
-                        type="checkbox"
-                        data-stat={s}
-                        aria-label={`${t} ${s}`}
-                        checked={hasMetricColumn(shown, t, s)}
-                        onChange={e => props.onChange(toggleMetricColumn(shown, t, s, e.target.checked))}
-                      />
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
         <div className="bk-form-actions">
           <span className="bk-muted">
