@@ -9,7 +9,8 @@ import { Tab, TABS } from './project/ProjectPage';
 import { beeIcon } from './icons';
 import { isActiveRun } from './format';
 import { tryExample } from './examples';
-import { notifyError, notifyInfo } from './notify';
+import { notifyInfo } from './notify';
+import { attempt } from './components/attempt';
 
 export const CMD = {
   open: 'beekeeper:open-project',
@@ -31,7 +32,15 @@ export interface ICommandContext {
   sidebarId: string;
 }
 
-async function pickProject(ctx: ICommandContext, label: string): Promise<string | null> {
+/** The project a command was given (`args.name`), else the one the user picks from a list. */
+async function pickProject(
+  ctx: ICommandContext,
+  args: { readonly name?: unknown },
+  label: string
+): Promise<string | null> {
+  if (args.name) {
+    return args.name as string;
+  }
   const names = ctx.model.projects.map(p => p.name);
   if (!names.length) {
     notifyInfo(ctx.trans.__('No Beekeeper projects yet.'));
@@ -47,23 +56,21 @@ function addRunCommands(ctx: ICommandContext): void {
     label: trans.__('Beekeeper: Run Project…'),
     icon: beeIcon,
     execute: async args => {
-      const name = (args.name as string) || (await pickProject(ctx, trans.__('Run project')));
+      const name = await pickProject(ctx, args, trans.__('Run project'));
       if (!name) {
         return;
       }
-      try {
-        const run = await model.startRun(name, {});
-        pages.open(name, 'logs', run.id);
-      } catch (error) {
-        notifyError(trans.__('Run %1: %2', name, (error as Error).message));
-      }
+      await attempt(
+        async () => pages.open(name, 'logs', (await model.startRun(name, {})).id),
+        message => trans.__('Run %1: %2', name, message)
+      );
     }
   });
   app.commands.addCommand(CMD.stop, {
     label: trans.__('Beekeeper: Stop Run…'),
     icon: beeIcon,
     execute: async args => {
-      const name = (args.name as string) || (await pickProject(ctx, trans.__('Stop the active run of')));
+      const name = await pickProject(ctx, args, trans.__('Stop the active run of'));
       if (!name) {
         return;
       }
@@ -72,11 +79,10 @@ function addRunCommands(ctx: ICommandContext): void {
         notifyInfo(trans.__('%1 has no active run.', name));
         return;
       }
-      try {
-        await model.stopRun(run.id);
-      } catch (error) {
-        notifyError(trans.__('Stop %1: %2', name, (error as Error).message));
-      }
+      await attempt(
+        () => model.stopRun(run.id),
+        message => trans.__('Stop %1: %2', name, message)
+      );
     }
   });
 }
@@ -98,7 +104,7 @@ export function addCommands(
     caption: trans.__('Open a Beekeeper project page'),
     icon: beeIcon,
     execute: async args => {
-      const name = (args.name as string) || (await pickProject(ctx, trans.__('Open project')));
+      const name = await pickProject(ctx, args, trans.__('Open project'));
       if (name) {
         const tab = TABS.includes(args.tab as Tab) ? (args.tab as Tab) : undefined;
         pages.open(name, tab, args.run as string | undefined);

@@ -4,10 +4,11 @@ import { IFileEntry } from '../api';
 import { BeekeeperModel } from '../model';
 import { formatBytes, formatTime } from '../format';
 import { confirmDanger } from '../components/confirm';
+import { attempt } from '../components/attempt';
 import { ActionLink } from '../components/ActionLink';
 import { Table } from '../components/Table';
 import { DownloadLink } from '../components/DownloadLink';
-import { notifyError, notifySuccess } from '../notify';
+import { notifySuccess } from '../notify';
 import { useTrans } from '../i18n';
 
 const ROOTS = ['src', 'runs'];
@@ -48,12 +49,13 @@ function useUpload(
       if (exists && !(await confirmDanger(title, body, trans.__('Replace')))) {
         continue;
       }
-      try {
-        await model.upload(name, `${path}/${file.name}`, file, exists);
-        notifySuccess(trans.__('Uploaded %1', file.name));
-      } catch (err) {
-        notifyError(trans.__('Upload %1: %2', file.name, (err as Error).message));
-      }
+      await attempt(
+        async () => {
+          await model.upload(name, `${path}/${file.name}`, file, exists);
+          notifySuccess(trans.__('Uploaded %1', file.name));
+        },
+        message => trans.__('Upload %1: %2', file.name, message)
+      );
     }
     e.target.value = '';
     done();

@@ -6,8 +6,7 @@ import { formatTime, isSettingUp, stateLabel } from '../format';
 import { SETUP_STEPS } from '../states';
 import { LogView } from '../components/LogView';
 import { useLogBuffer } from '../components/useLogBuffer';
-import { confirmDanger } from '../components/confirm';
-import { notifyError } from '../notify';
+import { attempt, confirmAndAttempt } from '../components/attempt';
 import { useTrans } from '../i18n';
 
 function SetupSteps({ state }: { state: string }): JSX.Element {
@@ -42,13 +41,11 @@ function SetupCard({ model, project }: { model: BeekeeperModel; project: IProjec
   const [showLog, setShowLog] = React.useState(false);
   const settingUp = isSettingUp(project.setup.state);
   const failed = project.setup.state === 'failed';
-  const resync = async () => {
-    try {
-      await model.resync(project.name);
-    } catch (error) {
-      notifyError(trans.__('Re-sync %1: %2', project.name, (error as Error).message));
-    }
-  };
+  const resync = () =>
+    attempt(
+      () => model.resync(project.name),
+      message => trans.__('Re-sync %1: %2', project.name, message)
+    );
   return (
     <div className={`bk-setup-card bk-setup-${project.setup.state}`}>
       <div className="bk-setup-head">
@@ -106,22 +103,22 @@ export function Overview(props: {
 }): JSX.Element {
   const { model, project } = props;
   const trans = useTrans();
-  const remove = async () => {
-    const agreed = await confirmDanger(
-      trans.__('Delete %1?', project.name),
-      trans.__('This deletes its checkout, its environment and all its runs and logs. It cannot be undone.'),
-      trans.__('Delete')
-    );
-    if (!agreed) {
-      return;
-    }
-    try {
-      await model.deleteProject(project.name);
-      props.onDeleted();
-    } catch (error) {
-      notifyError(trans.__('Delete %1: %2', project.name, (error as Error).message));
-    }
+  const ask = {
+    title: trans.__('Delete %1?', project.name),
+    body: trans.__(
+      'This deletes its checkout, its environment and all its runs and logs. It cannot be undone.'
+    ),
+    label: trans.__('Delete')
   };
+  const remove = () =>
+    confirmAndAttempt(
+      ask,
+      async () => {
+        await model.deleteProject(project.name);
+        props.onDeleted();
+      },
+      message => trans.__('Delete %1: %2', project.name, message)
+    );
   return (
     <div className="bk-overview">
       <SetupCard model={model} project={project} />

@@ -1,8 +1,7 @@
 import * as React from 'react';
 import { IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { confirmDanger } from '../components/confirm';
-import { notifyError } from '../notify';
+import { attempt, confirmAndAttempt } from '../components/attempt';
 import { useTrans } from '../i18n';
 import { useModel } from '../useModel';
 import { IRunDraft, RunForm } from './RunForm';
@@ -17,6 +16,64 @@ import { SweepsCard } from '../sweeps/SweepsCard';
 
 /** The first page of the history: a screenful and the window's overscan (more load as it scrolls). */
 const PAGE = 100;
+
+/**
+ * What the Runs tab's buttons do: run again (straight away, or back in the form when env values
+ * must be typed again), move in the queue, stop and delete; a failure is a notification.
+ */
+function useRunActions(
+  model: BeekeeperModel,
+  project: IProject,
+  onShowLog: (id: string) => void,
+  onDeleted: (id: string) => void
+) {
+  const trans = useTrans();
+  const [draft, setDraft] = React.useState<IRunDraft | null>(null);
+  const again = async (run: IRun) => {
+    const plan = runAgain(run, project);
+    if (plan.askEnv.length) {
+      // Env values are never returned: the form again, with the names to fill in.
+      setDraft(d => ({
+        args: run.args || [],
+        envNames: plan.askEnv,
+        gpus: run.gpus_requested,
+        executor: run.executor,
+        preset: plan.preset,
+        serial: (d?.serial ?? 0) + 1
+      }));
+      return;
+    }
+    await attempt(
+      async () => onShowLog((await model.startRun(project.name, plan.body)).id),
+      message => trans.__('Run %1 again: %2', run.id, message)
+    );
+  };
+  const move = (m: IMove) =>
+    attempt(
+      () => model.moveRun(project.name, m.id, m.body),
+      message => trans.__('Move %1: %2', m.id, message)
+    );
+  const stop = (run: IRun) =>
+    attempt(
+      () => model.stopRun(run.id),
+      message => trans.__('Stop %1: %2', run.id, message)
+    );
+  const ask = (run: IRun) => ({
+    title: trans.__('Delete run %1?', run.id),
+    body: trans.__('Its log, run record and run folder are removed. Files it wrote under src/ stay.'),
+    label: trans.__('Delete')
+  });
+  const remove = (run: IRun) =>
+    confirmAndAttempt(
+      ask(run),
+      async () => {
+        await model.deleteRun(run);
+        onDeleted(run.id);
+      },
+      message => trans.__('Delete %1: %2', run.id, message)
+    );
+  return { draft, again, move, stop, remove };
+}
 
 /**
  * The Runs tab: start a run (from a preset, or again from a history row), the queue in start
@@ -40,34 +97,6 @@ export function Runs(props: {
     total: m.runsTotal.get(project.name) ?? runs.length,
     queue: m.queue.get(project.name) || []
   }));
-  const [draft, setDraft] = React.useState<IRunDraft | null>(null);
-  const again = async (run: IRun) => {
-    const plan = runAgain(run, project);
-    if (plan.askEnv.length) {
-      // Env values are never returned: the form again, with the names to fill in.
-      setDraft(d => ({
-        args: run.args || [],
-        envNames: plan.askEnv,
-        gpus: run.gpus_requested,
-        executor: run.executor,
-        preset: plan.preset,
-        serial: (d?.serial ?? 0) + 1
-      }));
-      return;
-    }
-    try {
-      props.onShowLog((await model.startRun(project.name, plan.body)).id);
-    } catch (error) {
-      notifyError(trans.__('Run %1 again: %2', run.id, (error as Error).message));
-    }
-  };
-  const move = async (m: IMove) => {
-    try {
-      await model.moveRun(project.name, m.id, m.body);
-    } catch (error) {
-      notifyError(trans.__('Move %1: %2', m.id, (error as Error).message));
-    }
-  };
   const tags = React.useMemo(() => {
     const seen = runTags(runs);
     const chosen = settings.metricColumns.map(c => c.replace(/:(last|min|max)$/, ''));
@@ -75,29 +104,12 @@ export function Runs(props: {
   }, [runs, settings.metricColumns]);
   const onMore = React.useCallback(() => void model.loadMoreRuns(project.name), [model, project.name]);
   const { checked, onCheck: check, chosen } = useRunChecks(runs);
-  const stop = async (run: IRun) => {
-    try {
-      await model.stopRun(run.id);
-    } catch (error) {
-      notifyError(trans.__('Stop %1: %2', run.id, (error as Error).message));
-    }
-  };
-  const remove = async (run: IRun) => {
-    const agreed = await confirmDanger(
-      trans.__('Delete run %1?', run.id),
-      trans.__('Its log, run record and run folder are removed. Files it wrote under src/ stay.'),
-      trans.__('Delete')
-    );
-    if (!agreed) {
-      return;
-    }
-    try {
-      await model.deleteRun(run);
-      props.onDeleted(run.id);
-    } catch (error) {
-      notifyError(trans.__('Delete %1: %2', run.id, (error as Error).message));
-    }
-  };
+  const { draft, again, move, stop, remove } = useRunActions(
+    model,
+    project,
+    props.onShowLog,
+    props.onDeleted
+  );
   return (
     <div className="bk-runs">
       <RunForm model={model} project={project} draft={draft} onStarted={run => props.onShowLog(run.id)} />

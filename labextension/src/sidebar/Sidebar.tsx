@@ -12,7 +12,7 @@ import {
   pickHeadline,
   stateLabel
 } from '../format';
-import { notifyError } from '../notify';
+import { attempt } from '../components/attempt';
 import { TransContext, useTrans } from '../i18n';
 import { useModel, useNow } from '../useModel';
 import { Stats } from './Stats';
@@ -67,17 +67,11 @@ function RunStop(props: { model: BeekeeperModel; project: IProject; run?: IRun }
   const click = async (e: React.MouseEvent) => {
     e.stopPropagation();
     setBusy(true);
-    try {
-      if (active && run) {
-        await model.stopRun(run.id);
-      } else {
-        await model.startRun(project.name, {});
-      }
-    } catch (error) {
-      notifyError(`${project.name}: ${(error as Error).message}`);
-    } finally {
-      setBusy(false);
-    }
+    await attempt(
+      () => (active && run ? model.stopRun(run.id) : model.startRun(project.name, {})),
+      message => `${project.name}: ${message}`
+    );
+    setBusy(false);
   };
   return (
     <Button
