@@ -50,40 +50,45 @@ async function pickProject(
   return result.button.accept ? result.value : null;
 }
 
-function addRunCommands(ctx: ICommandContext): void {
-  const { app, model, pages, trans } = ctx;
-  app.commands.addCommand(CMD.run, {
-    label: trans.__('Beekeeper: Run Project…'),
+/** A command on one project: the one its args name, else the one picked from a list titled `pick`. */
+function addProjectCommand(
+  ctx: ICommandContext,
+  id: string,
+  text: { label: string; pick: string },
+  act: (name: string) => Promise<void>
+): void {
+  ctx.app.commands.addCommand(id, {
+    label: text.label,
     icon: beeIcon,
     execute: async args => {
-      const name = await pickProject(ctx, args, trans.__('Run project'));
-      if (!name) {
-        return;
+      const name = await pickProject(ctx, args, text.pick);
+      if (name) {
+        await act(name);
       }
-      await attempt(
-        async () => pages.open(name, 'logs', (await model.startRun(name, {})).id),
-        message => trans.__('Run %1: %2', name, message)
-      );
     }
   });
-  app.commands.addCommand(CMD.stop, {
-    label: trans.__('Beekeeper: Stop Run…'),
-    icon: beeIcon,
-    execute: async args => {
-      const name = await pickProject(ctx, args, trans.__('Stop the active run of'));
-      if (!name) {
-        return;
-      }
-      const run = model.latest.get(name);
-      if (!run || !isActiveRun(run.state)) {
-        notifyInfo(trans.__('%1 has no active run.', name));
-        return;
-      }
-      await attempt(
-        () => model.stopRun(run.id),
-        message => trans.__('Stop %1: %2', name, message)
-      );
+}
+
+function addRunCommands(ctx: ICommandContext): void {
+  const { model, pages, trans } = ctx;
+  const run = { label: trans.__('Beekeeper: Run Project…'), pick: trans.__('Run project') };
+  addProjectCommand(ctx, CMD.run, run, name =>
+    attempt(
+      async () => pages.open(name, 'logs', (await model.startRun(name, {})).id),
+      message => trans.__('Run %1: %2', name, message)
+    )
+  );
+  const stop = { label: trans.__('Beekeeper: Stop Run…'), pick: trans.__('Stop the active run of') };
+  addProjectCommand(ctx, CMD.stop, stop, async name => {
+    const latest = model.latest.get(name);
+    if (!latest || !isActiveRun(latest.state)) {
+      notifyInfo(trans.__('%1 has no active run.', name));
+      return;
     }
+    await attempt(
+      () => model.stopRun(latest.id),
+      message => trans.__('Stop %1: %2', name, message)
+    );
   });
 }
 

@@ -2,13 +2,14 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { IExecutor, IProject, IPython } from '../api';
 import { BeekeeperModel } from '../model';
-import { executorLabel, parseEnv } from '../format';
+import { parseEnv } from '../format';
 import { useTrans, useTranslate } from '../i18n';
 import { Field } from './form/Field';
 import { IFields } from './form/fields';
 import { useProjectForm } from './form/useProjectForm';
 import { IBranchLookup, useBranches } from './form/useBranches';
-import { useExecutors } from './useExecutors';
+import { executorOptions, useExecutors } from './useExecutors';
+import { IOption } from './form/SelectField';
 
 export interface IProjectFormProps {
   model: BeekeeperModel;
@@ -31,24 +32,51 @@ function usePythons(model: BeekeeperModel): IPython[] | null {
   return pythons;
 }
 
-function Text(props: {
-  form: Form;
-  id: keyof IFields;
-  placeholder?: string;
-  autoFocus?: boolean;
-}): JSX.Element {
-  const { form, id } = props;
+/** A text input bound to one of the form's fields; `type` and the rest go to the input. */
+function Text(
+  props: { form: Form; id: keyof IFields } & Omit<React.InputHTMLAttributes<HTMLInputElement>, 'form' | 'id'>
+): JSX.Element {
+  const { form, id, ...input } = props;
   return (
     <input
       id={`bk-f-${id}`}
       className="jp-mod-styled"
       value={form.fields[id]}
       onChange={form.set(id)}
-      placeholder={props.placeholder}
-      autoFocus={props.autoFocus}
       aria-invalid={!!form.errors[id]}
+      {...input}
     />
   );
+}
+
+/** A select bound to one of the form's fields; other attributes (data-*) go to the select. */
+function Select(
+  props: { form: Form; id: keyof IFields; options: IOption[] } & Omit<
+    React.SelectHTMLAttributes<HTMLSelectElement>,
+    'form' | 'id'
+  >
+): JSX.Element {
+  const { form, id, options, ...select } = props;
+  return (
+    <select
+      id={`bk-f-${id}`}
+      className="jp-mod-styled"
+      value={form.fields[id]}
+      onChange={form.set(id)}
+      {...select}
+    >
+      {options.map(o => (
+        <option key={o.value} value={o.value} title={o.title}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** `value` as an option of its own when the list lacks it (a saved value the server no longer offers). */
+function withValue(options: IOption[], value: string): IOption[] {
+  return value && !options.some(o => o.value === value) ? [...options, { value, label: value }] : options;
 }
 
 /** The remote's branches once listed (its default marked; empty: whatever HEAD names at each setup), else free text. */
@@ -64,26 +92,21 @@ function Branch(props: { form: Form; lookup: IBranchLookup }): JSX.Element {
     );
   }
   const { branches, default: remoteDefault } = lookup.listing;
-  const value = form.fields.branch;
+  const options = [
+    {
+      value: '',
+      label: remoteDefault ? trans.__('Remote default (%1)', remoteDefault) : trans.__('Remote default')
+    },
+    ...branches.map(b => ({ value: b, label: b === remoteDefault ? trans.__('%1 (default)', b) : b }))
+  ];
   return (
     <Field id="branch" label={trans.__('Branch')} error={form.errors.branch} hint={hint}>
-      <select
-        id="bk-f-branch"
-        className="jp-mod-styled"
-        value={value}
-        onChange={form.set('branch')}
+      <Select
+        form={form}
+        id="branch"
+        options={withValue(options, form.fields.branch)}
         data-branches={branches.length}
-      >
-        <option value="">
-          {remoteDefault ? trans.__('Remote default (%1)', remoteDefault) : trans.__('Remote default')}
-        </option>
-        {branches.map(b => (
-          <option key={b} value={b}>
-            {b === remoteDefault ? trans.__('%1 (default)', b) : b}
-          </option>
-        ))}
-        {value && !branches.includes(value) && <option value={value}>{value}</option>}
-      </select>
+      />
     </Field>
   );
 }
@@ -92,7 +115,9 @@ function Branch(props: { form: Form; lookup: IBranchLookup }): JSX.Element {
 function Source(props: { form: Form; pythons: IPython[] | null; branches: IBranchLookup }): JSX.Element {
   const { form, pythons } = props;
   const trans = useTrans();
-  const version = form.fields.python_version;
+  // One option per version (two interpreters can report the same one).
+  const versions = [...new Set((pythons || []).map(p => p.version))].map(v => ({ value: v, label: v }));
+  const options = [{ value: '', label: trans.__('Default') }, ...versions];
   return (
     <>
       {!form.editing && (
@@ -111,22 +136,12 @@ function Source(props: { form: Form; pythons: IPython[] | null; branches: IBranc
       <div className="bk-field-row">
         <Branch form={form} lookup={props.branches} />
         <Field id="python_version" label={trans.__('Python')} error={form.errors.python_version}>
-          <select
-            id="bk-f-python_version"
-            className="jp-mod-styled"
-            value={version}
-            onChange={form.set('python_version')}
-          >
-            <option value="">{trans.__('Default')}</option>
-            {(pythons || []).map(p => (
-              <option key={p.path} value={p.version}>
-                {p.version}
-              </option>
-            ))}
-            {version && pythons && !pythons.some(p => p.version === version) && (
-              <option value={version}>{version}</option>
-            )}
-          </select>
+          <Select
+            form={form}
+            id="python_version"
+            // The saved version is added once the list is in and lacks it.
+            options={pythons ? withValue(options, form.fields.python_version) : options}
+          />
         </Field>
       </div>
     </>
@@ -188,19 +203,11 @@ function Executor(props: { form: Form; executors: IExecutor[]; serverDefault: st
       error={form.errors.default_executor}
       hint={trans.__("Where this project's runs start unless a run says otherwise")}
     >
-      <select
-        id="bk-f-default_executor"
-        className="jp-mod-styled"
-        value={form.fields.default_executor}
-        onChange={form.set('default_executor')}
-      >
-        <option value="">{trans.__('Server default (%1)', serverDefault)}</option>
-        {executors.map(e => (
-          <option key={e.name} value={e.name}>
-            {executorLabel(e)}
-          </option>
-        ))}
-      </select>
+      <Select
+        form={form}
+        id="default_executor"
+        options={executorOptions(executors, trans.__('Server default (%1)', serverDefault))}
+      />
     </Field>
   );
 }
@@ -225,23 +232,10 @@ function Credentials(props: { form: Form; hasCredentials: boolean }): JSX.Elemen
       {form.showCreds && (
         <div className="bk-field-row">
           <Field id="username" label={trans.__('Username')} error={form.errors.username}>
-            <input
-              id="bk-f-username"
-              className="jp-mod-styled"
-              value={form.fields.username}
-              onChange={form.set('username')}
-              autoComplete="off"
-            />
+            <Text form={form} id="username" autoComplete="off" />
           </Field>
           <Field id="token" label={trans.__('Token')} error={form.errors.token}>
-            <input
-              id="bk-f-token"
-              className="jp-mod-styled"
-              type="password"
-              value={form.fields.token}
-              onChange={form.set('token')}
-              autoComplete="new-password"
-            />
+            <Text form={form} id="token" type="password" autoComplete="new-password" />
           </Field>
         </div>
       )}

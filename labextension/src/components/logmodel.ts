@@ -95,14 +95,18 @@ export class LineBuffer {
   }
 }
 
-export interface ISpan {
-  text: string;
+/** How a stretch of log text is drawn (from its ANSI escapes). */
+interface IStyle {
   fg?: string;
   bg?: string;
   bold?: boolean;
   dim?: boolean;
   italic?: boolean;
   underline?: boolean;
+}
+
+export interface ISpan extends IStyle {
+  text: string;
 }
 
 // ANSI escapes are control characters by definition.
@@ -136,15 +140,6 @@ export function color256(n: number): string {
   }
   const g = 8 + (n - 232) * 10;
   return `rgb(${g}, ${g}, ${g})`;
-}
-
-interface IStyle {
-  fg?: string;
-  bg?: string;
-  bold?: boolean;
-  dim?: boolean;
-  italic?: boolean;
-  underline?: boolean;
 }
 
 function applySgr(style: IStyle, params: number[]): IStyle {

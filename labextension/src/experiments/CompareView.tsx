@@ -13,6 +13,7 @@ import { TagCharts } from './TagCharts';
 import { Table } from '../components/Table';
 import { ActionLink } from '../components/ActionLink';
 import { PageWidget } from '../components/PageWidget';
+import { Pending } from '../components/Pending';
 
 /** The runs' current records, fetched once (a run that is gone shows as an error). */
 export function useRunRecords(
@@ -124,7 +125,7 @@ function CompareBody(props: {
         </div>
       ))}
       {loading ? (
-        <div className="bk-muted">{trans.__('Loading…')}</div>
+        <Pending />
       ) : (
         <>
           <TagCharts model={model} runs={runs} tags={tags} fetchTags={allTags} labels={labels}>

@@ -13,6 +13,7 @@ import { LogView } from '../components/LogView';
 import { ActionLink } from '../components/ActionLink';
 import { Table } from '../components/Table';
 import { PageWidget } from '../components/PageWidget';
+import { Pending } from '../components/Pending';
 import { useLogBuffer } from '../components/useLogBuffer';
 import { ILine, paramNames, paramText, runTags } from './data';
 import { TagCharts } from './TagCharts';
@@ -241,11 +242,7 @@ function RunDetailBody(props: { model: BeekeeperModel; id: string; links: IRunLi
   if (!run) {
     return (
       <div className="bk-run-detail">
-        {error ? (
-          <div className="bk-form-error">{error}</div>
-        ) : (
-          <div className="bk-muted">{trans.__('Loading…')}</div>
-        )}
+        <Pending error={error} />
       </div>
     );
   }

@@ -7,6 +7,7 @@ import { confirmDanger } from '../components/confirm';
 import { attempt } from '../components/attempt';
 import { ActionLink } from '../components/ActionLink';
 import { Table } from '../components/Table';
+import { Pending } from '../components/Pending';
 import { DownloadLink } from '../components/DownloadLink';
 import { notifySuccess } from '../notify';
 import { useTrans } from '../i18n';
@@ -172,9 +173,9 @@ export function Files(props: {
   return (
     <div className="bk-files bk-card">
       <FilesBar path={path} setPath={setPath} zipUrl={url(path, { format: 'zip' })} onUpload={onUpload} />
-      {error && <div className="bk-form-error">{error}</div>}
-      {!entries && !error && <div className="bk-muted">{trans.__('Loading…')}</div>}
-      {entries && (
+      {!entries ? (
+        <Pending error={error} />
+      ) : (
         <Table
           className="bk-files-table"
           headers={[trans.__('Name'), trans.__('Size'), trans.__('Modified'), '']}

@@ -21,6 +21,34 @@ export interface IRunDraft {
   serial: number;
 }
 
+/** One of the form's text inputs (`bk-run-<field>`), labelled, with its field's error beneath. */
+function RunInput(props: {
+  field: string;
+  label: string;
+  className: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder: string;
+  title?: string;
+  error: React.ReactNode;
+}): JSX.Element {
+  const id = `bk-run-${props.field}`;
+  return (
+    <div className={`bk-field ${props.className}`} data-field={props.field}>
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        className="jp-mod-styled"
+        value={props.value}
+        onChange={e => props.onChange(e.target.value)}
+        placeholder={props.placeholder}
+        title={props.title}
+      />
+      {props.error}
+    </div>
+  );
+}
+
 /**
  * Start a run with extra arguments, environment, GPUs, (when there is a choice) an executor and
  * one of the project's presets. A field left empty is left out, so the preset, then the project's
@@ -130,33 +158,29 @@ export function RunForm(props: {
             onChange={setPreset}
           />
         )}
-        <div className="bk-field bk-grow" data-field="args">
-          <label htmlFor="bk-run-args">{trans.__('Arguments')}</label>
-          <input
-            id="bk-run-args"
-            className="jp-mod-styled"
-            value={args}
-            onChange={e => setArgs(e.target.value)}
-            placeholder={
-              template.args
-                ? trans.__('empty: %1', template.args.join(' ') || trans.__('no arguments'))
-                : trans.__('extra arguments for %1, e.g. --lr 0.01', project.train_file)
-            }
-          />
-          {errorFor('args')}
-        </div>
-        <div className="bk-field bk-narrow" data-field="gpus">
-          <label htmlFor="bk-run-gpus">{trans.__('GPUs')}</label>
-          <input
-            id="bk-run-gpus"
-            className="jp-mod-styled"
-            value={gpus}
-            onChange={e => setGpus(e.target.value)}
-            placeholder={template.gpus !== undefined ? String(template.gpus) : trans.__('auto')}
-            title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
-          />
-          {errorFor('gpus')}
-        </div>
+        <RunInput
+          field="args"
+          label={trans.__('Arguments')}
+          className="bk-grow"
+          value={args}
+          onChange={setArgs}
+          placeholder={
+            template.args
+              ? trans.__('empty: %1', template.args.join(' ') || trans.__('no arguments'))
+              : trans.__('extra arguments for %1, e.g. --lr 0.01', project.train_file)
+          }
+          error={errorFor('args')}
+        />
+        <RunInput
+          field="gpus"
+          label={trans.__('GPUs')}
+          className="bk-narrow"
+          value={gpus}
+          onChange={setGpus}
+          placeholder={template.gpus !== undefined ? String(template.gpus) : trans.__('auto')}
+          title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
+          error={errorFor('gpus')}
+        />
         {executors.length > 1 && (
           <SelectField
             id="bk-run-executor"
