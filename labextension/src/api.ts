@@ -5,6 +5,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import type { components } from './generated/api';
+import type { IDeliveryList, ISink, ISinkBody, ISinkList, ITestResult } from './notifications/data';
+import type { ISchedule, IScheduleBody, IScheduleList, IScheduleUpdate } from './project/schedules';
 
 type Schemas = components['schemas'];
 
@@ -182,7 +184,28 @@ export const api = {
   examples: () => request<Schemas['ExampleList']>('examples').then(r => r.examples),
   /** Creates a project from a bundled example (its own local git repository). */
   tryExample: (example: string, body: Partial<Schemas['ExampleCreate']> = {}) =>
-    request<IProject>(`examples/${encodeURIComponent(example)}`, json('POST', body))
+    request<IProject>(`examples/${encodeURIComponent(example)}`, json('POST', body)),
+  // -- notifications: the sinks, a test send, the delivery record --------------------------------
+  sinks: () => request<ISinkList>('notifications/sinks').then(r => r.sinks || []),
+  createSink: (body: ISinkBody) => request<ISink>('notifications/sinks', json('POST', body)),
+  updateSink: (id: string, body: ISinkBody) =>
+    request<ISink>(`notifications/sinks/${encodeURIComponent(id)}`, json('PATCH', body)),
+  deleteSink: (id: string) => request(`notifications/sinks/${encodeURIComponent(id)}`, json('DELETE')),
+  /** One message to the sink now, with the sink's retries: what each attempt got. */
+  testSink: (id: string) => request<ITestResult>('notifications/test', json('POST', { sink: id })),
+  deliveries: (limit = 50) =>
+    request<IDeliveryList>('notifications/deliveries', { query: { limit: String(limit) } }).then(
+      r => r.deliveries || []
+    ),
+  // -- schedules: a project's cron schedules (one schedule by its id) ----------------------------
+  schedules: (name: string) =>
+    request<IScheduleList>(`projects/${encodeURIComponent(name)}/schedules`).then(r => r.schedules || []),
+  createSchedule: (name: string, body: IScheduleBody) =>
+    request<ISchedule>(`projects/${encodeURIComponent(name)}/schedules`, json('POST', body)),
+  /** A PATCH: only the fields sent change. */
+  updateSchedule: (id: string, body: IScheduleUpdate) =>
+    request<ISchedule>(`schedules/${encodeURIComponent(id)}`, json('PATCH', body)),
+  deleteSchedule: (id: string) => request(`schedules/${encodeURIComponent(id)}`, json('DELETE'))
 };
 
 /** ws(s)://…/beekeeper/api/<path>?…&token=… — browsers cannot set headers on WebSockets. */

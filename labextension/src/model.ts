@@ -32,6 +32,8 @@ import type { ISweep } from './sweeps/api';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { Observable } from './useModel';
+import { NotificationsModel } from './notifications/notificationsmodel';
+import { SchedulesModel } from './project/schedulesmodel';
 
 /** Host CPU, memory, disk and GPUs: one metrics stream while any view shows them. */
 export class HostMetrics extends Observable {
@@ -104,6 +106,10 @@ export class BeekeeperModel extends Observable {
   loaded = false;
   settings: IPanelSettings = DEFAULT_SETTINGS;
   readonly metrics = new HostMetrics();
+  /** The notification sinks, their deliveries and test sends (the Notifications page). */
+  readonly notifications = new NotificationsModel();
+  /** Each project's cron schedules (the Runs tab's Schedules section). */
+  readonly schedules = new SchedulesModel();
 
   private _runEnded = new Signal<this, IRun>(this);
   private _setupEnded = new Signal<this, IProject>(this);
@@ -521,6 +527,7 @@ export class BeekeeperModel extends Observable {
     this.runs.delete(name);
     this.runsTotal.delete(name);
     this.queue.delete(name);
+    this.schedules.forget(name);
     this.emitChanged();
   }
 

@@ -141,7 +141,10 @@ export class Pages {
 
   /** The notification settings: sinks, test messages, recent deliveries. */
   notifications(): void {
-    this._view('beekeeper-notifications', () => new NotificationsWidget(this._trans));
+    this._view(
+      'beekeeper-notifications',
+      () => new NotificationsWidget(this._model.notifications, this._trans)
+    );
   }
 
   private _view(id: string, make: () => MainAreaWidget): void {

@@ -8,18 +8,15 @@ import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { formatTime } from '../format';
 import { beeIcon } from '../icons';
-import { TransContext, useTrans } from '../i18n';
+import { TransContext, useTrans, useTranslate } from '../i18n';
 import { confirmDanger } from '../components/confirm';
-import { deliveryOutcome, IDelivery, ISink, ITestResult, newestFirst, sinksApi, sinkTarget } from './data';
+import { Table } from '../components/Table';
+import { useModel } from '../useModel';
+import { deliveryOutcome, IDelivery, ISink, sinkTarget } from './data';
+import { ITestState, NotificationsModel } from './notificationsmodel';
 import { eventLabels, kindLabels, SinkForm } from './SinkForm';
 
 const REFRESH_MS = 10000;
-
-interface ITestState {
-  busy: boolean;
-  result?: ITestResult;
-  error?: string;
-}
 
 function TestOutcome(props: { state?: ITestState }): JSX.Element | null {
   const trans = useTrans();
@@ -108,6 +105,7 @@ function SinkRow(props: {
 
 function Deliveries(props: { deliveries: IDelivery[]; onRefresh: () => void }): JSX.Element {
   const trans = useTrans();
+  const __ = useTranslate();
   const events = eventLabels(trans) as Record<string, string>;
   return (
     <div className="bk-section bk-deliveries">
@@ -118,30 +116,21 @@ function Deliveries(props: { deliveries: IDelivery[]; onRefresh: () => void }): 
         </Button>
       </div>
       {props.deliveries.length ? (
-        <table className="bk-table bk-deliveries-table">
-          <thead>
-            <tr>
-              <th>{trans.__('Time')}</th>
-              <th>{trans.__('Sink')}</th>
-              <th>{trans.__('Event')}</th>
-              <th>{trans.__('Run')}</th>
-              <th>{trans.__('Try')}</th>
-              <th>{trans.__('Outcome')}</th>
+        <Table
+          className="bk-deliveries-table"
+          headers={[__('Time'), __('Sink'), __('Event'), __('Run'), __('Try'), __('Outcome')]}
+        >
+          {props.deliveries.map(d => (
+            <tr key={d.id} data-delivery={d.id} data-sink={d.sink_id} data-ok={d.ok ? 'true' : 'false'}>
+              <td>{formatTime(d.created)}</td>
+              <td>{d.sink_name || d.sink_id}</td>
+              <td>{(d.event && events[d.event]) || (d.event === 'test' ? trans.__('Test') : d.event)}</td>
+              <td>{d.run_id ? <code>{d.run_id}</code> : d.project || '—'}</td>
+              <td>{d.attempt}</td>
+              <td className={d.ok ? 'bk-test-ok' : 'bk-error-text'}>{deliveryOutcome(d)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {props.deliveries.map(d => (
-              <tr key={d.id} data-delivery={d.id} data-sink={d.sink_id} data-ok={d.ok ? 'true' : 'false'}>
-                <td>{formatTime(d.created)}</td>
-                <td>{d.sink_name || d.sink_id}</td>
-                <td>{(d.event && events[d.event]) || (d.event === 'test' ? trans.__('Test') : d.event)}</td>
-                <td>{d.run_id ? <code>{d.run_id}</code> : d.project || '—'}</td>
-                <td>{d.attempt}</td>
-                <td className={d.ok ? 'bk-test-ok' : 'bk-error-text'}>{deliveryOutcome(d)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       ) : (
         <div className="bk-muted">{trans.__('Nothing sent yet.')}</div>
       )}
@@ -149,62 +138,31 @@ function Deliveries(props: { deliveries: IDelivery[]; onRefresh: () => void }): 
   );
 }
 
-function NotificationsBody(): JSX.Element {
+function NotificationsBody(props: { notifications: NotificationsModel }): JSX.Element {
+  const { notifications } = props;
   const trans = useTrans();
-  const [sinks, setSinks] = React.useState<ISink[] | null>(null);
-  const [deliveries, setDeliveries] = React.useState<IDelivery[]>([]);
-  const [error, setError] = React.useState<string | null>(null);
+  const __ = useTranslate();
+  const { sinks, deliveries, error, tests } = useModel(notifications, n => n);
   /** null: no form; 'new'; or the id of the sink being edited. */
   const [editing, setEditing] = React.useState<string | null>(null);
-  const [tests, setTests] = React.useState<Record<string, ITestState>>({});
 
-  const load = React.useCallback(async () => {
-    try {
-      const [list, sent] = await Promise.all([sinksApi.list(), sinksApi.deliveries()]);
-      setSinks(list.sinks || []);
-      setDeliveries(newestFirst(sent));
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, []);
   React.useEffect(() => {
-    void load();
-    const timer = window.setInterval(() => void load(), REFRESH_MS);
+    void notifications.load();
+    const timer = window.setInterval(() => void notifications.load(), REFRESH_MS);
     return () => window.clearInterval(timer);
-  }, [load]);
+  }, [notifications]);
 
-  const test = async (sink: ISink) => {
-    const id = sink.id || '';
-    setTests(t => ({ ...t, [id]: { busy: true } }));
-    try {
-      const result = await sinksApi.test(id);
-      setTests(t => ({ ...t, [id]: { busy: false, result } }));
-    } catch (err) {
-      setTests(t => ({ ...t, [id]: { busy: false, error: (err as Error).message } }));
-    }
-    void load();
-  };
   const remove = async (sink: ISink) => {
     const ok = await confirmDanger(
       trans.__('Delete sink'),
       trans.__('Delete the notification sink %1? Its delivery record stays.', sink.name || ''),
       trans.__('Delete')
     );
-    if (!ok) {
-      return;
+    if (ok) {
+      await notifications.remove(sink.id || '');
     }
-    try {
-      await sinksApi.remove(sink.id || '');
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    void load();
   };
-  const saved = () => {
-    setEditing(null);
-    void load();
-  };
+  const close = () => setEditing(null);
   const current = sinks?.find(s => s.id === editing);
 
   return (
@@ -228,53 +186,51 @@ function NotificationsBody(): JSX.Element {
             {trans.__('Add sink')}
           </Button>
         </div>
-        {editing === 'new' && <SinkForm onSaved={saved} onCancel={() => setEditing(null)} />}
+        {editing === 'new' && <SinkForm notifications={notifications} onSaved={close} onCancel={close} />}
         {current && (
-          <SinkForm key={current.id} sink={current} onSaved={saved} onCancel={() => setEditing(null)} />
+          <SinkForm
+            key={current.id}
+            notifications={notifications}
+            sink={current}
+            onSaved={close}
+            onCancel={close}
+          />
         )}
         {sinks === null ? (
           <div className="bk-muted">{trans.__('Loading…')}</div>
         ) : sinks.length ? (
-          <table className="bk-table bk-sinks-table">
-            <thead>
-              <tr>
-                <th>{trans.__('Name')}</th>
-                <th>{trans.__('Kind')}</th>
-                <th>{trans.__('Sends to')}</th>
-                <th>{trans.__('Events')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {sinks.map(s => (
-                <SinkRow
-                  key={s.id}
-                  sink={s}
-                  test={tests[s.id || '']}
-                  onTest={() => void test(s)}
-                  onEdit={() => setEditing(s.id || null)}
-                  onDelete={() => void remove(s)}
-                />
-              ))}
-            </tbody>
-          </table>
+          <Table
+            className="bk-sinks-table"
+            headers={[__('Name'), __('Kind'), __('Sends to'), __('Events'), '']}
+          >
+            {sinks.map(s => (
+              <SinkRow
+                key={s.id}
+                sink={s}
+                test={tests.get(s.id || '')}
+                onTest={() => void notifications.test(s.id || '')}
+                onEdit={() => setEditing(s.id || null)}
+                onDelete={() => void remove(s)}
+              />
+            ))}
+          </Table>
         ) : (
           <div className="bk-muted bk-no-sinks">
             {trans.__('No sinks yet: add a webhook, Slack, Discord, ntfy or e-mail sink.')}
           </div>
         )}
       </div>
-      <Deliveries deliveries={deliveries} onRefresh={() => void load()} />
+      <Deliveries deliveries={deliveries} onRefresh={() => void notifications.load()} />
     </div>
   );
 }
 
 /** The notification settings in the main area (one at a time). */
 export class NotificationsWidget extends MainAreaWidget<ReactWidget> {
-  constructor(trans: TranslationBundle) {
+  constructor(notifications: NotificationsModel, trans: TranslationBundle) {
     const content = ReactWidget.create(
       <TransContext.Provider value={trans}>
-        <NotificationsBody />
+        <NotificationsBody notifications={notifications} />
       </TransContext.Provider>
     );
     content.addClass('bk-page-widget');

@@ -4,7 +4,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError } from '../api';
 import { sinkEvents, sinkKinds, smtpSecurity } from '../generated/enums';
 import { Field } from '../components/form/Field';
-import { EnabledCheck, SaveCancel } from '../components/form/SelectField';
+import { EnabledSaveCancel, SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import {
   errorField,
@@ -17,9 +17,9 @@ import {
   SinkEvent,
   SinkKind,
   sinkBody,
-  sinksApi,
   SmtpSecurity
 } from './data';
+import { NotificationsModel } from './notificationsmodel';
 
 /** Labels for the server's enums; the Record types make a new server value a compile error here. */
 export function eventLabels(trans: TranslationBundle): Record<SinkEvent, string> {
@@ -137,20 +137,15 @@ function EmailFields(props: {
       <div className="bk-field-row">
         {input('host', trans.__('SMTP server'))}
         {input('port', trans.__('Port'), trans.__('Empty: the default for the security'))}
-        <Field id="sink-security" label={trans.__('Security')} error={errors.security}>
-          <select
-            id="bk-f-sink-security"
-            className="jp-mod-styled"
-            value={form.security}
-            onChange={e => set({ security: e.target.value as SmtpSecurity })}
-          >
-            {smtpSecurity.map(s => (
-              <option key={s} value={s}>
-                {security[s]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          id="bk-f-sink-security"
+          field="sink-security"
+          label={trans.__('Security')}
+          error={errors.security}
+          value={form.security}
+          options={smtpSecurity.map(s => ({ value: s, label: security[s] }))}
+          onChange={value => set({ security: value as SmtpSecurity })}
+        />
       </div>
       <div className="bk-field-row">
         {input('username', trans.__('User'), trans.__('Empty: no login'))}
@@ -194,13 +189,14 @@ function EmailFields(props: {
   );
 }
 
-/** The form card; `sink` given: editing it (its kind fixed). */
+/** The form card; `sink` given: editing it (its kind fixed). It saves through the model. */
 export function SinkForm(props: {
+  notifications: NotificationsModel;
   sink?: ISink;
   onSaved: (sink: ISink) => void;
   onCancel: () => void;
 }): JSX.Element {
-  const { sink } = props;
+  const { notifications, sink } = props;
   const trans = useTrans();
   const __ = useTranslate();
   const kinds = kindLabels(trans);
@@ -219,7 +215,7 @@ export function SinkForm(props: {
     setBusy(true);
     try {
       const body = sinkBody(form, sink);
-      props.onSaved(sink?.id ? await sinksApi.update(sink.id, body) : await sinksApi.create(body));
+      props.onSaved(sink?.id ? await notifications.update(sink.id, body) : await notifications.create(body));
     } catch (err) {
       const error = err as ApiError;
       setErrors({ [errorField(error.field)]: error.message });
@@ -234,21 +230,16 @@ export function SinkForm(props: {
         {sink ? trans.__('Edit sink %1', sink.name || '') : trans.__('New notification sink')}
       </div>
       <div className="bk-field-row">
-        <Field id="sink-kind" label={trans.__('Kind')} error={errors.kind}>
-          <select
-            id="bk-f-sink-kind"
-            className="jp-mod-styled"
-            value={form.kind}
-            disabled={!!sink}
-            onChange={e => set({ kind: e.target.value as SinkKind })}
-          >
-            {sinkKinds.map(k => (
-              <option key={k} value={k}>
-                {kinds[k]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          id="bk-f-sink-kind"
+          field="sink-kind"
+          label={trans.__('Kind')}
+          error={errors.kind}
+          value={form.kind}
+          disabled={!!sink}
+          options={sinkKinds.map(k => ({ value: k, label: kinds[k] }))}
+          onChange={value => set({ kind: value as SinkKind })}
+        />
         <Field id="sink-name" label={trans.__('Name')} error={errors.name}>
           <input
             id="bk-f-sink-name"
@@ -267,22 +258,17 @@ export function SinkForm(props: {
       <Field id="sink-events" label={trans.__('Events')} error={errors.events}>
         <EventPicker value={form.events} onChange={events => set({ events })} />
       </Field>
-      <EnabledCheck
-        field="sink-enabled"
-        label={trans.__('Enabled')}
-        checked={form.enabled}
-        onChange={enabled => set({ enabled })}
-      />
-      {errors.enabled && <div className="bk-field-error">{errors.enabled}</div>}
-      {errors.form && <div className="bk-form-error">{errors.form}</div>}
-      <SaveCancel
-        className="bk-save-sink"
+      <EnabledSaveCancel
+        name="sink"
+        enabled={form.enabled}
+        onEnabled={enabled => set({ enabled })}
         busy={busy}
         label={sink ? trans.__('Save') : trans.__('Add sink')}
-        busyLabel={trans.__('Saving…')}
-        cancelLabel={trans.__('Cancel')}
         onCancel={props.onCancel}
-      />
+      >
+        {errors.enabled && <div className="bk-field-error">{errors.enabled}</div>}
+        {errors.form && <div className="bk-form-error">{errors.form}</div>}
+      </EnabledSaveCancel>
     </form>
   );
 }

@@ -1,41 +1,24 @@
 /**
  * Notification sinks as the panel edits them: the types the server's OpenAPI document gives
- * (src/generated), its calls, and the pure form ↔ request-body helpers the unit tests cover.
+ * (src/generated) and the pure form ↔ request-body helpers the unit tests cover. The calls are in
+ * api.ts; the state (sinks, deliveries, test sends) in notificationsmodel.ts.
  */
-import { request } from '../api';
 import type { components, paths } from '../generated/api';
 import { sinkEvents } from '../generated/enums';
 import { english, Translate } from '../format';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
-type SinkList = JsonOf<paths['/notifications/sinks']['get']['responses'][200]>;
-type DeliveryList = JsonOf<paths['/notifications/deliveries']['get']['responses'][200]>;
+export type ISinkList = JsonOf<paths['/notifications/sinks']['get']['responses'][200]>;
+export type IDeliveryList = JsonOf<paths['/notifications/deliveries']['get']['responses'][200]>;
 
-export type ISink = NonNullable<SinkList['sinks']>[number];
+export type ISink = NonNullable<ISinkList['sinks']>[number];
 export type SinkKind = NonNullable<ISink['kind']>;
 export type SinkEvent = NonNullable<ISink['events']>[number];
 export type SmtpSecurity = NonNullable<ISink['security']>;
 /** A POST body (with kind) or a PATCH body (without): the fields of SinkUpdate. */
 export type ISinkBody = components['schemas']['SinkUpdate'] & { kind?: SinkKind };
-export type IDelivery = NonNullable<DeliveryList['deliveries']>[number];
+export type IDelivery = NonNullable<IDeliveryList['deliveries']>[number];
 export type ITestResult = JsonOf<paths['/notifications/test']['post']['responses'][200]>;
-
-function json(method: string, body?: unknown): RequestInit {
-  return body === undefined ? { method } : { method, body: JSON.stringify(body) };
-}
-
-export const sinksApi = {
-  list: () => request<SinkList>('notifications/sinks'),
-  create: (body: ISinkBody) => request<ISink>('notifications/sinks', json('POST', body)),
-  update: (id: string, body: ISinkBody) =>
-    request<ISink>(`notifications/sinks/${encodeURIComponent(id)}`, json('PATCH', body)),
-  remove: (id: string) => request(`notifications/sinks/${encodeURIComponent(id)}`, json('DELETE')),
-  test: (id: string) => request<ITestResult>('notifications/test', json('POST', { sink: id })),
-  deliveries: (limit = 50) =>
-    request<DeliveryList>('notifications/deliveries', { query: { limit: String(limit) } }).then(
-      r => r.deliveries || []
-    )
-};
 
 /** What the sink form edits: every kind's fields, strings as typed. */
 export interface ISinkForm {

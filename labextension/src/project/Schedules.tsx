@@ -12,8 +12,10 @@ import { fireOutcomes } from '../generated/enums';
 import { executorOptions, useExecutors } from '../components/useExecutors';
 import { confirmDanger } from '../components/confirm';
 import { Field } from '../components/form/Field';
-import { EnabledCheck, SaveCancel, SelectField } from '../components/form/SelectField';
+import { EnabledSaveCancel, SelectField } from '../components/form/SelectField';
+import { Table } from '../components/Table';
 import { useTrans, useTranslate } from '../i18n';
+import { useModel } from '../useModel';
 import {
   formatFire,
   IFire,
@@ -24,8 +26,7 @@ import {
   lastFire,
   scheduleBody,
   ScheduleField,
-  scheduleErrorField,
-  schedulesApi
+  scheduleErrorField
 } from './schedules';
 
 type Outcome = NonNullable<IFire['outcome']>;
@@ -103,10 +104,10 @@ function ScheduleForm(props: {
     setBusy(true);
     setError(null);
     try {
-      if (schedule?.id) {
-        await schedulesApi.update(schedule.id, built.body);
+      if (schedule) {
+        await model.schedules.update(schedule, built.body);
       } else {
-        await schedulesApi.create(project.name, built.body);
+        await model.schedules.create(project.name, built.body);
       }
       props.onSaved();
     } catch (err) {
@@ -185,23 +186,18 @@ function ScheduleForm(props: {
           onChange={e => set({ env: e.target.value })}
         />
       </Field>
-      <EnabledCheck
-        field="schedule-enabled"
-        label={trans.__('Enabled')}
-        checked={form.enabled}
-        onChange={enabled => set({ enabled })}
-      />
-      {error && (error.field === 'form' || error.field === 'enabled') && (
-        <div className="bk-form-error">{error.message}</div>
-      )}
-      <SaveCancel
-        className="bk-save-schedule"
+      <EnabledSaveCancel
+        name="schedule"
+        enabled={form.enabled}
+        onEnabled={enabled => set({ enabled })}
         busy={busy}
         label={schedule ? trans.__('Save') : trans.__('Create schedule')}
-        busyLabel={trans.__('Saving…')}
-        cancelLabel={trans.__('Cancel')}
         onCancel={props.onCancel}
-      />
+      >
+        {error && (error.field === 'form' || error.field === 'enabled') && (
+          <div className="bk-form-error">{error.message}</div>
+        )}
+      </EnabledSaveCancel>
     </form>
   );
 }
@@ -264,39 +260,25 @@ function ScheduleRow(props: {
   );
 }
 
-/** The section, loaded when the Runs tab shows and again after every change. */
+/** The section, loaded when the Runs tab shows, every 30 s (next fire times) and after every change. */
 export function Schedules(props: {
   model: BeekeeperModel;
   project: IProject;
   openRun: (id: string) => void;
 }): JSX.Element {
   const { model, project } = props;
+  const name = project.name;
   const trans = useTrans();
-  const [schedules, setSchedules] = React.useState<ISchedule[] | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
+  const __ = useTranslate();
+  const schedules = useModel(model.schedules, s => s.of(name));
+  const error = useModel(model.schedules, s => s.errorOf(name));
   const [editing, setEditing] = React.useState<string | null>(null);
-  const load = React.useCallback(async () => {
-    try {
-      setSchedules(await schedulesApi.list(project.name));
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, [project.name]);
   React.useEffect(() => {
-    void load();
-    const timer = window.setInterval(() => void load(), 30000);
+    void model.schedules.load(name);
+    const timer = window.setInterval(() => void model.schedules.load(name), 30000);
     return () => window.clearInterval(timer);
-  }, [load]);
+  }, [model, name]);
 
-  const act = async (call: () => Promise<unknown>) => {
-    try {
-      await call();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-    void load();
-  };
   const remove = async (s: ISchedule) => {
     if (
       await confirmDanger(
@@ -305,19 +287,21 @@ export function Schedules(props: {
         trans.__('Delete')
       )
     ) {
-      await act(() => schedulesApi.remove(s.id || ''));
+      await model.schedules.remove(s);
     }
   };
-  const saved = () => {
-    setEditing(null);
-    void load();
-  };
-  /** The box turns at once; the server's answer (next fire times) follows. */
-  const toggle = (s: ISchedule, enabled: boolean) => {
-    setSchedules(list => list && list.map(x => (x.id === s.id ? { ...x, enabled } : x)));
-    void act(() => schedulesApi.update(s.id || '', { enabled }));
-  };
+  const close = () => setEditing(null);
   const current = schedules?.find(s => s.id === editing);
+  const form = (schedule?: ISchedule) => (
+    <ScheduleForm
+      key={schedule?.id || 'new'}
+      model={model}
+      project={project}
+      schedule={schedule}
+      onSaved={close}
+      onCancel={close}
+    />
+  );
 
   return (
     <div className="bk-section bk-schedules">
@@ -333,44 +317,24 @@ export function Schedules(props: {
         </Button>
       </div>
       {error && <div className="bk-form-error">{error}</div>}
-      {editing === 'new' && (
-        <ScheduleForm model={model} project={project} onSaved={saved} onCancel={() => setEditing(null)} />
-      )}
-      {current && (
-        <ScheduleForm
-          key={current.id}
-          model={model}
-          project={project}
-          schedule={current}
-          onSaved={saved}
-          onCancel={() => setEditing(null)}
-        />
-      )}
+      {editing === 'new' && form()}
+      {current && form(current)}
       {schedules && schedules.length > 0 && (
-        <table className="bk-table bk-schedules-table">
-          <thead>
-            <tr>
-              <th>{trans.__('Cron')}</th>
-              <th>{trans.__('Arguments')}</th>
-              <th>{trans.__('On')}</th>
-              <th>{trans.__('Next')}</th>
-              <th>{trans.__('Last')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {schedules.map(s => (
-              <ScheduleRow
-                key={s.id}
-                schedule={s}
-                onToggle={enabled => toggle(s, enabled)}
-                onEdit={() => setEditing(s.id || null)}
-                onDelete={() => void remove(s)}
-                openRun={props.openRun}
-              />
-            ))}
-          </tbody>
-        </table>
+        <Table
+          className="bk-schedules-table"
+          headers={[__('Cron'), __('Arguments'), __('On'), __('Next'), __('Last'), '']}
+        >
+          {schedules.map(s => (
+            <ScheduleRow
+              key={s.id}
+              schedule={s}
+              onToggle={enabled => void model.schedules.setEnabled(s, enabled)}
+              onEdit={() => setEditing(s.id || null)}
+              onDelete={() => void remove(s)}
+              openRun={props.openRun}
+            />
+          ))}
+        </Table>
       )}
       {schedules && !schedules.length && editing !== 'new' && (
         <div className="bk-muted bk-no-schedules">

@@ -1,34 +1,19 @@
 /**
- * Scheduled runs as the Schedules section edits them: the generated types, the calls, and the pure
- * form ↔ body helpers (unit-tested).
+ * Scheduled runs as the Schedules section edits them: the generated types and the pure form ↔ body
+ * helpers (unit-tested). The calls are in api.ts; each project's list in schedulesmodel.ts.
  */
-import { request } from '../api';
 import type { paths } from '../generated/api';
 import { english, formatEnv, parseEnv, parseGpus, splitArgs, Translate } from '../format';
 
 type JsonOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
-type ScheduleList = JsonOf<paths['/projects/{name}/schedules']['get']['responses'][200]>;
+export type IScheduleList = JsonOf<paths['/projects/{name}/schedules']['get']['responses'][200]>;
 
-export type ISchedule = NonNullable<ScheduleList['schedules']>[number];
+export type ISchedule = NonNullable<IScheduleList['schedules']>[number];
 export type IScheduleBody = JsonOf<NonNullable<paths['/projects/{name}/schedules']['post']['requestBody']>>;
 /** A PATCH body: only the fields sent change. */
 export type IScheduleUpdate = JsonOf<NonNullable<paths['/schedules/{schedule_id}']['patch']['requestBody']>>;
 export type IFire = NonNullable<ISchedule['fires']>[number];
 export type IRunSpec = NonNullable<ISchedule['run']>;
-
-function json(method: string, body?: unknown): RequestInit {
-  return body === undefined ? { method } : { method, body: JSON.stringify(body) };
-}
-
-const project = (name: string) => `projects/${encodeURIComponent(name)}/schedules`;
-const one = (id: string) => `schedules/${encodeURIComponent(id)}`;
-
-export const schedulesApi = {
-  list: (name: string) => request<ScheduleList>(project(name)).then(r => r.schedules || []),
-  create: (name: string, body: IScheduleBody) => request<ISchedule>(project(name), json('POST', body)),
-  update: (id: string, body: IScheduleUpdate) => request<ISchedule>(one(id), json('PATCH', body)),
-  remove: (id: string) => request(one(id), json('DELETE'))
-};
 
 export interface IScheduleForm {
   cron: string;

@@ -1,5 +1,6 @@
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
+import { useTrans } from '../../i18n';
 
 export interface IOption {
   value: string;
@@ -23,6 +24,7 @@ export function SelectField(props: {
   className?: string;
   selectClassName?: string;
   title?: string;
+  disabled?: boolean;
 }): JSX.Element {
   const { id, error } = props;
   return (
@@ -36,6 +38,7 @@ export function SelectField(props: {
         className={'jp-mod-styled' + (props.selectClassName ? ' ' + props.selectClassName : '')}
         value={props.value}
         title={props.title}
+        disabled={props.disabled}
         onChange={e => props.onChange(e.target.value)}
       >
         {props.options.map(o => (
@@ -86,5 +89,41 @@ export function SaveCancel(props: {
         {props.cancelLabel}
       </Button>
     </div>
+  );
+}
+
+/**
+ * How the schedule and sink forms end: the Enabled box, what `children` show (an error about it or
+ * the whole form), then Save and Cancel. `name` gives the box's data-field and Save's class.
+ */
+export function EnabledSaveCancel(props: {
+  /** "sink": data-field "sink-enabled", Save's class "bk-save-sink". */
+  name: string;
+  enabled: boolean;
+  onEnabled: (enabled: boolean) => void;
+  busy: boolean;
+  label: string;
+  onCancel: () => void;
+  children?: React.ReactNode;
+}): JSX.Element {
+  const trans = useTrans();
+  return (
+    <>
+      <EnabledCheck
+        field={`${props.name}-enabled`}
+        label={trans.__('Enabled')}
+        checked={props.enabled}
+        onChange={props.onEnabled}
+      />
+      {props.children}
+      <SaveCancel
+        className={`bk-save-${props.name}`}
+        busy={props.busy}
+        label={props.label}
+        busyLabel={trans.__('Saving…')}
+        cancelLabel={trans.__('Cancel')}
+        onCancel={props.onCancel}
+      />
+    </>
   );
 }
