@@ -203,6 +203,24 @@ async def test_sink_crud_test_message_and_setup_failed(api, bk_app, http_receive
     assert code == 404
 
 
+
+async def test_an_empty_password_clears_the_stored_one(api, bk_app):
+    """The panel's "Clear the stored password" sends password "": the sink keeps no password (a login
+    sends an empty one); a PATCH that leaves the password out keeps it."""
+    code, sink = await api.post("notifications/sinks", {"kind": "email", "host": "127.0.0.1", "security": "none",
+                                                        "username": "bee", "password": SMTP_PASSWORD,
+                                                        "sender": "b@example.org", "to": "me@example.org"})
+    assert code == 201 and sink["password_set"] is True
+    code, kept = await api.patch(f"notifications/sinks/{sink['id']}", {"name": "renamed"})
+    assert code == 200 and kept["password_set"] is True and kept["name"] == "renamed"
+    assert bk_app.notifications._row(sink["id"])["config"]["password"] == SMTP_PASSWORD
+    code, cleared = await api.patch(f"notifications/sinks/{sink['id']}", {"password": ""})
+    assert code == 200 and cleared["password_set"] is False and "password" not in cleared
+    assert bk_app.notifications._row(sink["id"])["config"]["password"] is None
+    code, listed = await api.get("notifications/sinks")
+    assert [s["password_set"] for s in listed["sinks"] if s["id"] == sink["id"]] == [False]
+
+
 @pytest.mark.parametrize("body, field", [
     ({"kind": "pager", "url": "https://x"}, "kind"),
     ({"kind": "slack", "url": "ftp://x/y"}, "url"),

@@ -90,6 +90,14 @@ describe('sink form', () => {
     });
   });
 
+  it('clears the stored password only when asked, whatever was typed', () => {
+    const form = { ...initialForm(mail), password: 'typed' };
+    expect(initialForm(mail).clearPassword).toBe(false);
+    expect(sinkBody({ ...form, clearPassword: true }, mail).password).toBe('');
+    expect(sinkBody({ ...form, clearPassword: false }, mail).password).toBe('typed');
+    expect(sinkBody({ ...form, password: '' }, mail)).not.toHaveProperty('password');
+  });
+
   it('checks the fields of the kind before asking the server', () => {
     expect(localErrors({ ...initialForm(undefined, 'slack'), url: 'ftp://x' })).toHaveProperty('url');
     const errors = localErrors({ ...initialForm(undefined, 'email'), port: 'x', events: [] });

@@ -186,15 +186,8 @@ function NotificationsBody(props: { notifications: NotificationsModel }): JSX.El
             {trans.__('Add sink')}
           </Button>
         </div>
-        {editing === 'new' && <SinkForm notifications={notifications} onSaved={close} onCancel={close} />}
-        {current && (
-          <SinkForm
-            key={current.id}
-            notifications={notifications}
-            sink={current}
-            onSaved={close}
-            onCancel={close}
-          />
+        {(editing === 'new' || current) && (
+          <SinkForm key={editing} notifications={notifications} sink={current} onClose={close} />
         )}
         {sinks === null ? (
           <div className="bk-muted">{trans.__('Loading…')}</div>

@@ -54,6 +54,39 @@ function securityLabels(trans: TranslationBundle): Record<SmtpSecurity, string> 
   };
 }
 
+/** The form's two selects, each over one of the server's enums with its labels. */
+const CHOICES = {
+  kind: { values: sinkKinds, labels: kindLabels },
+  security: { values: smtpSecurity, labels: securityLabels }
+};
+
+/** `field` names the select's id, data-field, error and value, and picks its options. */
+function SinkSelect(props: {
+  field: keyof typeof CHOICES;
+  label: string;
+  form: ISinkForm;
+  set: (patch: Partial<ISinkForm>) => void;
+  errors: Partial<Record<FormField, string>>;
+  disabled?: boolean;
+}): JSX.Element {
+  const { field } = props;
+  const trans = useTrans();
+  const { values, labels } = CHOICES[field];
+  const label = labels(trans) as Record<string, string>;
+  return (
+    <SelectField
+      id={`bk-f-sink-${field}`}
+      field={`sink-${field}`}
+      label={props.label}
+      error={props.errors[field]}
+      value={props.form[field]}
+      disabled={props.disabled}
+      options={values.map(value => ({ value, label: label[value] }))}
+      onChange={value => props.set({ [field]: value })}
+    />
+  );
+}
+
 function EventPicker(props: { value: SinkEvent[]; onChange: (v: SinkEvent[]) => void }): JSX.Element {
   const trans = useTrans();
   const labels = eventLabels(trans);
@@ -120,7 +153,6 @@ function EmailFields(props: {
 }): JSX.Element {
   const { form, set, errors, sink } = props;
   const trans = useTrans();
-  const security = securityLabels(trans);
   const input = (field: 'host' | 'port' | 'username' | 'sender', label: string, hint?: string) => (
     <Field id={`sink-${field}`} label={label} error={errors[field]} hint={hint}>
       <input
@@ -137,15 +169,7 @@ function EmailFields(props: {
       <div className="bk-field-row">
         {input('host', trans.__('SMTP server'))}
         {input('port', trans.__('Port'), trans.__('Empty: the default for the security'))}
-        <SelectField
-          id="bk-f-sink-security"
-          field="sink-security"
-          label={trans.__('Security')}
-          error={errors.security}
-          value={form.security}
-          options={smtpSecurity.map(s => ({ value: s, label: security[s] }))}
-          onChange={value => set({ security: value as SmtpSecurity })}
-        />
+        <SinkSelect field="security" label={trans.__('Security')} form={form} set={set} errors={errors} />
       </div>
       <div className="bk-field-row">
         {input('username', trans.__('User'), trans.__('Empty: no login'))}
@@ -154,9 +178,11 @@ function EmailFields(props: {
           label={trans.__('Password')}
           error={errors.password}
           hint={
-            sink?.password_set
-              ? trans.__('A password is stored; leave empty to keep it')
-              : trans.__('Kept on the server and never shown')
+            form.clearPassword
+              ? trans.__('The stored password is removed on Save')
+              : sink?.password_set
+                ? trans.__('A password is stored; leave empty to keep it')
+                : trans.__('Kept on the server and never shown')
           }
         >
           <input
@@ -164,9 +190,20 @@ function EmailFields(props: {
             type="password"
             className="jp-mod-styled"
             value={form.password}
+            disabled={form.clearPassword}
             onChange={e => set({ password: e.target.value })}
             autoComplete="new-password"
           />
+          {sink?.password_set && (
+            <label className="bk-check bk-clear-password">
+              <input
+                type="checkbox"
+                checked={form.clearPassword}
+                onChange={e => set({ clearPassword: e.target.checked, password: '' })}
+              />
+              {trans.__('Clear the stored password')}
+            </label>
+          )}
         </Field>
       </div>
       <div className="bk-field-row">
@@ -193,13 +230,12 @@ function EmailFields(props: {
 export function SinkForm(props: {
   notifications: NotificationsModel;
   sink?: ISink;
-  onSaved: (sink: ISink) => void;
-  onCancel: () => void;
+  /** After saving, or on Cancel. */
+  onClose: () => void;
 }): JSX.Element {
   const { notifications, sink } = props;
   const trans = useTrans();
   const __ = useTranslate();
-  const kinds = kindLabels(trans);
   const [form, setForm] = React.useState<ISinkForm>(() => initialForm(sink));
   const [errors, setErrors] = React.useState<Partial<Record<FormField | 'form', string>>>({});
   const [busy, setBusy] = React.useState(false);
@@ -215,7 +251,8 @@ export function SinkForm(props: {
     setBusy(true);
     try {
       const body = sinkBody(form, sink);
-      props.onSaved(sink?.id ? await notifications.update(sink.id, body) : await notifications.create(body));
+      await (sink?.id ? notifications.update(sink.id, body) : notifications.create(body));
+      props.onClose();
     } catch (err) {
       const error = err as ApiError;
       setErrors({ [errorField(error.field)]: error.message });
@@ -230,15 +267,13 @@ export function SinkForm(props: {
         {sink ? trans.__('Edit sink %1', sink.name || '') : trans.__('New notification sink')}
       </div>
       <div className="bk-field-row">
-        <SelectField
-          id="bk-f-sink-kind"
-          field="sink-kind"
+        <SinkSelect
+          field="kind"
           label={trans.__('Kind')}
-          error={errors.kind}
-          value={form.kind}
+          form={form}
+          set={set}
+          errors={errors}
           disabled={!!sink}
-          options={sinkKinds.map(k => ({ value: k, label: kinds[k] }))}
-          onChange={value => set({ kind: value as SinkKind })}
         />
         <Field id="sink-name" label={trans.__('Name')} error={errors.name}>
           <input
@@ -264,7 +299,7 @@ export function SinkForm(props: {
         onEnabled={enabled => set({ enabled })}
         busy={busy}
         label={sink ? trans.__('Save') : trans.__('Add sink')}
-        onCancel={props.onCancel}
+        onCancel={props.onClose}
       >
         {errors.enabled && <div className="bk-field-error">{errors.enabled}</div>}
         {errors.form && <div className="bk-form-error">{errors.form}</div>}

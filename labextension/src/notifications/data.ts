@@ -34,6 +34,8 @@ export interface ISinkForm {
   username: string;
   /** Empty when editing keeps the stored password (the server never sends it). */
   password: string;
+  /** Editing: send an empty password, which the server takes as none (no SMTP login password). */
+  clearPassword: boolean;
   sender: string;
   /** Addresses separated by commas or new lines. */
   to: string;
@@ -72,6 +74,7 @@ export function initialForm(sink?: ISink, kind: SinkKind = 'webhook'): ISinkForm
     security: sink?.security || 'starttls',
     username: sink?.username || '',
     password: '',
+    clearPassword: false,
     sender: sink?.sender || '',
     to: (sink?.to || []).join(', ')
   };
@@ -86,7 +89,8 @@ export function splitAddresses(text: string): string[] {
 
 /**
  * The POST (new) or PATCH (editing) body. Only the kind's own fields go; an empty port lets the
- * server pick the security's default; an untouched URL or empty password keeps the stored secret.
+ * server pick the security's default; an untouched URL or empty password keeps the stored secret
+ * (clearPassword sends "" instead, which the server stores as no password).
  */
 export function sinkBody(form: ISinkForm, editing?: ISink): ISinkBody {
   const body: ISinkBody = { name: form.name.trim() || form.kind, events: form.events, enabled: form.enabled };
@@ -105,7 +109,9 @@ export function sinkBody(form: ISinkForm, editing?: ISink): ISinkBody {
     body.port = Number(form.port.trim());
   }
   body.username = form.username.trim();
-  if (form.password) {
+  if (form.clearPassword) {
+    body.password = '';
+  } else if (form.password) {
     body.password = form.password;
   }
   body.sender = form.sender.trim();

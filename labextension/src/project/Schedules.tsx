@@ -81,8 +81,8 @@ function ScheduleForm(props: {
   model: BeekeeperModel;
   project: IProject;
   schedule?: ISchedule;
-  onSaved: () => void;
-  onCancel: () => void;
+  /** After saving, or on Cancel. */
+  onClose: () => void;
 }): JSX.Element {
   const { model, project, schedule } = props;
   const trans = useTrans();
@@ -109,7 +109,7 @@ function ScheduleForm(props: {
       } else {
         await model.schedules.create(project.name, built.body);
       }
-      props.onSaved();
+      props.onClose();
     } catch (err) {
       const failure = err as ApiError;
       setError({ field: scheduleErrorField(failure.field), message: failure.message });
@@ -192,7 +192,7 @@ function ScheduleForm(props: {
         onEnabled={enabled => set({ enabled })}
         busy={busy}
         label={schedule ? trans.__('Save') : trans.__('Create schedule')}
-        onCancel={props.onCancel}
+        onCancel={props.onClose}
       >
         {error && (error.field === 'form' || error.field === 'enabled') && (
           <div className="bk-form-error">{error.message}</div>
@@ -292,16 +292,6 @@ export function Schedules(props: {
   };
   const close = () => setEditing(null);
   const current = schedules?.find(s => s.id === editing);
-  const form = (schedule?: ISchedule) => (
-    <ScheduleForm
-      key={schedule?.id || 'new'}
-      model={model}
-      project={project}
-      schedule={schedule}
-      onSaved={close}
-      onCancel={close}
-    />
-  );
 
   return (
     <div className="bk-section bk-schedules">
@@ -317,8 +307,9 @@ export function Schedules(props: {
         </Button>
       </div>
       {error && <div className="bk-form-error">{error}</div>}
-      {editing === 'new' && form()}
-      {current && form(current)}
+      {(editing === 'new' || current) && (
+        <ScheduleForm key={editing} model={model} project={project} schedule={current} onClose={close} />
+      )}
       {schedules && schedules.length > 0 && (
         <Table
           className="bk-schedules-table"
