@@ -11,6 +11,7 @@ import { beeIcon } from '../icons';
 import { TransContext, useTrans, useTranslate } from '../i18n';
 import { confirmDanger } from '../components/confirm';
 import { Table } from '../components/Table';
+import { NewButton, useEditor } from '../components/useEditor';
 import { useModel } from '../useModel';
 import { deliveryOutcome, IDelivery, ISink, sinkTarget } from './data';
 import { ITestState, NotificationsModel } from './notificationsmodel';
@@ -143,8 +144,7 @@ function NotificationsBody(props: { notifications: NotificationsModel }): JSX.El
   const trans = useTrans();
   const __ = useTranslate();
   const { sinks, deliveries, error, tests } = useModel(notifications, n => n);
-  /** null: no form; 'new'; or the id of the sink being edited. */
-  const [editing, setEditing] = React.useState<string | null>(null);
+  const editor = useEditor(sinks);
 
   React.useEffect(() => {
     void notifications.load();
@@ -162,8 +162,6 @@ function NotificationsBody(props: { notifications: NotificationsModel }): JSX.El
       await notifications.remove(sink.id || '');
     }
   };
-  const close = () => setEditing(null);
-  const current = sinks?.find(s => s.id === editing);
 
   return (
     <div className="bk-form-page bk-notifications">
@@ -177,17 +175,15 @@ function NotificationsBody(props: { notifications: NotificationsModel }): JSX.El
       <div className="bk-section bk-sinks">
         <div className="bk-section-title">
           <span>{trans.__('Sinks')}</span>
-          <Button
-            small
-            className="bk-primary bk-add-sink"
-            disabled={editing === 'new'}
-            onClick={() => setEditing('new')}
-          >
-            {trans.__('Add sink')}
-          </Button>
+          <NewButton editor={editor} className="bk-add-sink" label={trans.__('Add sink')} />
         </div>
-        {(editing === 'new' || current) && (
-          <SinkForm key={editing} notifications={notifications} sink={current} onClose={close} />
+        {editor.open && (
+          <SinkForm
+            key={editor.editing}
+            notifications={notifications}
+            sink={editor.current}
+            onClose={editor.close}
+          />
         )}
         {sinks === null ? (
           <div className="bk-muted">{trans.__('Loading…')}</div>
@@ -202,7 +198,7 @@ function NotificationsBody(props: { notifications: NotificationsModel }): JSX.El
                 sink={s}
                 test={tests.get(s.id || '')}
                 onTest={() => void notifications.test(s.id || '')}
-                onEdit={() => setEditing(s.id || null)}
+                onEdit={() => editor.edit(s.id || '')}
                 onDelete={() => void remove(s)}
               />
             ))}

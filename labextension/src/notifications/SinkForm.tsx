@@ -153,6 +153,11 @@ function EmailFields(props: {
 }): JSX.Element {
   const { form, set, errors, sink } = props;
   const trans = useTrans();
+  const passwordHint = form.clearPassword
+    ? trans.__('The stored password is removed on Save')
+    : sink?.password_set
+      ? trans.__('A password is stored; leave empty to keep it')
+      : trans.__('Kept on the server and never shown');
   const input = (field: 'host' | 'port' | 'username' | 'sender', label: string, hint?: string) => (
     <Field id={`sink-${field}`} label={label} error={errors[field]} hint={hint}>
       <input
@@ -173,18 +178,7 @@ function EmailFields(props: {
       </div>
       <div className="bk-field-row">
         {input('username', trans.__('User'), trans.__('Empty: no login'))}
-        <Field
-          id="sink-password"
-          label={trans.__('Password')}
-          error={errors.password}
-          hint={
-            form.clearPassword
-              ? trans.__('The stored password is removed on Save')
-              : sink?.password_set
-                ? trans.__('A password is stored; leave empty to keep it')
-                : trans.__('Kept on the server and never shown')
-          }
-        >
+        <Field id="sink-password" label={trans.__('Password')} error={errors.password} hint={passwordHint}>
           <input
             id="bk-f-sink-password"
             type="password"

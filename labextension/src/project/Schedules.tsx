@@ -14,6 +14,7 @@ import { confirmDanger } from '../components/confirm';
 import { Field } from '../components/form/Field';
 import { EnabledSaveCancel, SelectField } from '../components/form/SelectField';
 import { Table } from '../components/Table';
+import { NewButton, useEditor } from '../components/useEditor';
 import { useTrans, useTranslate } from '../i18n';
 import { useModel } from '../useModel';
 import {
@@ -272,7 +273,7 @@ export function Schedules(props: {
   const __ = useTranslate();
   const schedules = useModel(model.schedules, s => s.of(name));
   const error = useModel(model.schedules, s => s.errorOf(name));
-  const [editing, setEditing] = React.useState<string | null>(null);
+  const editor = useEditor(schedules);
   React.useEffect(() => {
     void model.schedules.load(name);
     const timer = window.setInterval(() => void model.schedules.load(name), 30000);
@@ -290,25 +291,22 @@ export function Schedules(props: {
       await model.schedules.remove(s);
     }
   };
-  const close = () => setEditing(null);
-  const current = schedules?.find(s => s.id === editing);
 
   return (
     <div className="bk-section bk-schedules">
       <div className="bk-section-title">
         <span>{trans.__('Schedules')}</span>
-        <Button
-          small
-          className="bk-primary bk-new-schedule"
-          disabled={editing === 'new'}
-          onClick={() => setEditing('new')}
-        >
-          {trans.__('New schedule')}
-        </Button>
+        <NewButton editor={editor} className="bk-new-schedule" label={trans.__('New schedule')} />
       </div>
       {error && <div className="bk-form-error">{error}</div>}
-      {(editing === 'new' || current) && (
-        <ScheduleForm key={editing} model={model} project={project} schedule={current} onClose={close} />
+      {editor.open && (
+        <ScheduleForm
+          key={editor.editing}
+          model={model}
+          project={project}
+          schedule={editor.current}
+          onClose={editor.close}
+        />
       )}
       {schedules && schedules.length > 0 && (
         <Table
@@ -320,14 +318,14 @@ export function Schedules(props: {
               key={s.id}
               schedule={s}
               onToggle={enabled => void model.schedules.setEnabled(s, enabled)}
-              onEdit={() => setEditing(s.id || null)}
+              onEdit={() => editor.edit(s.id)}
               onDelete={() => void remove(s)}
               openRun={props.openRun}
             />
           ))}
         </Table>
       )}
-      {schedules && !schedules.length && editing !== 'new' && (
+      {schedules && !schedules.length && editor.editing !== 'new' && (
         <div className="bk-muted bk-no-schedules">
           {trans.__(
             'No schedules. A schedule starts an ordinary run at cron times, skipping while its last run is active.'
