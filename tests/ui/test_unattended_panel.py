@@ -1,6 +1,6 @@
 """The panel's unattended-training views in real JupyterLab and Chromium: a webhook sink added in
 the Notifications page against a real loopback receiver (a 400 shown under the field it names, the
-URL shown masked), Send test and the delivery listed; a schedule created in the Runs tab with the
+URL shown masked), Send test and the delivery listed, a stored SMTP password cleared; a schedule created in the Runs tab with the
 next fire times the server computed, a bad time zone refused under its field, the enabled toggle;
 and a notification message's link, lab?beekeeper-run=<id>, opening that run's detail with its
 energy fields ('—' with the reason where nothing was measured), in light and dark themes."""
@@ -71,6 +71,21 @@ def test_sinks_schedules_and_run_links(page, lab, shot, git_repo, receiver, set_
     page.wait_for_selector(f"{NOTIFY} .bk-deliveries-table")
     shot(page, "unattended_notifications_dark")
     set_theme(page, "JupyterLab Light")
+
+    # A stored SMTP password is cleared with its box (an empty field keeps it): the server keeps none.
+    mail = lab.api("POST", "notifications/sinks", {
+        "kind": "email", "name": "mail", "host": "127.0.0.1", "security": "none", "username": "bee",
+        "password": "smtp-pass-0123-secret", "sender": "bee@example.org", "to": "me@example.org"})
+    page.click(f"{NOTIFY} .bk-refresh-deliveries")  # reads the sinks again too
+    page.click(f"{NOTIFY} .bk-sinks-table tr[data-sink='{mail['id']}'] .bk-edit-sink")
+    mform = f"{NOTIFY} .bk-sink-form[data-sink='{mail['id']}']"
+    page.check(f"{mform} .bk-clear-password input")
+    assert page.is_disabled(f"{mform} #bk-f-sink-password")
+    shot(page, "unattended_clear_password")
+    page.click(f"{mform} .bk-save-sink")
+    page.wait_for_selector(mform, state="detached")
+    listed = lab.api("GET", "notifications/sinks")["sinks"]
+    assert [s["password_set"] for s in listed if s["id"] == mail["id"]] == [False]
 
     # Schedules in the Runs tab: a bad zone is refused under its field, then next fire times show.
     page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'unatt', tab: 'runs'})")
