@@ -3,13 +3,12 @@
  * edit, delete and "Send test", and the recent delivery attempts, newest first.
  */
 import * as React from 'react';
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import { Button } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { formatTime } from '../format';
-import { beeIcon } from '../icons';
-import { TransContext, useTrans, useTranslate } from '../i18n';
+import { useTrans, useTranslate } from '../i18n';
 import { confirmDanger } from '../components/confirm';
+import { PageWidget } from '../components/PageWidget';
 import { Table } from '../components/Table';
 import { NewButton, useEditor } from '../components/useEditor';
 import { useModel } from '../useModel';
@@ -215,20 +214,13 @@ function NotificationsBody(props: { notifications: NotificationsModel }): JSX.El
 }
 
 /** The notification settings in the main area (one at a time). */
-export class NotificationsWidget extends MainAreaWidget<ReactWidget> {
+export class NotificationsWidget extends PageWidget {
   constructor(notifications: NotificationsModel, trans: TranslationBundle) {
-    const content = ReactWidget.create(
-      <TransContext.Provider value={trans}>
-        <NotificationsBody notifications={notifications} />
-      </TransContext.Provider>
-    );
-    content.addClass('bk-page-widget');
-    super({ content });
-    this.id = 'beekeeper-notifications';
-    this.addClass('bk-notifications-widget');
-    this.title.label = trans.__('Notifications');
-    this.title.caption = trans.__('Beekeeper notification sinks');
-    this.title.icon = beeIcon;
-    this.title.closable = true;
+    super(trans, <NotificationsBody notifications={notifications} />, {
+      id: 'beekeeper-notifications',
+      className: 'bk-notifications-widget',
+      label: trans.__('Notifications'),
+      caption: trans.__('Beekeeper notification sinks')
+    });
   }
 }
