@@ -271,8 +271,7 @@ export function Schedules(props: {
   const name = project.name;
   const trans = useTrans();
   const __ = useTranslate();
-  const schedules = useModel(model.schedules, s => s.of(name));
-  const error = useModel(model.schedules, s => s.errorOf(name));
+  const [schedules, error] = useModel(model.schedules, s => [s.of(name), s.errorOf(name)] as const);
   const editor = useEditor(schedules);
   React.useEffect(() => {
     void model.schedules.load(name);
