@@ -165,6 +165,17 @@ export const api = {
     request<IRun>(`runs/${encodeURIComponent(id)}/move`, json('POST', body)),
   stopRun: (id: string) => request<IRun>(`runs/${encodeURIComponent(id)}/stop`, json('POST', {})),
   deleteRun: (id: string) => request(`runs/${encodeURIComponent(id)}`, json('DELETE')),
+  // sweeps
+  sweeps: (name: string) =>
+    request<Schemas['SweepList']>(`projects/${encodeURIComponent(name)}/sweeps`).then(r => r.sweeps),
+  sweep: (id: string) => request<Schemas['Sweep']>(`sweeps/${encodeURIComponent(id)}`),
+  createSweep: (name: string, body: Record<string, unknown>) =>
+    request<Schemas['Sweep']>(`projects/${encodeURIComponent(name)}/sweeps`, json('POST', body)),
+  stopSweep: (id: string) =>
+    request<Schemas['Sweep']>(`sweeps/${encodeURIComponent(id)}/stop`, json('POST', {})),
+  /** A sweep's trials as full runs (params, metrics, duration), via GET /runs?sweep=. */
+  sweepRuns: (id: string) =>
+    request<Schemas['RunList']>('runs', { query: { sweep: id, limit: '1000' } }).then(r => r.runs),
   scalars: (name: string) =>
     request<Schemas['LatestScalars']>(`projects/${encodeURIComponent(name)}/scalars`).then(r => r.runs || {}),
   tensorboard: (name: string) =>

@@ -28,7 +28,7 @@ import {
   Scalars,
   Stream
 } from './api';
-import type { ISweep } from './sweeps/api';
+import { SweepsModel } from './sweeps/sweepsmodel';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { Observable } from './useModel';
@@ -110,10 +110,11 @@ export class BeekeeperModel extends Observable {
   readonly notifications = new NotificationsModel();
   /** Each project's cron schedules (the Runs tab's Schedules section). */
   readonly schedules = new SchedulesModel();
+  /** Project sweep lists and followed sweeps, kept current by the sweep events below. */
+  readonly sweeps = new SweepsModel();
 
   private _runEnded = new Signal<this, IRun>(this);
   private _setupEnded = new Signal<this, IProject>(this);
-  private _sweepChanged = new Signal<this, ISweep | { id: string; deleted: true }>(this);
   private _events: Stream<EventMessage> | null = null;
   private _scalarTimer: number | null = null;
   private _moreLoading = new Set<string>();
@@ -128,11 +129,6 @@ export class BeekeeperModel extends Observable {
   /** A setup this page saw in progress has finished (ready or failed). */
   get setupEnded(): ISignal<this, IProject> {
     return this._setupEnded;
-  }
-
-  /** A sweep was created, changed (a trial's state, its best, its end) or deleted: from /events. */
-  get sweepChanged(): ISignal<this, ISweep | { id: string; deleted: true }> {
-    return this._sweepChanged;
   }
 
   start(): void {
@@ -474,7 +470,7 @@ export class BeekeeperModel extends Observable {
     } else if (msg.type === 'run' && msg.run) {
       this._onRun(msg.run);
     } else if (msg.type === 'sweep' && msg.sweep) {
-      this._sweepChanged.emit(msg.sweep);
+      this.sweeps.onEvent(msg.sweep);
     }
   }
 

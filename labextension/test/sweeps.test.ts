@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ISweep, ISweepTrial } from '../src/sweeps/api';
+import { ISweep, ISweepTrial } from '../src/sweeps/types';
 import { axisLabels, normalize, parallel, paramAxis, scatter, sortTrials } from '../src/sweeps/data';
 import {
   buildBody,

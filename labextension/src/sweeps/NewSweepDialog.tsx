@@ -11,7 +11,7 @@ import { confirmDanger } from '../components/confirm';
 import { executorOptions, useExecutors } from '../components/useExecutors';
 import { SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
-import { ISweep, sweepsApi } from './api';
+import { ISweep } from './types';
 import {
   buildBody,
   CONFIRM_OVER,
@@ -476,7 +476,7 @@ export function NewSweepDialog(props: {
     setBusy(true);
     setError(null);
     try {
-      props.onCreated(await sweepsApi.create(project.name, built.body));
+      props.onCreated(await model.sweeps.create(project.name, built.body));
     } catch (err) {
       const e2 = err as ApiError;
       setError({ field: e2.field || 'form', message: e2.message });

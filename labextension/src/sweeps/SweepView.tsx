@@ -17,11 +17,15 @@ import { ActionLink } from '../components/ActionLink';
 import { paramText } from '../experiments/data';
 import { RunLink } from '../experiments/CompareView';
 import { TagCharts } from '../experiments/TagCharts';
-import { ISweep, ISweepTrial, sweepsApi } from './api';
+import { Table } from '../components/Table';
+import { useModel } from '../useModel';
+import { ISweep, ISweepTrial } from './types';
+import { ISweepDetail } from './sweepsmodel';
 import { parallel, scatter, sortTrials } from './data';
 import { ParallelChart, ScatterChart } from './SweepCharts';
 import { progressText } from './SweepsCard';
-import { useSweep } from './useSweeps';
+
+const NOT_LOADED: ISweepDetail = { sweep: null, runs: [], error: null };
 
 export interface ISweepActions {
   openRun: (id: string) => void;
@@ -39,61 +43,46 @@ function TrialsTable(props: {
   const names = Object.keys(sweep.parameters || {});
   const best = sweep.best?.run || null;
   const metric = sweep.objective?.metric;
+  const headers = [
+    '#',
+    trans.__('Run'),
+    trans.__('State'),
+    ...names,
+    ...(metric ? [`${metric} (${sweep.objective?.summary})`] : []),
+    trans.__('Duration')
+  ];
   return (
-    <table className="bk-table bk-sweep-trials">
-      <thead>
-        <tr>
-          <th>#</th>
-          <th>{trans.__('Run')}</th>
-          <th>{trans.__('State')}</th>
+    <Table className="bk-sweep-trials" headers={headers}>
+      {trials.map((t, i) => (
+        <tr
+          key={t.id}
+          data-run={t.id}
+          className={t.id === best ? 'bk-sweep-best' : undefined}
+          title={t.message || undefined}
+        >
+          <td>{i + 1}</td>
+          <td>
+            <RunLink id={t.id} onOpen={props.onOpenRun} />
+            {t.id === best && <span className="bk-badge bk-sweep-best-badge">{trans.__('best')}</span>}
+          </td>
+          <td>
+            <span className={`bk-badge bk-state-${t.state}`}>{t.state}</span>
+            {t.early_stopped && (
+              <span className="bk-badge bk-sweep-early" title={t.message || ''}>
+                {trans.__('early stopped')}
+              </span>
+            )}
+          </td>
           {names.map(n => (
-            <th key={n} data-param={n}>
-              {n}
-            </th>
+            <td key={n}>{paramText(t.params?.[n])}</td>
           ))}
           {metric && (
-            <th
-              className="bk-sweep-objective"
-              aria-sort={sweep.objective?.goal === 'max' ? 'descending' : 'ascending'}
-            >
-              {`${metric} (${sweep.objective?.summary})`}
-            </th>
+            <td className="bk-sweep-value">{typeof t.value === 'number' ? formatValue(t.value) : '—'}</td>
           )}
-          <th>{trans.__('Duration')}</th>
+          <td>{formatDuration(props.durations.get(t.id))}</td>
         </tr>
-      </thead>
-      <tbody>
-        {trials.map((t, i) => (
-          <tr
-            key={t.id}
-            data-run={t.id}
-            className={t.id === best ? 'bk-sweep-best' : undefined}
-            title={t.message || undefined}
-          >
-            <td>{i + 1}</td>
-            <td>
-              <RunLink id={t.id} onOpen={props.onOpenRun} />
-              {t.id === best && <span className="bk-badge bk-sweep-best-badge">{trans.__('best')}</span>}
-            </td>
-            <td>
-              <span className={`bk-badge bk-state-${t.state}`}>{t.state}</span>
-              {t.early_stopped && (
-                <span className="bk-badge bk-sweep-early" title={t.message || ''}>
-                  {trans.__('early stopped')}
-                </span>
-              )}
-            </td>
-            {names.map(n => (
-              <td key={n}>{paramText(t.params?.[n])}</td>
-            ))}
-            {metric && (
-              <td className="bk-sweep-value">{typeof t.value === 'number' ? formatValue(t.value) : '—'}</td>
-            )}
-            <td>{formatDuration(props.durations.get(t.id))}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }
 
@@ -158,7 +147,8 @@ function Summary(props: { sweep: ISweep }): JSX.Element {
 function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepActions }): JSX.Element {
   const { model, id, actions } = props;
   const trans = useTrans();
-  const { sweep, runs, error, reload } = useSweep(model, id);
+  React.useEffect(() => model.sweeps.follow(id), [model, id]);
+  const { sweep, runs, error } = useModel(model.sweeps, s => s.detail(id)) || NOT_LOADED;
   const [stopping, setStopping] = React.useState(false);
   const trials = React.useMemo(() => sortTrials(sweep?.runs || [], sweep?.objective?.goal || 'min'), [sweep]);
   const durations = React.useMemo(() => new Map(runs.map(r => [r.id, r.duration])), [runs]);
@@ -205,8 +195,7 @@ function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepAc
     }
     setStopping(true);
     try {
-      await sweepsApi.stop(sweep.id);
-      reload();
+      await model.sweeps.stop(sweep.id);
     } catch (err) {
       notifyError(trans.__('Stop %1: %2', sweep.id, (err as Error).message));
     } finally {

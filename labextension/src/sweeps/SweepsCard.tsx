@@ -9,9 +9,10 @@ import { BeekeeperModel } from '../model';
 import { formatTime, formatValue } from '../format';
 import { useTrans } from '../i18n';
 import { ActionLink } from '../components/ActionLink';
-import { ISweep } from './api';
+import { Table } from '../components/Table';
+import { useModel } from '../useModel';
+import { ISweep } from './types';
 import { NewSweepDialog } from './NewSweepDialog';
-import { useProjectSweeps } from './useSweeps';
 
 /** "4/6 done" from a sweep's trial counts (ended trials of the total). */
 export function progressText(sweep: ISweep): string {
@@ -27,7 +28,8 @@ export function SweepsCard(props: {
 }): JSX.Element {
   const { model, project } = props;
   const trans = useTrans();
-  const { sweeps, error } = useProjectSweeps(model, project.name);
+  React.useEffect(() => model.sweeps.watchProject(project.name), [model, project.name]);
+  const { sweeps, error } = useModel(model.sweeps, s => s.list(project.name));
   const [open, setOpen] = React.useState(false);
   return (
     <div className="bk-card bk-sweeps">
@@ -45,38 +47,36 @@ export function SweepsCard(props: {
       </div>
       {error && <div className="bk-form-error">{error}</div>}
       {sweeps.length ? (
-        <table className="bk-table bk-sweeps-table">
-          <thead>
-            <tr>
-              <th>{trans.__('Sweep')}</th>
-              <th>{trans.__('State')}</th>
-              <th>{trans.__('Done')}</th>
-              <th>{trans.__('Best')}</th>
-              <th>{trans.__('Created')}</th>
+        <Table
+          className="bk-sweeps-table"
+          headers={[
+            trans.__('Sweep'),
+            trans.__('State'),
+            trans.__('Done'),
+            trans.__('Best'),
+            trans.__('Created')
+          ]}
+        >
+          {sweeps.map(s => (
+            <tr key={s.id} data-sweep={s.id}>
+              <td>
+                <ActionLink
+                  className="bk-sweep-link"
+                  title={trans.__('Open the sweep')}
+                  onClick={() => props.onOpen(s.id)}
+                >
+                  {s.id}
+                </ActionLink>
+              </td>
+              <td>
+                <span className={`bk-badge bk-sweep-state-${s.state}`}>{s.state}</span>
+              </td>
+              <td className="bk-sweep-progress">{progressText(s)}</td>
+              <td>{s.best ? `${s.objective?.metric || ''} ${formatValue(s.best.value)}`.trim() : '—'}</td>
+              <td>{formatTime(s.created)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {sweeps.map(s => (
-              <tr key={s.id} data-sweep={s.id}>
-                <td>
-                  <ActionLink
-                    className="bk-sweep-link"
-                    title={trans.__('Open the sweep')}
-                    onClick={() => props.onOpen(s.id)}
-                  >
-                    {s.id}
-                  </ActionLink>
-                </td>
-                <td>
-                  <span className={`bk-badge bk-sweep-state-${s.state}`}>{s.state}</span>
-                </td>
-                <td className="bk-sweep-progress">{progressText(s)}</td>
-                <td>{s.best ? `${s.objective?.metric || ''} ${formatValue(s.best.value)}`.trim() : '—'}</td>
-                <td>{formatTime(s.created)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       ) : (
         <div className="bk-muted">{trans.__('No sweeps yet.')}</div>
       )}

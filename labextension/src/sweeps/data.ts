@@ -5,7 +5,7 @@
  * normalised to [0, 1]).
  */
 import { paramText } from '../experiments/data';
-import { ISweep, ISweepTrial } from './api';
+import { ISweep, ISweepTrial } from './types';
 
 /** Trials by objective (best first for the goal); trials without a value last, in trial order. */
 export function sortTrials(trials: ISweepTrial[], goal: 'min' | 'max' = 'min'): ISweepTrial[] {
