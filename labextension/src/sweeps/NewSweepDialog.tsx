@@ -9,6 +9,7 @@ import { ApiError, IProject } from '../api';
 import { BeekeeperModel } from '../model';
 import { confirmDanger } from '../components/confirm';
 import { executorOptions, useExecutors } from '../components/useExecutors';
+import { Field } from '../components/form/Field';
 import { SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import { ISweep } from './types';
@@ -26,6 +27,42 @@ import {
 
 type Setter = <K extends keyof ISweepForm>(key: K, value: ISweepForm[K]) => void;
 
+/** The form's inputs (all but the parameter rows and the early-stop box). */
+type InputKey = Exclude<keyof ISweepForm, 'params' | 'earlyStop'>;
+
+/** Each input's element id (tests find it by it) and the request field a server error names. */
+const INPUTS: Record<InputKey, { id: string; field: string }> = {
+  method: { id: 'bk-sweep-method', field: 'method' },
+  trials: { id: 'bk-sweep-trials', field: 'trials' },
+  seed: { id: 'bk-sweep-seed', field: 'seed' },
+  delivery: { id: 'bk-sweep-as', field: 'as' },
+  template: { id: 'bk-sweep-template', field: 'args_template' },
+  args: { id: 'bk-sweep-args', field: 'args' },
+  gpus: { id: 'bk-sweep-gpus', field: 'gpus' },
+  maxParallel: { id: 'bk-sweep-parallel', field: 'max_parallel' },
+  executor: { id: 'bk-sweep-executor', field: 'executor' },
+  env: { id: 'bk-sweep-env', field: 'env' },
+  metric: { id: 'bk-sweep-metric', field: 'objective' },
+  goal: { id: 'bk-sweep-goal', field: 'objective.goal' },
+  summary: { id: 'bk-sweep-summary', field: 'objective.summary' },
+  minSteps: { id: 'bk-sweep-min-steps', field: 'early_stop' }
+};
+
+/** The server fields whose errors show beside an input (errorPlace keeps a field's first part). */
+const PLACED = new Set([...Object.values(INPUTS).map(i => i.field.split('.')[0]), 'parameters']);
+
+/** What every input of the dialog binds to: the form, its setter and the server's placed error. */
+interface IBinding {
+  form: ISweepForm;
+  set: Setter;
+  error: IFieldError | null;
+}
+
+/** The message of `error` when it belongs to `field`. */
+function messageOf(error: IFieldError | null, field: string): string | null {
+  return error && error.field === field ? error.message : null;
+}
+
 function ParamRowView(props: {
   row: IParamRow;
   index: number;
@@ -38,20 +75,41 @@ function ParamRowView(props: {
   const trans = useTrans();
   const set = (patch: Partial<IParamRow>) => props.onChange({ ...row, ...patch });
   const range = random && row.kind === 'range';
-  const invalid = (part: string) => (error && error.part === part ? ' bk-field-invalid' : '');
+  /** A text input of the row, marked while the row's error names it. */
+  const text = (
+    part: 'name' | 'min' | 'max' | 'values',
+    label: string,
+    className: string,
+    placeholder?: string
+  ) => {
+    const id = `bk-sweep-p${index}-${part}`;
+    return (
+      <Field id={id} inputId={id} label={label} className={className} invalid={error?.part === part}>
+        <input
+          id={id}
+          className={`jp-mod-styled bk-sweep-param-${part}`}
+          value={row[part]}
+          placeholder={placeholder}
+          onChange={e => set({ [part]: e.target.value })}
+        />
+      </Field>
+    );
+  };
+  const check = (part: 'log' | 'integer', label: string) => (
+    <label className="bk-check">
+      <input
+        type="checkbox"
+        className={`bk-sweep-param-${part}`}
+        checked={row[part]}
+        onChange={e => set({ [part]: e.target.checked })}
+      />
+      {label}
+    </label>
+  );
   return (
     <div className="bk-sweep-param" data-row={index}>
       <div className="bk-field-row">
-        <div className={'bk-field bk-medium' + invalid('name')}>
-          <label htmlFor={`bk-sweep-p${index}-name`}>{trans.__('Name')}</label>
-          <input
-            id={`bk-sweep-p${index}-name`}
-            className="jp-mod-styled bk-sweep-param-name"
-            value={row.name}
-            placeholder="lr"
-            onChange={e => set({ name: e.target.value })}
-          />
-        </div>
+        {text('name', trans.__('Name'), 'bk-medium', 'lr')}
         {random && (
           <SelectField
             id={`bk-sweep-p${index}-kind`}
@@ -68,54 +126,13 @@ function ParamRowView(props: {
         )}
         {range ? (
           <>
-            <div className={'bk-field bk-narrow' + invalid('min')}>
-              <label htmlFor={`bk-sweep-p${index}-min`}>{trans.__('Min')}</label>
-              <input
-                id={`bk-sweep-p${index}-min`}
-                className="jp-mod-styled bk-sweep-param-min"
-                value={row.min}
-                onChange={e => set({ min: e.target.value })}
-              />
-            </div>
-            <div className={'bk-field bk-narrow' + invalid('max')}>
-              <label htmlFor={`bk-sweep-p${index}-max`}>{trans.__('Max')}</label>
-              <input
-                id={`bk-sweep-p${index}-max`}
-                className="jp-mod-styled bk-sweep-param-max"
-                value={row.max}
-                onChange={e => set({ max: e.target.value })}
-              />
-            </div>
-            <label className="bk-check">
-              <input
-                type="checkbox"
-                className="bk-sweep-param-log"
-                checked={row.log}
-                onChange={e => set({ log: e.target.checked })}
-              />
-              {trans.__('log scale')}
-            </label>
-            <label className="bk-check">
-              <input
-                type="checkbox"
-                className="bk-sweep-param-integer"
-                checked={row.integer}
-                onChange={e => set({ integer: e.target.checked })}
-              />
-              {trans.__('integer')}
-            </label>
+            {text('min', trans.__('Min'), 'bk-narrow')}
+            {text('max', trans.__('Max'), 'bk-narrow')}
+            {check('log', trans.__('log scale'))}
+            {check('integer', trans.__('integer'))}
           </>
         ) : (
-          <div className={'bk-field bk-grow' + invalid('values')}>
-            <label htmlFor={`bk-sweep-p${index}-values`}>{trans.__('Values (comma-separated)')}</label>
-            <input
-              id={`bk-sweep-p${index}-values`}
-              className="jp-mod-styled bk-sweep-param-values"
-              value={row.values}
-              placeholder="0.1, 0.01, 0.001"
-              onChange={e => set({ values: e.target.value })}
-            />
-          </div>
+          text('values', trans.__('Values (comma-separated)'), 'bk-grow', '0.1, 0.01, 0.001')
         )}
         <Button
           small
@@ -133,103 +150,72 @@ function ParamRowView(props: {
   );
 }
 
-function Field(props: {
-  id: string;
-  label: string;
-  field: string;
-  error: IFieldError | null;
-  className?: string;
-  children: React.ReactNode;
-}): JSX.Element {
-  const invalid = props.error && props.error.field === props.field;
-  return (
-    <div
-      className={`bk-field ${props.className || ''}${invalid ? ' bk-field-invalid' : ''}`}
-      data-field={props.field}
-    >
-      <label htmlFor={props.id}>{props.label}</label>
-      {props.children}
-      {invalid && <div className="bk-field-error">{props.error!.message}</div>}
-    </div>
-  );
+/** The Field props that place a server error beside the input of `name`. */
+function placed(bind: IBinding, name: InputKey): { id: string; inputId: string; error: string | null } {
+  const { id, field } = INPUTS[name];
+  return { id: field, inputId: id, error: messageOf(bind.error, field) };
 }
 
-/** The message of `error` when it belongs to `field`. */
-function messageOf(error: IFieldError | null, field: string): string | null {
-  return error && error.field === field ? error.message : null;
+/** The SelectField props that bind a choice to its key: its id and field, its error, value and setter. */
+function choice(bind: IBinding, name: InputKey) {
+  const { id, field } = INPUTS[name];
+  return {
+    id,
+    field,
+    error: messageOf(bind.error, field),
+    value: bind.form[name],
+    onChange: (value: string) => bind.set(name, value as ISweepForm[typeof name])
+  };
 }
 
-type TextKey = { [K in keyof ISweepForm]: ISweepForm[K] extends string ? K : never }[keyof ISweepForm];
-
-/** One text input of the form, bound to its key, with the error of its field beside it. */
+/** A text input of the form, bound to its key, with the error of its field beneath. */
 function TextField(props: {
-  id: string;
-  name: TextKey;
+  name: InputKey;
   label: string;
-  field: string;
-  form: ISweepForm;
-  set: Setter;
-  error: IFieldError | null;
+  bind: IBinding;
   className?: string;
   placeholder?: string;
   title?: string;
 }): JSX.Element {
-  const { id, name, form, set } = props;
+  const { name, bind } = props;
   return (
-    <Field id={id} label={props.label} field={props.field} error={props.error} className={props.className}>
+    <Field {...placed(bind, name)} label={props.label} className={props.className}>
       <input
-        id={id}
+        id={INPUTS[name].id}
         className="jp-mod-styled"
-        value={form[name]}
+        value={bind.form[name]}
         placeholder={props.placeholder}
         title={props.title}
-        onChange={e => set(name, e.target.value)}
+        onChange={e => bind.set(name, e.target.value as ISweepForm[typeof name])}
       />
     </Field>
   );
 }
 
-function MethodFields(props: { form: ISweepForm; set: Setter; error: IFieldError | null }): JSX.Element {
-  const { form, set, error } = props;
+function MethodFields(props: { bind: IBinding }): JSX.Element {
+  const { bind } = props;
   const trans = useTrans();
   return (
     <div className="bk-field-row">
       <SelectField
-        id="bk-sweep-method"
+        {...choice(bind, 'method')}
         label={trans.__('Method')}
-        field="method"
-        error={messageOf(error, 'method')}
         className="bk-medium"
-        value={form.method}
         options={[
           { value: 'grid', label: trans.__('grid: every combination') },
           { value: 'random', label: trans.__('random: draw trials') }
         ]}
-        onChange={method => set('method', method as ISweepForm['method'])}
       />
-      {form.method === 'random' && (
+      {bind.form.method === 'random' && (
         <>
+          <TextField name="trials" label={trans.__('Trials')} className="bk-narrow" bind={bind} />
           <TextField
-            id="bk-sweep-trials"
-            name="trials"
-            label={trans.__('Trials')}
-            field="trials"
-            className="bk-narrow"
-            form={form}
-            set={set}
-            error={error}
-          />
-          <TextField
-            id="bk-sweep-seed"
             name="seed"
             label={trans.__('Seed')}
-            field="seed"
             className="bk-narrow"
             placeholder={trans.__('random')}
             title={trans.__('The same seed draws the same trials')}
-            form={form}
-            set={set}
-            error={error}
+            bind={bind}
           />
         </>
       )}
@@ -237,130 +223,92 @@ function MethodFields(props: { form: ISweepForm; set: Setter; error: IFieldError
   );
 }
 
-function DeliveryFields(props: { form: ISweepForm; set: Setter; error: IFieldError | null }): JSX.Element {
-  const { form, set, error } = props;
+function DeliveryFields(props: { bind: IBinding }): JSX.Element {
+  const { bind } = props;
   const trans = useTrans();
   return (
     <div className="bk-field-row">
       <SelectField
-        id="bk-sweep-as"
+        {...choice(bind, 'delivery')}
         label={trans.__('Params reach the script as')}
-        field="as"
-        error={messageOf(error, 'as')}
-        value={form.delivery}
         options={[
           { value: 'args', label: trans.__('arguments: --name value') },
           { value: 'template', label: trans.__('an argument template') },
           { value: 'env', label: trans.__('environment variables') }
         ]}
-        onChange={delivery => set('delivery', delivery as ISweepForm['delivery'])}
       />
-      {form.delivery === 'template' && (
+      {bind.form.delivery === 'template' && (
         <TextField
-          id="bk-sweep-template"
           name="template"
           label={trans.__('Template ({name} and {run_id} filled in)')}
-          field="args_template"
           className="bk-grow"
           placeholder="--lr={lr} --work-dir=out/{run_id}"
-          form={form}
-          set={set}
-          error={error}
+          bind={bind}
         />
       )}
     </div>
   );
 }
 
-function SharedFields(props: {
-  model: BeekeeperModel;
-  project: IProject;
-  form: ISweepForm;
-  set: Setter;
-  error: IFieldError | null;
-}): JSX.Element {
-  const { form, set, error, project } = props;
+function SharedFields(props: { model: BeekeeperModel; project: IProject; bind: IBinding }): JSX.Element {
+  const { bind, project } = props;
   const trans = useTrans();
   const { executors, serverDefault } = useExecutors(props.model);
   return (
     <>
       <div className="bk-field-row">
+        <TextField name="args" label={trans.__('Arguments every trial gets')} bind={bind} />
         <TextField
-          id="bk-sweep-args"
-          name="args"
-          label={trans.__('Arguments every trial gets')}
-          field="args"
-          form={form}
-          set={set}
-          error={error}
-        />
-        <TextField
-          id="bk-sweep-gpus"
           name="gpus"
           label={trans.__('GPUs per trial')}
-          field="gpus"
           className="bk-narrow"
           placeholder={trans.__('auto')}
           title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
-          form={form}
-          set={set}
-          error={error}
+          bind={bind}
         />
         <TextField
-          id="bk-sweep-parallel"
           name="maxParallel"
           label={trans.__('Max parallel')}
-          field="max_parallel"
           className="bk-narrow"
           placeholder={trans.__('queue')}
           title={trans.__('Trials active at once (default: as many as the queue allows)')}
-          form={form}
-          set={set}
-          error={error}
+          bind={bind}
         />
         {executors.length > 1 && (
           <SelectField
-            id="bk-sweep-executor"
+            {...choice(bind, 'executor')}
             label={trans.__('Run on')}
-            field="executor"
-            error={messageOf(error, 'executor')}
             className="bk-medium"
-            value={form.executor}
             options={executorOptions(
               executors,
               trans.__('Default (%1)', project.default_executor || serverDefault)
             )}
-            onChange={executor => set('executor', executor)}
           />
         )}
       </div>
-      <Field id="bk-sweep-env" label={trans.__('Environment (KEY=value per line)')} field="env" error={error}>
+      <Field {...placed(bind, 'env')} label={trans.__('Environment (KEY=value per line)')}>
         <textarea
-          id="bk-sweep-env"
+          id={INPUTS.env.id}
           className="jp-mod-styled"
           rows={2}
-          value={form.env}
-          onChange={e => set('env', e.target.value)}
+          value={bind.form.env}
+          onChange={e => bind.set('env', e.target.value)}
         />
       </Field>
     </>
   );
 }
 
-function ObjectiveFields(props: {
-  form: ISweepForm;
-  set: Setter;
-  error: IFieldError | null;
-  tags: string[];
-}): JSX.Element {
-  const { form, set, error } = props;
+function ObjectiveFields(props: { bind: IBinding; tags: string[] }): JSX.Element {
+  const { bind } = props;
+  const { form, set } = bind;
   const trans = useTrans();
   return (
     <>
       <div className="bk-field-row">
-        <Field id="bk-sweep-metric" label={trans.__('Objective metric')} field="objective" error={error}>
+        <Field {...placed(bind, 'metric')} label={trans.__('Objective metric')}>
           <input
-            id="bk-sweep-metric"
+            id={INPUTS.metric.id}
             className="jp-mod-styled"
             list="bk-sweep-tags"
             value={form.metric}
@@ -374,32 +322,24 @@ function ObjectiveFields(props: {
           </datalist>
         </Field>
         <SelectField
-          id="bk-sweep-goal"
+          {...choice(bind, 'goal')}
           label={trans.__('Goal')}
-          field="objective.goal"
-          error={messageOf(error, 'objective.goal')}
           className="bk-narrow"
-          value={form.goal}
           options={[
             { value: 'min', label: trans.__('min') },
             { value: 'max', label: trans.__('max') }
           ]}
-          onChange={goal => set('goal', goal as ISweepForm['goal'])}
         />
         <SelectField
-          id="bk-sweep-summary"
+          {...choice(bind, 'summary')}
           label={trans.__('Counts')}
-          field="objective.summary"
-          error={messageOf(error, 'objective.summary')}
           className="bk-narrow"
-          value={form.summary}
           title={trans.__("Which of a trial's values counts")}
           options={[
             { value: 'last', label: trans.__('last') },
             { value: 'min', label: trans.__('min') },
             { value: 'max', label: trans.__('max') }
           ]}
-          onChange={summary => set('summary', summary as ISweepForm['summary'])}
         />
       </div>
       <div className="bk-field-row" data-field="early_stop">
@@ -413,16 +353,7 @@ function ObjectiveFields(props: {
           {trans.__('Stop trials worse than the median at the same step')}
         </label>
         {form.earlyStop && (
-          <TextField
-            id="bk-sweep-min-steps"
-            name="minSteps"
-            label={trans.__('after step')}
-            field="early_stop"
-            className="bk-narrow"
-            form={form}
-            set={set}
-            error={error}
-          />
+          <TextField name="minSteps" label={trans.__('after step')} className="bk-narrow" bind={bind} />
         )}
       </div>
     </>
@@ -488,21 +419,7 @@ export function NewSweepDialog(props: {
   const place = error ? errorPlace(error.field, form.params) : null;
   const shown: IFieldError | null =
     error && place && 'field' in place ? { ...error, field: place.field } : null;
-  const known = [
-    'method',
-    'trials',
-    'seed',
-    'as',
-    'args_template',
-    'args',
-    'gpus',
-    'max_parallel',
-    'executor',
-    'env',
-    'objective',
-    'early_stop',
-    'parameters'
-  ];
+  const bind: IBinding = { form, set, error: shown };
   return (
     <div className="bk-modal-backdrop" onMouseDown={e => e.target === e.currentTarget && props.onClose()}>
       <form
@@ -513,7 +430,7 @@ export function NewSweepDialog(props: {
         onKeyDown={e => e.key === 'Escape' && props.onClose()}
       >
         <div className="bk-card-title">{trans.__('New sweep of %1', project.name)}</div>
-        <MethodFields form={form} set={set} error={shown} />
+        <MethodFields bind={bind} />
         <div className="bk-sweep-section">{trans.__('Parameters')}</div>
         {form.params.map((row, i) => (
           <ParamRowView
@@ -546,12 +463,12 @@ export function NewSweepDialog(props: {
         >
           {trans.__('+ Parameter')}
         </Button>
-        <DeliveryFields form={form} set={set} error={shown} />
+        <DeliveryFields bind={bind} />
         <div className="bk-sweep-section">{trans.__('Every trial')}</div>
-        <SharedFields model={model} project={project} form={form} set={set} error={shown} />
+        <SharedFields model={model} project={project} bind={bind} />
         <div className="bk-sweep-section">{trans.__('Objective')}</div>
-        <ObjectiveFields form={form} set={set} error={shown} tags={tags} />
-        {shown && !known.includes(shown.field) && <div className="bk-form-error">{shown.message}</div>}
+        <ObjectiveFields bind={bind} tags={tags} />
+        {shown && !PLACED.has(shown.field) && <div className="bk-form-error">{shown.message}</div>}
         <div className="bk-form-actions">
           <span className="bk-sweep-count bk-muted" data-count={count ?? ''}>
             {count === null
