@@ -5,12 +5,13 @@
  */
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { ApiError, IProject } from '../api';
 import { BeekeeperModel } from '../model';
 import { confirmDanger } from '../components/confirm';
 import { executorOptions, useExecutors } from '../components/useExecutors';
 import { Field } from '../components/form/Field';
-import { SelectField } from '../components/form/SelectField';
+import { IOption, SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
 import { ISweep } from './types';
 import {
@@ -30,31 +31,125 @@ type Setter = <K extends keyof ISweepForm>(key: K, value: ISweepForm[K]) => void
 /** The form's inputs (all but the parameter rows and the early-stop box). */
 type InputKey = Exclude<keyof ISweepForm, 'params' | 'earlyStop'>;
 
-/** Each input's element id (tests find it by it) and the request field a server error names. */
-const INPUTS: Record<InputKey, { id: string; field: string }> = {
-  method: { id: 'bk-sweep-method', field: 'method' },
-  trials: { id: 'bk-sweep-trials', field: 'trials' },
-  seed: { id: 'bk-sweep-seed', field: 'seed' },
-  delivery: { id: 'bk-sweep-as', field: 'as' },
-  template: { id: 'bk-sweep-template', field: 'args_template' },
-  args: { id: 'bk-sweep-args', field: 'args' },
-  gpus: { id: 'bk-sweep-gpus', field: 'gpus' },
-  maxParallel: { id: 'bk-sweep-parallel', field: 'max_parallel' },
-  executor: { id: 'bk-sweep-executor', field: 'executor' },
-  env: { id: 'bk-sweep-env', field: 'env' },
-  metric: { id: 'bk-sweep-metric', field: 'objective' },
-  goal: { id: 'bk-sweep-goal', field: 'objective.goal' },
-  summary: { id: 'bk-sweep-summary', field: 'objective.summary' },
-  minSteps: { id: 'bk-sweep-min-steps', field: 'early_stop' }
-};
+/** One input: its element id (tests find it by it), the request field a server error names, its looks. */
+interface IInput {
+  id: string;
+  field: string;
+  label: string;
+  className?: string;
+  placeholder?: string;
+  title?: string;
+  /** A choice's options (the executors come from the server). */
+  options?: IOption[];
+  /** A text area of this many rows. */
+  rows?: number;
+}
 
-/** The server fields whose errors show beside an input (errorPlace keeps a field's first part). */
-const PLACED = new Set([...Object.values(INPUTS).map(i => i.field.split('.')[0]), 'parameters']);
+/** Every input of the form, in one place. */
+function formInputs(trans: TranslationBundle): Record<InputKey, IInput> {
+  return {
+    method: {
+      id: 'bk-sweep-method',
+      field: 'method',
+      label: trans.__('Method'),
+      className: 'bk-medium',
+      options: [
+        { value: 'grid', label: trans.__('grid: every combination') },
+        { value: 'random', label: trans.__('random: draw trials') }
+      ]
+    },
+    trials: { id: 'bk-sweep-trials', field: 'trials', label: trans.__('Trials'), className: 'bk-narrow' },
+    seed: {
+      id: 'bk-sweep-seed',
+      field: 'seed',
+      label: trans.__('Seed'),
+      className: 'bk-narrow',
+      placeholder: trans.__('random'),
+      title: trans.__('The same seed draws the same trials')
+    },
+    delivery: {
+      id: 'bk-sweep-as',
+      field: 'as',
+      label: trans.__('Params reach the script as'),
+      options: [
+        { value: 'args', label: trans.__('arguments: --name value') },
+        { value: 'template', label: trans.__('an argument template') },
+        { value: 'env', label: trans.__('environment variables') }
+      ]
+    },
+    template: {
+      id: 'bk-sweep-template',
+      field: 'args_template',
+      label: trans.__('Template ({name} and {run_id} filled in)'),
+      className: 'bk-grow',
+      placeholder: '--lr={lr} --work-dir=out/{run_id}'
+    },
+    args: { id: 'bk-sweep-args', field: 'args', label: trans.__('Arguments every trial gets') },
+    gpus: {
+      id: 'bk-sweep-gpus',
+      field: 'gpus',
+      label: trans.__('GPUs per trial'),
+      className: 'bk-narrow',
+      placeholder: trans.__('auto'),
+      title: trans.__('A count (0 for CPU only) or GPU ids like 0,1')
+    },
+    maxParallel: {
+      id: 'bk-sweep-parallel',
+      field: 'max_parallel',
+      label: trans.__('Max parallel'),
+      className: 'bk-narrow',
+      placeholder: trans.__('queue'),
+      title: trans.__('Trials active at once (default: as many as the queue allows)')
+    },
+    executor: {
+      id: 'bk-sweep-executor',
+      field: 'executor',
+      label: trans.__('Run on'),
+      className: 'bk-medium'
+    },
+    env: { id: 'bk-sweep-env', field: 'env', label: trans.__('Environment (KEY=value per line)'), rows: 2 },
+    metric: {
+      id: 'bk-sweep-metric',
+      field: 'objective',
+      label: trans.__('Objective metric'),
+      placeholder: 'loss/test'
+    },
+    goal: {
+      id: 'bk-sweep-goal',
+      field: 'objective.goal',
+      label: trans.__('Goal'),
+      className: 'bk-narrow',
+      options: [
+        { value: 'min', label: trans.__('min') },
+        { value: 'max', label: trans.__('max') }
+      ]
+    },
+    summary: {
+      id: 'bk-sweep-summary',
+      field: 'objective.summary',
+      label: trans.__('Counts'),
+      className: 'bk-narrow',
+      title: trans.__("Which of a trial's values counts"),
+      options: [
+        { value: 'last', label: trans.__('last') },
+        { value: 'min', label: trans.__('min') },
+        { value: 'max', label: trans.__('max') }
+      ]
+    },
+    minSteps: {
+      id: 'bk-sweep-min-steps',
+      field: 'early_stop',
+      label: trans.__('after step'),
+      className: 'bk-narrow'
+    }
+  };
+}
 
-/** What every input of the dialog binds to: the form, its setter and the server's placed error. */
+/** What every input of the dialog binds to: the form, its setter, the inputs and the server's placed error. */
 interface IBinding {
   form: ISweepForm;
   set: Setter;
+  inputs: Record<InputKey, IInput>;
   error: IFieldError | null;
 }
 
@@ -150,213 +245,44 @@ function ParamRowView(props: {
   );
 }
 
-/** The Field props that place a server error beside the input of `name`. */
-function placed(bind: IBinding, name: InputKey): { id: string; inputId: string; error: string | null } {
-  const { id, field } = INPUTS[name];
-  return { id: field, inputId: id, error: messageOf(bind.error, field) };
-}
-
-/** The SelectField props that bind a choice to its key: its id and field, its error, value and setter. */
-function choice(bind: IBinding, name: InputKey) {
-  const { id, field } = INPUTS[name];
-  return {
-    id,
-    field,
-    error: messageOf(bind.error, field),
-    value: bind.form[name],
-    onChange: (value: string) => bind.set(name, value as ISweepForm[typeof name])
-  };
-}
-
-/** A text input of the form, bound to its key, with the error of its field beneath. */
-function TextField(props: {
-  name: InputKey;
-  label: string;
-  bind: IBinding;
-  className?: string;
-  placeholder?: string;
-  title?: string;
-}): JSX.Element {
+/** One input of the form from its table entry, bound to its key, with its field's error beneath. */
+function Input(props: { name: InputKey; bind: IBinding; options?: IOption[]; list?: string }): JSX.Element {
   const { name, bind } = props;
-  return (
-    <Field {...placed(bind, name)} label={props.label} className={props.className}>
-      <input
-        id={INPUTS[name].id}
-        className="jp-mod-styled"
-        value={bind.form[name]}
-        placeholder={props.placeholder}
-        title={props.title}
-        onChange={e => bind.set(name, e.target.value as ISweepForm[typeof name])}
+  const input = bind.inputs[name];
+  const error = messageOf(bind.error, input.field);
+  const value = bind.form[name];
+  const onChange = (text: string) => bind.set(name, text as ISweepForm[typeof name]);
+  const options = props.options || input.options;
+  if (options) {
+    return (
+      <SelectField
+        id={input.id}
+        field={input.field}
+        label={input.label}
+        error={error}
+        className={input.className}
+        title={input.title}
+        value={value}
+        options={options}
+        onChange={onChange}
       />
+    );
+  }
+  const shared = {
+    id: input.id,
+    className: 'jp-mod-styled',
+    value,
+    placeholder: input.placeholder,
+    title: input.title
+  };
+  return (
+    <Field id={input.field} inputId={input.id} label={input.label} className={input.className} error={error}>
+      {input.rows ? (
+        <textarea {...shared} rows={input.rows} onChange={e => onChange(e.target.value)} />
+      ) : (
+        <input {...shared} list={props.list} onChange={e => onChange(e.target.value)} />
+      )}
     </Field>
-  );
-}
-
-function MethodFields(props: { bind: IBinding }): JSX.Element {
-  const { bind } = props;
-  const trans = useTrans();
-  return (
-    <div className="bk-field-row">
-      <SelectField
-        {...choice(bind, 'method')}
-        label={trans.__('Method')}
-        className="bk-medium"
-        options={[
-          { value: 'grid', label: trans.__('grid: every combination') },
-          { value: 'random', label: trans.__('random: draw trials') }
-        ]}
-      />
-      {bind.form.method === 'random' && (
-        <>
-          <TextField name="trials" label={trans.__('Trials')} className="bk-narrow" bind={bind} />
-          <TextField
-            name="seed"
-            label={trans.__('Seed')}
-            className="bk-narrow"
-            placeholder={trans.__('random')}
-            title={trans.__('The same seed draws the same trials')}
-            bind={bind}
-          />
-        </>
-      )}
-    </div>
-  );
-}
-
-function DeliveryFields(props: { bind: IBinding }): JSX.Element {
-  const { bind } = props;
-  const trans = useTrans();
-  return (
-    <div className="bk-field-row">
-      <SelectField
-        {...choice(bind, 'delivery')}
-        label={trans.__('Params reach the script as')}
-        options={[
-          { value: 'args', label: trans.__('arguments: --name value') },
-          { value: 'template', label: trans.__('an argument template') },
-          { value: 'env', label: trans.__('environment variables') }
-        ]}
-      />
-      {bind.form.delivery === 'template' && (
-        <TextField
-          name="template"
-          label={trans.__('Template ({name} and {run_id} filled in)')}
-          className="bk-grow"
-          placeholder="--lr={lr} --work-dir=out/{run_id}"
-          bind={bind}
-        />
-      )}
-    </div>
-  );
-}
-
-function SharedFields(props: { model: BeekeeperModel; project: IProject; bind: IBinding }): JSX.Element {
-  const { bind, project } = props;
-  const trans = useTrans();
-  const { executors, serverDefault } = useExecutors(props.model);
-  return (
-    <>
-      <div className="bk-field-row">
-        <TextField name="args" label={trans.__('Arguments every trial gets')} bind={bind} />
-        <TextField
-          name="gpus"
-          label={trans.__('GPUs per trial')}
-          className="bk-narrow"
-          placeholder={trans.__('auto')}
-          title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
-          bind={bind}
-        />
-        <TextField
-          name="maxParallel"
-          label={trans.__('Max parallel')}
-          className="bk-narrow"
-          placeholder={trans.__('queue')}
-          title={trans.__('Trials active at once (default: as many as the queue allows)')}
-          bind={bind}
-        />
-        {executors.length > 1 && (
-          <SelectField
-            {...choice(bind, 'executor')}
-            label={trans.__('Run on')}
-            className="bk-medium"
-            options={executorOptions(
-              executors,
-              trans.__('Default (%1)', project.default_executor || serverDefault)
-            )}
-          />
-        )}
-      </div>
-      <Field {...placed(bind, 'env')} label={trans.__('Environment (KEY=value per line)')}>
-        <textarea
-          id={INPUTS.env.id}
-          className="jp-mod-styled"
-          rows={2}
-          value={bind.form.env}
-          onChange={e => bind.set('env', e.target.value)}
-        />
-      </Field>
-    </>
-  );
-}
-
-function ObjectiveFields(props: { bind: IBinding; tags: string[] }): JSX.Element {
-  const { bind } = props;
-  const { form, set } = bind;
-  const trans = useTrans();
-  return (
-    <>
-      <div className="bk-field-row">
-        <Field {...placed(bind, 'metric')} label={trans.__('Objective metric')}>
-          <input
-            id={INPUTS.metric.id}
-            className="jp-mod-styled"
-            list="bk-sweep-tags"
-            value={form.metric}
-            placeholder="loss/test"
-            onChange={e => set('metric', e.target.value)}
-          />
-          <datalist id="bk-sweep-tags">
-            {props.tags.map(t => (
-              <option key={t} value={t} />
-            ))}
-          </datalist>
-        </Field>
-        <SelectField
-          {...choice(bind, 'goal')}
-          label={trans.__('Goal')}
-          className="bk-narrow"
-          options={[
-            { value: 'min', label: trans.__('min') },
-            { value: 'max', label: trans.__('max') }
-          ]}
-        />
-        <SelectField
-          {...choice(bind, 'summary')}
-          label={trans.__('Counts')}
-          className="bk-narrow"
-          title={trans.__("Which of a trial's values counts")}
-          options={[
-            { value: 'last', label: trans.__('last') },
-            { value: 'min', label: trans.__('min') },
-            { value: 'max', label: trans.__('max') }
-          ]}
-        />
-      </div>
-      <div className="bk-field-row" data-field="early_stop">
-        <label className="bk-check">
-          <input
-            type="checkbox"
-            className="bk-sweep-early-stop"
-            checked={form.earlyStop}
-            onChange={e => set('earlyStop', e.target.checked)}
-          />
-          {trans.__('Stop trials worse than the median at the same step')}
-        </label>
-        {form.earlyStop && (
-          <TextField name="minSteps" label={trans.__('after step')} className="bk-narrow" bind={bind} />
-        )}
-      </div>
-    </>
   );
 }
 
@@ -381,6 +307,7 @@ export function NewSweepDialog(props: {
   const [error, setError] = React.useState<IFieldError | null>(null);
   const [busy, setBusy] = React.useState(false);
   const tags = useProjectTags(model, project.name);
+  const { executors, serverDefault } = useExecutors(model);
   const set: Setter = (key, value) => setForm(f => ({ ...f, [key]: value }));
   const count = trialCount(form);
   const random = form.method === 'random';
@@ -419,7 +346,9 @@ export function NewSweepDialog(props: {
   const place = error ? errorPlace(error.field, form.params) : null;
   const shown: IFieldError | null =
     error && place && 'field' in place ? { ...error, field: place.field } : null;
-  const bind: IBinding = { form, set, error: shown };
+  const inputs = React.useMemo(() => formInputs(trans), [trans]);
+  const bind: IBinding = { form, set, inputs, error: shown };
+  const placed = new Set([...Object.values(inputs).map(i => i.field.split('.')[0]), 'parameters']);
   return (
     <div className="bk-modal-backdrop" onMouseDown={e => e.target === e.currentTarget && props.onClose()}>
       <form
@@ -430,7 +359,15 @@ export function NewSweepDialog(props: {
         onKeyDown={e => e.key === 'Escape' && props.onClose()}
       >
         <div className="bk-card-title">{trans.__('New sweep of %1', project.name)}</div>
-        <MethodFields bind={bind} />
+        <div className="bk-field-row">
+          <Input name="method" bind={bind} />
+          {random && (
+            <>
+              <Input name="trials" bind={bind} />
+              <Input name="seed" bind={bind} />
+            </>
+          )}
+        </div>
         <div className="bk-sweep-section">{trans.__('Parameters')}</div>
         {form.params.map((row, i) => (
           <ParamRowView
@@ -463,12 +400,51 @@ export function NewSweepDialog(props: {
         >
           {trans.__('+ Parameter')}
         </Button>
-        <DeliveryFields bind={bind} />
+        <div className="bk-field-row">
+          <Input name="delivery" bind={bind} />
+          {form.delivery === 'template' && <Input name="template" bind={bind} />}
+        </div>
         <div className="bk-sweep-section">{trans.__('Every trial')}</div>
-        <SharedFields model={model} project={project} bind={bind} />
+        <div className="bk-field-row">
+          <Input name="args" bind={bind} />
+          <Input name="gpus" bind={bind} />
+          <Input name="maxParallel" bind={bind} />
+          {executors.length > 1 && (
+            <Input
+              name="executor"
+              bind={bind}
+              options={executorOptions(
+                executors,
+                trans.__('Default (%1)', project.default_executor || serverDefault)
+              )}
+            />
+          )}
+        </div>
+        <Input name="env" bind={bind} />
         <div className="bk-sweep-section">{trans.__('Objective')}</div>
-        <ObjectiveFields bind={bind} tags={tags} />
-        {shown && !PLACED.has(shown.field) && <div className="bk-form-error">{shown.message}</div>}
+        <div className="bk-field-row">
+          <Input name="metric" bind={bind} list="bk-sweep-tags" />
+          <datalist id="bk-sweep-tags">
+            {tags.map(t => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+          <Input name="goal" bind={bind} />
+          <Input name="summary" bind={bind} />
+        </div>
+        <div className="bk-field-row" data-field="early_stop">
+          <label className="bk-check">
+            <input
+              type="checkbox"
+              className="bk-sweep-early-stop"
+              checked={form.earlyStop}
+              onChange={e => set('earlyStop', e.target.checked)}
+            />
+            {trans.__('Stop trials worse than the median at the same step')}
+          </label>
+          {form.earlyStop && <Input name="minSteps" bind={bind} />}
+        </div>
+        {shown && !placed.has(shown.field) && <div className="bk-form-error">{shown.message}</div>}
         <div className="bk-form-actions">
           <span className="bk-sweep-count bk-muted" data-count={count ?? ''}>
             {count === null
