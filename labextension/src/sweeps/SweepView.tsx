@@ -4,19 +4,19 @@
  * trial's objective curve overlaid (the Compare view's charts), and Stop. Live via /events.
  */
 import * as React from 'react';
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import { Button } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { BeekeeperModel } from '../model';
 import { formatDuration, formatTime, formatValue } from '../format';
-import { beeIcon } from '../icons';
-import { TransContext, useTrans } from '../i18n';
+import { useTrans } from '../i18n';
 import { notifyError } from '../notify';
 import { confirmDanger } from '../components/confirm';
 import { ActionLink } from '../components/ActionLink';
 import { paramText } from '../experiments/data';
 import { RunLink } from '../experiments/CompareView';
 import { TagCharts } from '../experiments/TagCharts';
+import { PageWidget } from '../components/PageWidget';
+import { Pending } from '../components/Pending';
 import { Table } from '../components/Table';
 import { useModel } from '../useModel';
 import { ISweep, ISweepTrial } from './types';
@@ -176,11 +176,7 @@ function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepAc
   if (!sweep) {
     return (
       <div className="bk-sweep-page">
-        {error ? (
-          <div className="bk-form-error">{error}</div>
-        ) : (
-          <div className="bk-muted">{trans.__('Loading…')}</div>
-        )}
+        <Pending error={error} />
       </div>
     );
   }
@@ -244,20 +240,13 @@ function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepAc
 }
 
 /** A sweep's page in the main area. */
-export class SweepWidget extends MainAreaWidget<ReactWidget> {
+export class SweepWidget extends PageWidget {
   constructor(model: BeekeeperModel, trans: TranslationBundle, id: string, actions: ISweepActions) {
-    const content = ReactWidget.create(
-      <TransContext.Provider value={trans}>
-        <SweepBody model={model} id={id} actions={actions} />
-      </TransContext.Provider>
-    );
-    content.addClass('bk-page-widget');
-    super({ content });
-    this.id = `beekeeper-sweep-${id}`;
-    this.addClass('bk-sweep-widget');
-    this.title.label = id;
-    this.title.caption = trans.__('Beekeeper sweep %1', id);
-    this.title.icon = beeIcon;
-    this.title.closable = true;
+    super(trans, <SweepBody model={model} id={id} actions={actions} />, {
+      id: `beekeeper-sweep-${id}`,
+      className: 'bk-sweep-widget',
+      label: id,
+      caption: trans.__('Beekeeper sweep %1', id)
+    });
   }
 }
