@@ -9,8 +9,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { BeekeeperModel } from '../model';
 import { formatDuration, formatTime, formatValue } from '../format';
 import { useTrans } from '../i18n';
-import { notifyError } from '../notify';
-import { confirmDanger } from '../components/confirm';
+import { confirmAndAttempt } from '../components/attempt';
 import { ActionLink } from '../components/ActionLink';
 import { paramText } from '../experiments/data';
 import { RunLink } from '../experiments/CompareView';
@@ -94,53 +93,49 @@ function Summary(props: { sweep: ISweep }): JSX.Element {
     .filter(s => counts[s])
     .map(s => `${counts[s]} ${s}`);
   return (
-    <table className="bk-table bk-run-facts bk-sweep-facts">
-      <tbody>
-        <tr>
-          <th>{trans.__('Method')}</th>
-          <td>
-            {sweep.method}
-            {sweep.method === 'random' && typeof sweep.seed === 'number'
-              ? ` · ${trans.__('seed %1', sweep.seed)}`
-              : ''}
-            {sweep.max_parallel ? ` · ${trans.__('at most %1 at once', sweep.max_parallel)}` : ''}
-          </td>
-        </tr>
-        <tr>
-          <th>{trans.__('Trials')}</th>
-          <td className="bk-sweep-counts">
-            {progressText(sweep)} {trans.__('done')}
-            {parts.length ? ` · ${parts.join(', ')}` : ''}
-            {counts.early_stopped ? ` · ${trans.__('%1 early stopped', counts.early_stopped)}` : ''}
-          </td>
-        </tr>
-        <tr>
-          <th>{trans.__('Objective')}</th>
-          <td>
-            {sweep.objective
-              ? `${sweep.objective.goal} ${sweep.objective.metric} (${sweep.objective.summary})`
-              : trans.__('none (no best trial is picked)')}
-            {sweep.early_stop
-              ? ` · ${trans.__('median rule after step %1', sweep.early_stop.min_steps)}`
-              : ''}
-          </td>
-        </tr>
-        <tr>
-          <th>{trans.__('Best')}</th>
-          <td className="bk-sweep-best-value">
-            {sweep.best ? `${formatValue(sweep.best.value)} · ${sweep.best.run}` : '—'}
-          </td>
-        </tr>
-        <tr>
-          <th>{trans.__('Created')}</th>
-          <td>
-            {formatTime(sweep.created)}
-            {sweep.ended ? ` · ${trans.__('ended %1', formatTime(sweep.ended))}` : ''}
-            {sweep.message ? ` · ${sweep.message}` : ''}
-          </td>
-        </tr>
-      </tbody>
-    </table>
+    <Table className="bk-run-facts bk-sweep-facts">
+      <tr>
+        <th>{trans.__('Method')}</th>
+        <td>
+          {sweep.method}
+          {sweep.method === 'random' && typeof sweep.seed === 'number'
+            ? ` · ${trans.__('seed %1', sweep.seed)}`
+            : ''}
+          {sweep.max_parallel ? ` · ${trans.__('at most %1 at once', sweep.max_parallel)}` : ''}
+        </td>
+      </tr>
+      <tr>
+        <th>{trans.__('Trials')}</th>
+        <td className="bk-sweep-counts">
+          {progressText(sweep)} {trans.__('done')}
+          {parts.length ? ` · ${parts.join(', ')}` : ''}
+          {counts.early_stopped ? ` · ${trans.__('%1 early stopped', counts.early_stopped)}` : ''}
+        </td>
+      </tr>
+      <tr>
+        <th>{trans.__('Objective')}</th>
+        <td>
+          {sweep.objective
+            ? `${sweep.objective.goal} ${sweep.objective.metric} (${sweep.objective.summary})`
+            : trans.__('none (no best trial is picked)')}
+          {sweep.early_stop ? ` · ${trans.__('median rule after step %1', sweep.early_stop.min_steps)}` : ''}
+        </td>
+      </tr>
+      <tr>
+        <th>{trans.__('Best')}</th>
+        <td className="bk-sweep-best-value">
+          {sweep.best ? `${formatValue(sweep.best.value)} · ${sweep.best.run}` : '—'}
+        </td>
+      </tr>
+      <tr>
+        <th>{trans.__('Created')}</th>
+        <td>
+          {formatTime(sweep.created)}
+          {sweep.ended ? ` · ${trans.__('ended %1', formatTime(sweep.ended))}` : ''}
+          {sweep.message ? ` · ${sweep.message}` : ''}
+        </td>
+      </tr>
+    </Table>
   );
 }
 
@@ -180,24 +175,23 @@ function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepAc
       </div>
     );
   }
-  const stop = async () => {
-    const agreed = await confirmDanger(
-      trans.__('Stop sweep %1?', sweep.id),
-      trans.__('Its queued trials are dropped and its running ones stopped.'),
-      trans.__('Stop')
+  const stop = () =>
+    confirmAndAttempt(
+      {
+        title: trans.__('Stop sweep %1?', sweep.id),
+        body: trans.__('Its queued trials are dropped and its running ones stopped.'),
+        label: trans.__('Stop')
+      },
+      async () => {
+        setStopping(true);
+        try {
+          await model.sweeps.stop(sweep.id);
+        } finally {
+          setStopping(false);
+        }
+      },
+      message => trans.__('Stop %1: %2', sweep.id, message)
     );
-    if (!agreed) {
-      return;
-    }
-    setStopping(true);
-    try {
-      await model.sweeps.stop(sweep.id);
-    } catch (err) {
-      notifyError(trans.__('Stop %1: %2', sweep.id, (err as Error).message));
-    } finally {
-      setStopping(false);
-    }
-  };
   return (
     <div className="bk-sweep-page" data-sweep={sweep.id} data-state={sweep.state}>
       <div className="bk-run-detail-header">
