@@ -54,20 +54,10 @@ export class SweepsModel extends Observable {
 
   /** Load a project's sweeps and keep them current (the first watcher loads); the returned function lets go. */
   watchProject(project: string): () => void {
-    let entry = this._lists.get(project);
-    if (!entry) {
-      const created = { sweeps: NO_SWEEPS, error: null, users: 0 };
-      this._lists.set(project, created);
-      entry = created;
-      api.sweeps(project).then(
-        sweeps => this._setList(project, created, { sweeps, error: null }),
-        error => this._setList(project, created, { error: (error as Error).message })
-      );
-    }
+    const entry = this._lists.get(project) || this._listProject(project);
     entry.users++;
-    const watched = entry;
     return () => {
-      if (--watched.users === 0 && this._lists.get(project) === watched) {
+      if (--entry.users === 0 && this._lists.get(project) === entry) {
         this._lists.delete(project);
       }
     };
@@ -75,24 +65,12 @@ export class SweepsModel extends Observable {
 
   /** Load a sweep with its trials and keep it current (the first follower loads); the returned function lets go. */
   follow(id: string): () => void {
-    let follow = this._follows.get(id);
-    if (!follow) {
-      follow = {
-        users: 0,
-        detail: { sweep: null, runs: [], error: null },
-        timer: null,
-        busy: false,
-        again: false
-      };
-      this._follows.set(id, follow);
-      void this._load(id, follow);
-    }
+    const follow = this._follows.get(id) || this._followSweep(id);
     follow.users++;
-    const followed = follow;
     return () => {
-      if (--followed.users === 0 && this._follows.get(id) === followed) {
+      if (--follow.users === 0 && this._follows.get(id) === follow) {
         this._follows.delete(id);
-        this._clearTimer(followed);
+        this._clearTimer(follow);
       }
     };
   }
@@ -135,6 +113,29 @@ export class SweepsModel extends Observable {
     if (follow) {
       void this._load(event.id, follow);
     }
+  }
+
+  private _listProject(project: string): ISweepList & { users: number } {
+    const entry: ISweepList & { users: number } = { sweeps: NO_SWEEPS, error: null, users: 0 };
+    this._lists.set(project, entry);
+    api.sweeps(project).then(
+      sweeps => this._setList(project, entry, { sweeps, error: null }),
+      error => this._setList(project, entry, { error: (error as Error).message })
+    );
+    return entry;
+  }
+
+  private _followSweep(id: string): IFollow {
+    const follow: IFollow = {
+      users: 0,
+      detail: { sweep: null, runs: [], error: null },
+      timer: null,
+      busy: false,
+      again: false
+    };
+    this._follows.set(id, follow);
+    void this._load(id, follow);
+    return follow;
   }
 
   private _setList(project: string, entry: ISweepList, patch: Partial<ISweepList>): void {
