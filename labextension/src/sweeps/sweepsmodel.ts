@@ -38,6 +38,23 @@ interface IFollow {
   again: boolean;
 }
 
+/** The first user of `key` creates its entry; the returned function lets go, and the last one drops it. */
+function acquire<T extends { users: number }>(
+  entries: Map<string, T>,
+  key: string,
+  create: () => T,
+  drop?: (entry: T) => void
+): () => void {
+  const entry = entries.get(key) || create();
+  entry.users++;
+  return () => {
+    if (--entry.users === 0 && entries.get(key) === entry) {
+      entries.delete(key);
+      drop?.(entry);
+    }
+  };
+}
+
 export class SweepsModel extends Observable {
   private _lists = new Map<string, ISweepList & { users: number }>();
   private _follows = new Map<string, IFollow>();
@@ -54,25 +71,17 @@ export class SweepsModel extends Observable {
 
   /** Load a project's sweeps and keep them current (the first watcher loads); the returned function lets go. */
   watchProject(project: string): () => void {
-    const entry = this._lists.get(project) || this._listProject(project);
-    entry.users++;
-    return () => {
-      if (--entry.users === 0 && this._lists.get(project) === entry) {
-        this._lists.delete(project);
-      }
-    };
+    return acquire(this._lists, project, () => this._listProject(project));
   }
 
   /** Load a sweep with its trials and keep it current (the first follower loads); the returned function lets go. */
   follow(id: string): () => void {
-    const follow = this._follows.get(id) || this._followSweep(id);
-    follow.users++;
-    return () => {
-      if (--follow.users === 0 && this._follows.get(id) === follow) {
-        this._follows.delete(id);
-        this._clearTimer(follow);
-      }
-    };
+    return acquire(
+      this._follows,
+      id,
+      () => this._followSweep(id),
+      follow => this._clearTimer(follow)
+    );
   }
 
   async create(project: string, body: Record<string, unknown>): Promise<ISweep> {
