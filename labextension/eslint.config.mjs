@@ -30,5 +30,26 @@ export default tseslint.config(
       'prefer-arrow-callback': 'error'
     }
   },
+  {
+    // One place for state: only the model and its parts (model.ts, */*model.ts) call the API client;
+    // components read the model through useModel and act through its methods.
+    files: ['src/**/*.{ts,tsx}'],
+    ignores: ['src/api.ts', 'src/model.ts', 'src/**/*model.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/api'],
+              importNames: ['api', 'request', 'Stream', 'LogFollower'],
+              allowTypeImports: true,
+              message: 'Call the server through the model (model.ts and its parts), not the API client.'
+            }
+          ]
+        }
+      ]
+    }
+  },
   prettier
 );
