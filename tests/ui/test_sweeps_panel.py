@@ -96,6 +96,8 @@ def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme):
     assert rows.first.get_attribute("data-run") == best
     values = [float(v) for v in page.locator(f"{root} .bk-sweep-value").all_inner_texts()]
     assert values == sorted(values) and len(values) == 4, values
+    # ...and its header says so to a screen reader.
+    assert page.locator(f"{root} th.bk-sweep-objective").get_attribute("aria-sort") == "ascending"
     assert {t["params"]["lr"] for t in sweep["runs"]} == {0.1, 0.01}
     run = lab.api("GET", f"runs/{best}")
     assert run["args"] == [f"--lr={run['sweep_params']['lr']}", f"--epochs={run['sweep_params']['epochs']}"]

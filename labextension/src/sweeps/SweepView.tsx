@@ -47,7 +47,15 @@ function TrialsTable(props: {
     trans.__('Run'),
     trans.__('State'),
     ...names,
-    ...(metric ? [`${metric} (${sweep.objective?.summary})`] : []),
+    ...(metric
+      ? [
+          {
+            title: `${metric} (${sweep.objective?.summary})`,
+            className: 'bk-sweep-objective',
+            sort: sweep.objective?.goal === 'max' ? ('descending' as const) : ('ascending' as const)
+          }
+        ]
+      : []),
     trans.__('Duration')
   ];
   return (
