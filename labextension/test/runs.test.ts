@@ -9,6 +9,7 @@ import {
   moveRequest,
   queueOf,
   runAgain,
+  runRequest,
   runTemplate,
   toggleMetricColumn,
   wantsMore
@@ -39,6 +40,24 @@ describe('runTemplate', () => {
     });
     expect(runTemplate(project, '')).toEqual(project.default_run);
     expect(runTemplate({ default_run: {}, presets: {} } as unknown as IProject, 'gone')).toEqual({});
+  });
+});
+
+describe('runRequest', () => {
+  const typed = { args: '', env: '', gpus: '', executor: '', preset: '' };
+  it('leaves empty fields to the template and sends what was typed', () => {
+    const template = runTemplate(project, 'long');
+    expect(runRequest({ ...typed, preset: 'long' }, template, {})).toEqual({ preset: 'long' });
+    expect(runRequest({ ...typed, args: '--lr 0.1', env: 'A=1', gpus: '0,1' }, template, { A: '1' })).toEqual(
+      {
+        args: ['--lr', '0.1'],
+        env: { WANDB_MODE: 'offline', A: '1' },
+        gpus: [0, 1]
+      }
+    );
+  });
+  it('sends empty args and env when no template fills them', () => {
+    expect(runRequest({ ...typed, executor: 'ray' }, {}, {})).toEqual({ args: [], env: {}, executor: 'ray' });
   });
 });
 

@@ -32,39 +32,27 @@ function usePythons(model: BeekeeperModel): IPython[] | null {
   return pythons;
 }
 
+/** An input's own attributes and the form field it is bound to (its id is `bk-f-<field>`). */
+type Bound<Attributes> = { form: Form; id: keyof IFields } & Omit<Attributes, 'form' | 'id'>;
+
+/** The attributes that bind an input or a select to the form's field `id`. */
+function bind(form: Form, id: keyof IFields) {
+  return { id: `bk-f-${id}`, className: 'jp-mod-styled', value: form.fields[id], onChange: form.set(id) };
+}
+
 /** A text input bound to one of the form's fields; `type` and the rest go to the input. */
-function Text(
-  props: { form: Form; id: keyof IFields } & Omit<React.InputHTMLAttributes<HTMLInputElement>, 'form' | 'id'>
-): JSX.Element {
+function Text(props: Bound<React.InputHTMLAttributes<HTMLInputElement>>): JSX.Element {
   const { form, id, ...input } = props;
-  return (
-    <input
-      id={`bk-f-${id}`}
-      className="jp-mod-styled"
-      value={form.fields[id]}
-      onChange={form.set(id)}
-      aria-invalid={!!form.errors[id]}
-      {...input}
-    />
-  );
+  return <input {...bind(form, id)} aria-invalid={!!form.errors[id]} {...input} />;
 }
 
 /** A select bound to one of the form's fields; other attributes (data-*) go to the select. */
 function Select(
-  props: { form: Form; id: keyof IFields; options: IOption[] } & Omit<
-    React.SelectHTMLAttributes<HTMLSelectElement>,
-    'form' | 'id'
-  >
+  props: Bound<React.SelectHTMLAttributes<HTMLSelectElement>> & { options: IOption[] }
 ): JSX.Element {
   const { form, id, options, ...select } = props;
   return (
-    <select
-      id={`bk-f-${id}`}
-      className="jp-mod-styled"
-      value={form.fields[id]}
-      onChange={form.set(id)}
-      {...select}
-    >
+    <select {...bind(form, id)} {...select}>
       {options.map(o => (
         <option key={o.value} value={o.value} title={o.title}>
           {o.label}

@@ -2,13 +2,16 @@ import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
 import { ApiError, IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
-import { parseEnv, parseGpus, splitArgs } from '../format';
+import { parseEnv } from '../format';
 import { executorOptions, useExecutors } from '../components/useExecutors';
 import { SelectField } from '../components/form/SelectField';
 import { useTrans, useTranslate } from '../i18n';
-import { joinArgs, presetNames, runTemplate } from './runsdata';
+import { IRunFields, IRunTemplate, joinArgs, presetNames, runRequest, runTemplate } from './runsdata';
 
-const RUN_FIELDS = ['args', 'env', 'gpus', 'executor', 'preset'];
+const EMPTY: IRunFields = { args: '', env: '', gpus: '', executor: '', preset: '' };
+const RUN_FIELDS = Object.keys(EMPTY);
+
+type FieldError = { field: string; message: string } | null;
 
 /** What "Run again" puts in the form: a run's settings, its env names with empty values to type. */
 export interface IRunDraft {
@@ -49,6 +52,111 @@ function RunInput(props: {
   );
 }
 
+/** A draft's settings as the form shows them: env names with empty values to type again. */
+function draftFields(draft: IRunDraft): IRunFields {
+  const g = draft.gpus;
+  return {
+    args: joinArgs(draft.args),
+    env: draft.envNames.map(k => `${k}=`).join('\n'),
+    gpus: g === null || g === undefined ? '' : Array.isArray(g) ? g.join(',') : String(g),
+    executor: draft.executor,
+    preset: draft.preset
+  };
+}
+
+/** The environment textarea; after "Run again", a reminder of the values to type again. */
+function EnvField(props: {
+  value: string;
+  onChange: (value: string) => void;
+  template: IRunTemplate;
+  draft?: IRunDraft | null;
+  error: React.ReactNode;
+}): JSX.Element {
+  const { value, template, draft } = props;
+  const trans = useTrans();
+  return (
+    <div className="bk-field" data-field="env">
+      <label htmlFor="bk-run-env">{trans.__('Environment (KEY=value per line)')}</label>
+      <textarea
+        id="bk-run-env"
+        className="jp-mod-styled"
+        rows={2}
+        value={value}
+        onChange={e => props.onChange(e.target.value)}
+        placeholder={
+          template.env && Object.keys(template.env).length
+            ? trans.__('and from the preset: %1', Object.keys(template.env).join(', '))
+            : undefined
+        }
+      />
+      {draft && draft.envNames.length > 0 && value.split('\n').some(l => /^[^=]+=$/.test(l.trim())) && (
+        <div className="bk-muted bk-env-again">
+          {trans.__('Env values are never kept: type the values of %1 again.', draft.envNames.join(', '))}
+        </div>
+      )}
+      {props.error}
+    </div>
+  );
+}
+
+/**
+ * The form's state and its submit: a draft ("Run again") fills it, the env is checked before
+ * sending, and a server error lands on its field (or on the form).
+ */
+function useRunForm(
+  model: BeekeeperModel,
+  project: IProject,
+  draft: IRunDraft | null | undefined,
+  onStarted: (run: IRun) => void
+) {
+  const __ = useTranslate();
+  const [fields, setFields] = React.useState(EMPTY);
+  const set = (key: keyof IRunFields) => (value: string) => setFields(f => ({ ...f, [key]: value }));
+  const [error, setError] = React.useState<FieldError>(null);
+  const [busy, setBusy] = React.useState(false);
+  const template = runTemplate(project, fields.preset);
+  const form = React.useRef<HTMLFormElement>(null);
+
+  React.useEffect(() => {
+    if (!draft) {
+      return;
+    }
+    setFields(draftFields(draft));
+    setError(null);
+    form.current?.scrollIntoView({ block: 'nearest' });
+    // The first env value to type again, else the Run button.
+    const target = form.current?.querySelector<HTMLElement>(
+      draft.envNames.length ? '#bk-run-env' : '.bk-start-run'
+    );
+    target?.focus();
+  }, [draft]);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const parsed = parseEnv(fields.env, __);
+    if (parsed.error) {
+      setError({ field: 'env', message: parsed.error });
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onStarted(await model.startRun(project.name, runRequest(fields, template, parsed.env)));
+    } catch (err) {
+      const e2 = err as ApiError;
+      setError({ field: (e2.field || 'form').split('.')[0], message: e2.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const messageFor = (field: string) => (error && error.field === field ? error.message : null);
+  const errorFor = (field: string) => {
+    const message = messageFor(field);
+    return message ? <div className="bk-field-error">{message}</div> : null;
+  };
+  return { fields, set, template, error, messageFor, errorFor, busy, submit, form };
+}
+
 /**
  * Start a run with extra arguments, environment, GPUs, (when there is a choice) an executor and
  * one of the project's presets. A field left empty is left out, so the preset, then the project's
@@ -62,81 +170,15 @@ export function RunForm(props: {
 }): JSX.Element {
   const { model, project, draft } = props;
   const trans = useTrans();
-  const __ = useTranslate();
-  const [args, setArgs] = React.useState('');
-  const [env, setEnv] = React.useState('');
-  const [gpus, setGpus] = React.useState('');
-  const [executor, setExecutor] = React.useState('');
-  const [preset, setPreset] = React.useState('');
   const { executors, serverDefault } = useExecutors(model);
-  const [error, setError] = React.useState<{ field: string; message: string } | null>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { fields, set, template, error, messageFor, errorFor, busy, submit, form } = useRunForm(
+    model,
+    project,
+    draft,
+    props.onStarted
+  );
   const ready = project.setup.state === 'ready';
   const presets = presetNames(project);
-  const template = runTemplate(project, preset);
-  const form = React.useRef<HTMLFormElement>(null);
-
-  React.useEffect(() => {
-    if (!draft) {
-      return;
-    }
-    setArgs(joinArgs(draft.args));
-    setEnv(draft.envNames.map(k => `${k}=`).join('\n'));
-    const g = draft.gpus;
-    setGpus(g === null || g === undefined ? '' : Array.isArray(g) ? g.join(',') : String(g));
-    setExecutor(draft.executor);
-    setPreset(draft.preset);
-    setError(null);
-    form.current?.scrollIntoView({ block: 'nearest' });
-    // The first env value to type again, else the Run button.
-    const target = form.current?.querySelector<HTMLElement>(
-      draft.envNames.length ? '#bk-run-env' : '.bk-start-run'
-    );
-    target?.focus();
-  }, [draft]);
-
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
-    const parsed = parseEnv(env, __);
-    if (parsed.error) {
-      setError({ field: 'env', message: parsed.error });
-      return;
-    }
-    const body: Record<string, unknown> = {};
-    if (args.trim() || !template.args) {
-      body.args = splitArgs(args);
-    }
-    if (env.trim() || !template.env) {
-      // Typed values over the template's (the server would replace its env whole).
-      body.env = { ...(template.env || {}), ...parsed.env };
-    }
-    if (preset) {
-      body.preset = preset;
-    }
-    const g = parseGpus(gpus);
-    if (g !== undefined) {
-      body.gpus = g;
-    }
-    if (executor) {
-      body.executor = executor;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      props.onStarted(await model.startRun(project.name, body));
-    } catch (err) {
-      const e2 = err as ApiError;
-      setError({ field: (e2.field || 'form').split('.')[0], message: e2.message });
-    } finally {
-      setBusy(false);
-    }
-  };
-  const messageFor = (field: string) => (error && error.field === field ? error.message : null);
-  const errorFor = (field: string) => {
-    const message = messageFor(field);
-    return message ? <div className="bk-field-error">{message}</div> : null;
-  };
-
   return (
     <form className="bk-run-form bk-card" onSubmit={submit} ref={form}>
       <div className="bk-card-title">{trans.__('New run')}</div>
@@ -149,21 +191,21 @@ export function RunForm(props: {
             className="bk-medium"
             selectClassName="bk-run-preset"
             error={messageFor('preset')}
-            value={preset}
+            value={fields.preset}
             title={trans.__('Fields left empty come from the preset, then from the default run')}
             options={[
               { value: '', label: trans.__('Default run') },
               ...presets.map(p => ({ value: p, label: p }))
             ]}
-            onChange={setPreset}
+            onChange={set('preset')}
           />
         )}
         <RunInput
           field="args"
           label={trans.__('Arguments')}
           className="bk-grow"
-          value={args}
-          onChange={setArgs}
+          value={fields.args}
+          onChange={set('args')}
           placeholder={
             template.args
               ? trans.__('empty: %1', template.args.join(' ') || trans.__('no arguments'))
@@ -175,8 +217,8 @@ export function RunForm(props: {
           field="gpus"
           label={trans.__('GPUs')}
           className="bk-narrow"
-          value={gpus}
-          onChange={setGpus}
+          value={fields.gpus}
+          onChange={set('gpus')}
           placeholder={template.gpus !== undefined ? String(template.gpus) : trans.__('auto')}
           title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
           error={errorFor('gpus')}
@@ -188,36 +230,22 @@ export function RunForm(props: {
             field="executor"
             className="bk-medium"
             error={messageFor('executor')}
-            value={executor}
+            value={fields.executor}
             options={executorOptions(
               executors,
               trans.__('Default (%1)', template.executor || project.default_executor || serverDefault)
             )}
-            onChange={setExecutor}
+            onChange={set('executor')}
           />
         )}
       </div>
-      <div className="bk-field" data-field="env">
-        <label htmlFor="bk-run-env">{trans.__('Environment (KEY=value per line)')}</label>
-        <textarea
-          id="bk-run-env"
-          className="jp-mod-styled"
-          rows={2}
-          value={env}
-          onChange={e => setEnv(e.target.value)}
-          placeholder={
-            template.env && Object.keys(template.env).length
-              ? trans.__('and from the preset: %1', Object.keys(template.env).join(', '))
-              : undefined
-          }
-        />
-        {draft && draft.envNames.length > 0 && env.split('\n').some(l => /^[^=]+=$/.test(l.trim())) && (
-          <div className="bk-muted bk-env-again">
-            {trans.__('Env values are never kept: type the values of %1 again.', draft.envNames.join(', '))}
-          </div>
-        )}
-        {errorFor('env')}
-      </div>
+      <EnvField
+        value={fields.env}
+        onChange={set('env')}
+        template={template}
+        draft={draft}
+        error={errorFor('env')}
+      />
       {error && !RUN_FIELDS.includes(error.field) && <div className="bk-form-error">{error.message}</div>}
       <div className="bk-form-actions">
         <Button

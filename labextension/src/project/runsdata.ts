@@ -6,6 +6,7 @@
  */
 import { IEnergy, IProject, IRun } from '../api';
 import { MetricStat, parseMetricColumn } from '../settings';
+import { parseGpus, splitArgs } from '../format';
 
 /** What a run body may leave out and a preset or the project's default_run fills in. */
 export interface IRunTemplate {
@@ -23,6 +24,35 @@ export function runTemplate(
   const base = (project.default_run || {}) as IRunTemplate;
   const named = preset ? ((project.presets || {})[preset] as IRunTemplate | undefined) || {} : {};
   return { ...base, ...named };
+}
+
+/** The run form as typed; '' leaves a field to the preset, then the project's default_run. */
+export interface IRunFields {
+  args: string;
+  env: string;
+  gpus: string;
+  executor: string;
+  preset: string;
+}
+
+/**
+ * What the form's Run sends: the typed fields, and an empty one only where no template fills it
+ * (args [] and env {} then say "none", as typed); `env` is the parsed env text.
+ */
+export function runRequest(
+  fields: IRunFields,
+  template: IRunTemplate,
+  env: Record<string, string>
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    args: fields.args.trim() || !template.args ? splitArgs(fields.args) : undefined,
+    // Typed values over the template's (the server would replace its env whole).
+    env: fields.env.trim() || !template.env ? { ...(template.env || {}), ...env } : undefined,
+    preset: fields.preset || undefined,
+    gpus: parseGpus(fields.gpus),
+    executor: fields.executor || undefined
+  };
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }
 
 /** The project's preset names, sorted. */
