@@ -4,6 +4,8 @@ sends its status and the handler base's `write_error` renders `{"message", "fiel
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from tornado.web import HTTPError
 
 
@@ -37,6 +39,15 @@ def bad_request(field: str, message: str) -> BeekeeperError:
 
 def not_found(what: str) -> BeekeeperError:
     return BeekeeperError(404, f"{what} not found")
+
+
+def found(get: Callable[[str], dict | None], kind: str, key: Any) -> dict:
+    """The row `get(key)` finds, else a 404 naming it: a key that is no string (a JSON body's
+    number, say) finds nothing rather than reaching the store."""
+    row = get(key) if isinstance(key, str) else None
+    if row is None:
+        raise not_found(f"{kind} {key!r}")
+    return row
 
 
 def conflict(message: str, field: str | None = None) -> BeekeeperError:

@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Mapping
 from . import entrypoints
 from . import validation as v
 from .environments import Environments, Interpreters, plan_install
-from .errors import BeekeeperError, bad_request, conflict, not_found
+from .errors import BeekeeperError, bad_request, conflict, found
 from .git import GitFailure, GitOps, redact, split_credentials
 from .models.base import parse
 from .models.branches import BranchesQuery, RemoteBranches
@@ -107,10 +107,7 @@ class ProjectService:
 
     # -- reads --------------------------------------------------------------------------------
     def row(self, name: str) -> dict:
-        row = self.store.get_project(name) if isinstance(name, str) else None
-        if row is None:
-            raise not_found(f"project {name!r}")
-        return row
+        return found(self.store.get_project, "project", name)
 
     def setup_state(self, name: str) -> str:
         """The setup state as of now, `deleted` once the project is gone (a log follower asks)."""
@@ -295,8 +292,7 @@ class ProjectService:
         answers) is cancelled first."""
         self.row(name)
         await self._cancel_setup(name)
-        if self.store.get_project(name) is None:  # deleted meanwhile
-            raise not_found(f"project {name!r}")
+        self.row(name)  # deleted meanwhile: a 404
         self._start_setup(name)
         return self.get(name)
 

@@ -28,7 +28,7 @@ from traitlets import Float, Int, List, Unicode
 from traitlets.config import LoggingConfigurable
 
 from .background import PeriodicTask
-from .errors import BeekeeperError, bad_request, conflict, not_found
+from .errors import BeekeeperError, bad_request, conflict, found
 from .executors import Executor
 from .git import GitFailure, redact
 from .jsontext import dumps
@@ -171,10 +171,7 @@ class RunService(LoggingConfigurable):
 
     # -- reads --------------------------------------------------------------------------------
     def row(self, run_id: str) -> dict:
-        row = self.store.get_run(run_id) if isinstance(run_id, str) else None
-        if row is None:
-            raise not_found(f"run {run_id!r}")
-        return row
+        return found(self.store.get_run, "run", run_id)
 
     def get(self, run_id: str) -> dict:
         return self.render(self.row(run_id))

@@ -26,7 +26,7 @@ from traitlets import Float
 from traitlets.config import LoggingConfigurable
 
 from .background import PeriodicTask
-from .errors import BeekeeperError, not_found
+from .errors import BeekeeperError, found
 from .models.base import parse as parse_body
 from .models.schedule import Schedule, ScheduleCreate, ScheduleFire, ScheduleUpdate
 from .store import now as stamp_now
@@ -101,10 +101,7 @@ class ScheduleService(LoggingConfigurable):
 
     # -- reads --------------------------------------------------------------------------------
     def row(self, schedule_id: str) -> dict:
-        row = self.store.get_schedule(schedule_id) if isinstance(schedule_id, str) else None
-        if row is None:
-            raise not_found(f"schedule {schedule_id!r}")
-        return row
+        return found(self.store.get_schedule, "schedule", schedule_id)
 
     def get(self, schedule_id: str) -> dict:
         return self.render(self.row(schedule_id))

@@ -29,7 +29,7 @@ from traitlets import Float
 from traitlets.config import LoggingConfigurable
 
 from .background import PeriodicTask
-from .errors import BeekeeperError, bad_request, conflict, not_found
+from .errors import BeekeeperError, bad_request, conflict, found
 from .models.base import parse
 from .models.sweep import PLACEHOLDER_RE, SWEEP_RUN_FIELDS, SWEEP_STATES, Sweep, SweepCreate
 from .listeners import RunListener
@@ -232,10 +232,7 @@ class SweepService(LoggingConfigurable, RunListener):
 
     # -- reads ---------------------------------------------------------------------------------
     def row(self, sweep_id: str) -> dict:
-        row = self.store.get_sweep(sweep_id) if isinstance(sweep_id, str) else None
-        if row is None:
-            raise not_found(f"sweep {sweep_id!r}")
-        return row
+        return found(self.store.get_sweep, "sweep", sweep_id)
 
     def list(self, project: str | None = None, states: list[str] | None = None) -> dict:
         if project is not None:

@@ -23,6 +23,7 @@ import websocket
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+from common import print_header  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
 TARGET = 1.0  # % of one core
@@ -95,8 +96,7 @@ def main() -> None:
           f"{psutil.cpu_count()} cores, % of ONE core\n")
     header = f"{'subscribers':>11} | {'server CPU s':>12} | {'% core':>7} | {'minus idle':>10} | " \
              f"{'samples/client':>14} | target"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for r in results:
         share = 100 * r["cpu"] / r["wall"]
         over = share - 100 * idle

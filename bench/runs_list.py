@@ -11,7 +11,6 @@ with keep-alive, one request at a time, as the Runs tab asks for a page.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -26,6 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+from common import machine, print_header  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
 from beekeeper_ext.params import parse_args  # noqa: E402
@@ -147,15 +147,12 @@ def main() -> None:
                             *measure(session, server.url + "api/status", {}, args.repeat, proc)))
         finally:
             server.stop()
-    load = os.getloadavg()
     print(f"\nGET /beekeeper/api/runs?limit=100, {args.runs:,} runs over {args.projects} projects, {len(TAGS)} metrics "
-          f"each; {args.repeat} requests per row, keep-alive, {psutil.cpu_count()} cores, load average "
-          f"{load[0]:.1f} / {load[1]:.1f} (1 / 5 min); measured after the server's start-up work settled "
-          f"({waited:.0f} s)\n")
+          f"each; {args.repeat} requests per row, keep-alive, {machine()}; measured after the server's start-up "
+          f"work settled ({waited:.0f} s)\n")
     header = (f"{'query':<44} | {'p50 ms':>7} | {'p99 ms':>7} | {'max ms':>7} | {'server CPU ms/req':>17} | "
               f"{'before: p50/p99':>15}")
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name, times, cpu in results:
         print(f"{name:<44} | {pct(times, 0.5):>7.1f} | {pct(times, 0.99):>7.1f} | {times[-1] * 1000:>7.1f} | "
               f"{cpu:>17.1f} | {BEFORE.get(name, ''):>15}")

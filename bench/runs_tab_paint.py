@@ -25,10 +25,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+from common import machine, print_header  # noqa: E402
 from runs_list import populate  # noqa: E402
 
 
@@ -145,11 +145,9 @@ def main() -> None:
         return f"{name:<58} | {statistics.median(s):>9.0f} | {s[0]:>7.0f} | {s[-1]:>7.0f}"
 
     print(f"\nfirst paint, {args.runs:,} entries, headless Chromium, {args.repeat} Runs tab samples after one "
-          f"warm-up, {args.baseline_repeat} file-browser sample(s), {psutil.cpu_count()} cores "
-          f"(load {psutil.getloadavg()[0]:.1f})\n")
+          f"warm-up, {args.baseline_repeat} file-browser sample(s), {machine()}\n")
     header = f"{'view':<58} | {'median ms':>9} | {'min ms':>7} | {'max ms':>7}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     print(row(f"Beekeeper Runs tab, {args.runs:,} runs (windowed, paged)", tab))
     print(row("  of which: open → first page asked (page set-up)", [a for a, _b in server]))
     print(row("  of which: first page asked → answered (100 runs)", [b - a for a, b in server]))

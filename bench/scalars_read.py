@@ -28,12 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+from common import machine, print_header  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
 GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
@@ -233,13 +233,10 @@ def main() -> None:
         tb_cold, loader = tensorboard_cold(logdir, tag, args.steps - 1, session)
 
     ms = lambda s: f"{s * 1000:>10.1f}"  # noqa: E731
-    load = os.getloadavg()
     print(f"\n{args.tags} tags × {args.steps:,} steps ({size / 2**20:.0f} MiB of event files), tag {tag}, "
-          f"{psutil.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} (1 / 5 min); warm = median "
-          f"of {args.repeat} (p90 in brackets)\n")
+          f"{machine()}; warm = median of {args.repeat} (p90 in brackets)\n")
     header = f"{'route':<58} | {'cold ms':>10} | {'warm ms':>16} | {'points':>6} | {'before cold/warm':>16}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     print(f"{'Beekeeper GET /runs/ID/scalars/TAG?max_points=2000':<58} | {ms(cold)} | {spread(warm)} | "
           f"{points:>6} | {'619 / 86.5':>16}")
     print(f"{'  (cold: another tag, same server)':<58} | {ms(other_cold)} | {'':>16} | {'':>6} | {'':>16}")

@@ -28,6 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "beekeeper_ext" / "example_project"))
+from common import print_header  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 from tbevents import SummaryWriter  # noqa: E402
 
@@ -127,8 +128,7 @@ def main() -> None:
 
     print(f"\nclick-to-first-scalar, median of {args.repeat} cold starts, {psutil.cpu_count()} cores\n")
     header = f"{'route':<48} | {'median s':>8} | {'min s':>6} | {'max s':>6} | {'RSS MiB':>8}"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     print(row("Beekeeper: POST start → /beekeeper/tensorboard/", ours, ours_rss))
     print(row("baseline: hand-started TB → stock /proxy/PORT/", stock, stock_rss))
     print(f"\n(issue 4 baseline measured elsewhere: 1.0 s, ~77 MB; runs: ours {json.dumps([round(t, 2) for t in ours])},"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+from common import machine, print_header  # noqa: E402
 from gitrepos import GitRepo  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
@@ -227,13 +227,10 @@ def main() -> None:
 def print_tables(results: list[tuple[str, float]], seconds: float) -> None:
     usage_history = (ROOT / "beekeeper_ext" / "usage_history.py").exists()
     baseline = results[1][1]
-    load = os.getloadavg()
-    print(f"\nunattended-training sampling, server CPU, {seconds:g} s per phase, {psutil.cpu_count()} cores, "
-          f"load average {load[0]:.1f} / {load[1]:.1f} (1 / 5 min), % of ONE core (usage history "
-          f"{'included' if usage_history else 'not in this tree: energy only'})\n")
+    print(f"\nunattended-training sampling, server CPU, {seconds:g} s per phase, {machine()}, % of ONE core "
+          f"(usage history {'included' if usage_history else 'not in this tree: energy only'})\n")
     header = f"{'phase':<58} | {'% core':>7} | {'over off':>8} | {'before':>8} | target"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for index, (label, share) in enumerate(results):
         before = BEFORE.get(index, "")
         if index < 2:
@@ -248,8 +245,7 @@ def print_tables(results: list[tuple[str, float]], seconds: float) -> None:
     print(f"\nper tick, {RUNS} real processes, in-process (CPU ms of all threads; % of one core at the defaults;"
           f" the processes are seconds old, so their trees are found again on most ticks)\n")
     header = f"{'component':<16} | {'CPU ms/tick':>11} | {'interval':>8} | {'% core':>7} | target"
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     total = 0.0
     for name, interval in (("usage sample", 5.0), ("energy sample", 5.0), ("watchdog check", 30.0)):
         if name not in ticks:

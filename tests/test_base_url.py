@@ -5,33 +5,15 @@ TensorBoard `url` — and works when followed: REST, a WebSocket stream and the 
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
+from echo_server import echo_argv
 from runhelpers import read_stream
 from tornado.httpclient import AsyncHTTPClient
 
 from beekeeper_ext import tensorboard
 
 BASE = "/user/alice/"
-
-ECHO = """\
-import json, sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class Echo(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({"path": self.path, "headers": dict(self.headers.items())}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-
-HTTPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
-"""
 
 
 @pytest.fixture
@@ -41,10 +23,7 @@ def jp_base_url():
 
 @pytest.fixture
 def echo_backend(bk_app, tmp_path, monkeypatch):
-    script = tmp_path / "echo.py"
-    script.write_text(ECHO)
-    monkeypatch.setattr(tensorboard, "tensorboard_argv",
-                        lambda logdir, port, reload: [sys.executable, str(script), str(port)])
+    monkeypatch.setattr(tensorboard, "tensorboard_argv", echo_argv(tmp_path))
     return bk_app.tensorboards
 
 

@@ -58,6 +58,27 @@ class Projects:
         return ProjectPaths(self.home, name)
 
 
+def ready_project(tmp_path: Path, train_file: str) -> tuple[Store, Projects, ProjectPaths, str]:
+    """A store holding project p, ready, its event files in src/out; and a timestamp 5 s ago."""
+    home = tmp_path / "home"
+    store = Store(home / "beekeeper.db")
+    projects = Projects(home)
+    paths = projects.paths("p")
+    (paths.src / "out").mkdir(parents=True)
+    now = stamp(time.time() - 5)
+    store.insert_project({"name": "p", "git_url": "file:///nowhere", "branch": "main", "train_file": train_file,
+                          "tensorboard_log_dir": "out", "requirements_file": "requirements.txt",
+                          "setup_state": "ready", "created": now, "updated": now})
+    return store, projects, paths, now
+
+
+def running_ray_run(store: Store, paths: ProjectPaths, run_id: str, seq: int, now: str) -> None:
+    """A running shared-filesystem Ray run of p, with its run folder: Beekeeper knows no pid of it."""
+    store.insert_run({"id": run_id, "seq": seq, "project": "p", "state": "running", "executor": "ray",
+                      "mode": "shared-filesystem", "host": "127.0.0.1:8265", "created": now, "started": now})
+    paths.run_dir(run_id).mkdir(parents=True)
+
+
 def write_events(folder: Path, values: list[float]) -> Path:
     """An event file written in this process by tensorboard's writer; returns its path."""
     writer = EventFileWriter(str(folder), filename_suffix=f".{time.monotonic_ns()}")
@@ -76,21 +97,11 @@ def wait_for(path: Path, timeout: float = 60) -> None:
 
 
 async def test_overlapping_ray_runs_writing_one_folder_stay_apart(tmp_path):
-    home = tmp_path / "home"
-    store = Store(home / "beekeeper.db")
-    projects = Projects(home)
-    paths = projects.paths("p")
-    (paths.src / "out").mkdir(parents=True)
+    store, projects, paths, now = ready_project(tmp_path, "writer.py")
     (paths.src / "writer.py").write_text(WRITER)
-    now = stamp(time.time() - 5)
-    store.insert_project({"name": "p", "git_url": "file:///nowhere", "branch": "main", "train_file": "writer.py",
-                          "tensorboard_log_dir": "out", "requirements_file": "requirements.txt",
-                          "setup_state": "ready", "created": now, "updated": now})
     run_ids = ["r-low", "r-high", "r-remote"]
-    for seq, run_id in enumerate(run_ids, 1):  # three Ray runs at once: Beekeeper sees no pid of theirs
-        store.insert_run({"id": run_id, "seq": seq, "project": "p", "state": "running", "executor": "ray",
-                          "mode": "shared-filesystem", "host": "127.0.0.1:8265", "created": now, "started": now})
-        paths.run_dir(run_id).mkdir(parents=True)
+    for seq, run_id in enumerate(run_ids, 1):  # three Ray runs at once
+        running_ray_run(store, paths, run_id, seq, now)
     service = RunMetricsService(store, projects, interval=60.0)
 
     gate = tmp_path / "gate"
@@ -136,18 +147,8 @@ async def test_overlapping_ray_runs_writing_one_folder_stay_apart(tmp_path):
 
 async def test_a_file_from_another_node_is_not_a_ray_run_whose_entrypoint_is_elsewhere(tmp_path):
     """One Ray run in the window, but its record names another node: the file is not its."""
-    home = tmp_path / "home"
-    store = Store(home / "beekeeper.db")
-    projects = Projects(home)
-    paths = projects.paths("p")
-    (paths.src / "out").mkdir(parents=True)
-    now = stamp(time.time() - 5)
-    store.insert_project({"name": "p", "git_url": "file:///nowhere", "branch": "main", "train_file": "train.py",
-                          "tensorboard_log_dir": "out", "requirements_file": "requirements.txt",
-                          "setup_state": "ready", "created": now, "updated": now})
-    store.insert_run({"id": "r1", "seq": 1, "project": "p", "state": "running", "executor": "ray",
-                      "mode": "shared-filesystem", "host": "127.0.0.1:8265", "created": now, "started": now})
-    paths.run_dir("r1").mkdir(parents=True)
+    store, projects, paths, now = ready_project(tmp_path, "train.py")
+    running_ray_run(store, paths, "r1", 1, now)
     (paths.run_dir("r1") / DRIVER_FILE).write_text('{"host": "node-a", "pid": 11}\n')
     service = RunMetricsService(store, projects, interval=60.0)
     for host, pid, values in (("node-c", 11, [1.0]), ("node-a", 12, [2.0, 3.0])):

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlparse
 
 import psutil
 import pytest
+from echo_server import echo_argv
 from runhelpers import wait_log, wait_run
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
@@ -39,25 +40,6 @@ for step in range(400):
     writer.add_scalar("accuracy", step / 400, step)
     print("step", step, flush=True)
     time.sleep(0.3)
-"""
-
-ECHO = """\
-import json, sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-class Echo(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({"path": self.path, "headers": dict(self.headers.items())}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    do_POST = do_GET
-    def log_message(self, *args):
-        pass
-
-HTTPServer(("127.0.0.1", int(sys.argv[1])), Echo).serve_forever()
 """
 
 
@@ -91,10 +73,7 @@ def real_backend(bk_app, monkeypatch):
 @pytest.fixture
 def echo_backend(bk_app, tmp_path, monkeypatch):
     """Make the service start the echo server instead of TensorBoard (same ports, same lifecycle)."""
-    script = tmp_path / "echo.py"
-    script.write_text(ECHO)
-    return Backend(bk_app.tensorboards, monkeypatch, lambda logdir, port, reload: [sys.executable, str(script),
-                                                                                    str(port)])
+    return Backend(bk_app.tensorboards, monkeypatch, echo_argv(tmp_path))
 
 
 async def tb_fetch(jp_fetch, name, *path, **kwargs):

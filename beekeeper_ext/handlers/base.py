@@ -198,6 +198,11 @@ class BeekeeperHandler(BeekeeperMixin, APIHandler):
         self.set_header("Location", absolute(self.base_url, location))
         self.send(payload, 201)
 
+    def no_content(self) -> None:
+        """204: done, nothing to show (a DELETE)."""
+        self.set_status(204)
+        self.finish()
+
     def int_arg(self, name: str, default: int | None = None, minimum: int = 0,
                 maximum: int | None = None) -> int | None:
         return int_query(self, name, default, minimum, maximum)

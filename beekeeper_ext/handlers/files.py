@@ -207,8 +207,7 @@ class FilesHandler(BeekeeperHandler):
     async def delete(self, name, path=None):
         loc = self._locate(name, path)
         await self.files.delete(loc, flag(self, "recursive"))
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 ROUTES = [

@@ -43,8 +43,7 @@ class SinkHandler(BeekeeperHandler):
     @endpoint
     async def delete(self, sink_id):
         self.notifications.delete(sink_id)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class DeliveriesHandler(BeekeeperHandler):

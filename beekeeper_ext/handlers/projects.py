@@ -43,8 +43,7 @@ class ProjectHandler(BeekeeperHandler):
     @endpoint
     async def delete(self, name):
         await self.projects.delete(name)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class SetupHandler(BeekeeperHandler):

@@ -62,8 +62,7 @@ class RunHandler(BeekeeperHandler):
     @endpoint
     async def delete(self, run_id):
         await self.runs.delete(run_id)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class StopHandler(BeekeeperHandler):

@@ -51,8 +51,7 @@ class ScheduleHandler(BeekeeperHandler):
     @endpoint
     async def delete(self, schedule_id):
         self.schedules.delete(schedule_id)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 ROUTES = [

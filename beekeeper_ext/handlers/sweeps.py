@@ -51,8 +51,7 @@ class SweepHandler(BeekeeperHandler):
     async def delete(self, sweep_id):
         with_runs = self.get_query_argument("runs", "0") in ("1", "true")
         await self.sweeps.delete(sweep_id, with_runs)
-        self.set_status(204)
-        self.finish()
+        self.no_content()
 
 
 class SweepStopHandler(BeekeeperHandler):

@@ -204,6 +204,20 @@ def set_theme():
 
 
 @pytest.fixture
+def refused():
+    """Fill a form's inputs (selector → value), press its button and wait for the server's 400 to
+    show under one field; the error's text. The panel's own checks must pass for the POST to go."""
+
+    def submit(page, form: str, values: dict[str, str], button: str, field: str) -> str:
+        for selector, value in values.items():
+            page.fill(f"{form} {selector}", value)
+        page.click(f"{form} {button}")
+        return page.wait_for_selector(f"{form} [data-field='{field}'] .bk-field-error").inner_text()
+
+    return submit
+
+
+@pytest.fixture
 def shot():
     SCREENSHOTS.mkdir(exist_ok=True)
 

@@ -38,7 +38,7 @@ def count(page) -> str:
 
 
 @pytest.mark.timeout(900)
-def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme):
+def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme, refused):
     lab.api("POST", "examples/digits", {})
     project = lab.wait_api(f"projects/{PROJECT}", lambda p: p["setup"]["state"] in ("ready", "failed"))
     assert project["setup"]["state"] == "ready", project["setup"]
@@ -69,13 +69,10 @@ def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme):
 
     # A template naming no parameter: the server's 400 shows beside the template field.
     page.select_option(f"{DIALOG} #bk-sweep-as", "template")
-    page.fill(f"{DIALOG} #bk-sweep-template", "--lr={lr} --epochs={epoch}")
-    page.fill(f"{DIALOG} #bk-sweep-metric", "loss/val")
-    page.fill(f"{DIALOG} #bk-sweep-gpus", "0")
-    page.fill(f"{DIALOG} #bk-sweep-parallel", "2")
-    page.click(f"{DIALOG} .bk-sweep-submit")
-    error = page.wait_for_selector(f"{DIALOG} [data-field='args_template'] .bk-field-error")
-    assert "{epoch}" in error.inner_text()
+    error = refused(page, DIALOG, {"#bk-sweep-template": "--lr={lr} --epochs={epoch}",
+                                   "#bk-sweep-metric": "loss/val", "#bk-sweep-gpus": "0", "#bk-sweep-parallel": "2"},
+                    ".bk-sweep-submit", "args_template")
+    assert "{epoch}" in error
     assert lab.api("GET", f"projects/{PROJECT}/sweeps")["sweeps"] == []  # nothing half-created
     shot(page, "sweep_dialog")
     page.fill(f"{DIALOG} #bk-sweep-template", "--lr={lr} --epochs={epochs}")
