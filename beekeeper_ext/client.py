@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
 
 from .models.states import ACTIVE as ACTIVE_STATES  # noqa: F401 (part of the client's API)
 from .models.states import FINISHED as FINISHED_STATES
@@ -107,6 +107,19 @@ def discover() -> tuple[str, str]:
 
 
 # -- typed results --------------------------------------------------------------------------------
+_F = TypeVar("_F", bound="_Fresh")
+
+
+class _Fresh:
+    """What Run, Sweep and Project share: taking in the server's newer view of themselves (an
+    answer to GET, PATCH or an action), in place, so a user's reference stays current."""
+
+    def _update(self: _F, data: dict) -> _F:
+        fresh = type(self).from_json(self.client, data)
+        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "client"})
+        return self
+
+
 @dataclass
 class FileEntry:
     name: str
@@ -118,7 +131,7 @@ class FileEntry:
 
 
 @dataclass
-class Run:
+class Run(_Fresh):
     """One run of a project's training script."""
 
     id: str
@@ -140,11 +153,6 @@ class Run:
                    command=data.get("command") or [], commit=data.get("commit"), gpus=data.get("gpus") or [],
                    created=data.get("created"), started=data.get("started"), ended=data.get("ended"),
                    exit_code=data.get("exit_code"), data=data, client=client)
-
-    def _update(self, data: dict) -> "Run":
-        fresh = Run.from_json(self.client, data)
-        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "client"})
-        return self
 
     @property
     def finished(self) -> bool:
@@ -215,7 +223,7 @@ class Run:
 
 
 @dataclass
-class Sweep:
+class Sweep(_Fresh):
     """A grid or random search: its trials are ordinary runs of the project, queued at once."""
 
     id: str
@@ -233,11 +241,6 @@ class Sweep:
     def best_value(self) -> float | None:
         """The best objective value so far (as of the last refresh)."""
         return (self.data.get("best") or {}).get("value")
-
-    def _update(self, data: dict) -> "Sweep":
-        fresh = Sweep.from_json(self.client, data)
-        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "client"})
-        return self
 
     @property
     def _path(self) -> str:
@@ -294,7 +297,7 @@ def _visible(line: bytes) -> str:
 
 
 @dataclass
-class Project:
+class Project(_Fresh):
     """A project: a git repo checked out with its own venv, and its runs."""
 
     name: str
@@ -312,11 +315,6 @@ class Project:
         return cls(name=data["name"], git_url=data.get("git_url", ""), branch=data.get("branch", ""),
                    train_file=data.get("train_file", ""), setup_state=setup.get("state", ""),
                    commit=setup.get("commit"), data=data, client=client)
-
-    def _update(self, data: dict) -> "Project":
-        fresh = Project.from_json(self.client, data)
-        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "client"})
-        return self
 
     @property
     def _base(self) -> str:

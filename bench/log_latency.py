@@ -158,8 +158,7 @@ def main() -> None:
     baseline = subprocess.Popen([sys.executable, "-c", BASELINE_APP, str(port)])
     try:
         api = LiveApi(server)
-        assert api.post("projects", {"name": "bench", "git_url": repo.url})[0] == 201
-        api.wait_ready("bench")
+        api.create_project("bench", repo.url)
         time.sleep(1)
         rows = []
         for rate, duration in ((10, 5), (1000, 5), (100000, 3)):

@@ -108,8 +108,7 @@ def main() -> None:
         server = LiveServer(work / "srv", {"ray_address": address})
         api = LiveApi(server)
         repo = GitRepo(work / "repo", {"train.py": SCRIPT})
-        assert api.post("projects", {"name": "bench", "git_url": repo.url})[0] == 201
-        api.wait_ready("bench")
+        api.create_project("bench", repo.url)
         first_line_latency(api, "ray")  # warm-up: Ray starts its first job-supervisor worker
         results = {name: [first_line_latency(api, name) for _ in range(args.repeat)] for name in ("local", "ray")}
         src, venv = server.bk_home / "projects" / "bench" / "src", server.bk_home / "projects" / "bench" / "venv"

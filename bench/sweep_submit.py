@@ -63,8 +63,7 @@ def main() -> None:
         server = LiveServer(tmp / "srv", {"gpus": [], "max_concurrent_runs": 2, "sweep_interval": 2.0})
         try:
             api = LiveApi(server)
-            assert api.post("projects", {"name": "bench", "git_url": repo.url})[0] == 201
-            api.wait_ready("bench")
+            api.create_project("bench", repo.url)
             proc = psutil.Process(server.proc.pid)
             time.sleep(3.0)  # start-up work settles
             idle_cpu, idle_wall = measure(proc, args.seconds)

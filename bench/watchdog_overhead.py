@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from common import machine, print_header  # noqa: E402
 from gitrepos import GitRepo  # noqa: E402
 from live_server import LiveServer  # noqa: E402
+from runhelpers import wait  # noqa: E402
 
 TARGET = 0.5  # % of one core
 #: The previous session's whole-server figure over "off" at the defaults (prev-note), shown beside today's.
@@ -58,16 +59,6 @@ def call(server: LiveServer, method: str, path: str, body=None):
     with urllib.request.urlopen(request, timeout=60) as response:
         raw = response.read()
         return json.loads(raw) if raw else None
-
-
-def wait(predicate, what: str, timeout: float = 300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def cpu_seconds(proc: psutil.Process) -> float:
@@ -195,19 +186,19 @@ def main() -> None:
         run_ids: list[str] = []
         try:
             call(server, "POST", "projects", {"name": "quiet", "git_url": repo.url})
-            wait(lambda: call(server, "GET", "projects/quiet")["setup"]["state"] == "ready", "setup")
+            wait(lambda: call(server, "GET", "projects/quiet")["setup"]["state"] == "ready", "setup", 300, 0.5)
             for label, config, runs in PHASES:
                 if runs and not run_ids:
                     for _ in range(runs):
                         run_ids.append(call(server, "POST", "projects/quiet/runs",
                                             {"allow_parallel": True, "gpus": 0})["id"])
                     wait(lambda: call(server, "GET", "runs?state=running&limit=1000")["total"] == runs,
-                         f"{runs} running runs")
+                         f"{runs} running runs", 300, 0.5)
                 if runs:  # every phase with runs on a freshly restarted server; the runs carry on
                     server.stop()
                     server = LiveServer(root / "server", {**base, **config})
                     wait(lambda: call(server, "GET", "runs?state=running&limit=1000")["total"] == runs,
-                         "re-attached runs")
+                         "re-attached runs", 300, 0.5)
                 results.append((label, measure(server, args.seconds, args.settle)))
         finally:
             for run_id in run_ids:
@@ -217,7 +208,7 @@ def main() -> None:
                     pass
             try:
                 wait(lambda: call(server, "GET", "runs?state=running,starting&limit=1000")["total"] == 0,
-                     "runs to stop", timeout=120)
+                     "runs to stop", 120, 0.5)
             finally:
                 server.stop()
 

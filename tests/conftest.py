@@ -172,6 +172,23 @@ def ready_project(api, make_repo):
     return make
 
 
+@pytest.fixture
+def live_servers():
+    """`start(root, config)` starts a LiveServer (a real `jupyter server`); each one started is
+    stopped when the test ends, however it ends."""
+    from live_server import LiveServer
+
+    servers = []
+
+    def start(root: Path, config: dict | None = None):
+        servers.append(LiveServer(root, config))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def ray_head():
     """A local Ray head for one test module (tests/rayhead.py); tests using it need the ray package."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -21,6 +23,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def answers(url: str, timeout: float, every: float, headers: dict[str, str] | None = None,
+            check: Callable[[], None] = lambda: None) -> bool:
+    """Whether `url` answers 200 within `timeout` seconds, asked every `every` s. `check()` runs
+    before each try and raises when waiting on is pointless (the process behind the URL died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        check()
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(every)
+    return False
+
+
+def end_session(proc: subprocess.Popen) -> None:
+    """TERM to the session a server was started in (`start_new_session`), KILL after 30 s."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 class LiveServer:
@@ -61,31 +93,18 @@ class LiveServer:
             raise
 
     def _wait_up(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def started() -> None:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"jupyter server exited: {(self.root / 'server.log').read_text()[-3000:]}")
             if b"beekeeper_ext | extension failed" in (self.root / "server.log").read_bytes():
                 raise RuntimeError(f"Beekeeper failed to load: {self.server_log()[-3000:]}")
-            try:
-                request = urllib.request.Request(self.url + "beekeeper/api/info",
-                                                 headers={"Authorization": f"token {self.token}"})
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError("jupyter server did not answer in time")
+
+        if not answers(self.url + "beekeeper/api/info", timeout, 0.3, {"Authorization": f"token {self.token}"},
+                       started):
+            raise RuntimeError("jupyter server did not answer in time")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        end_session(self.proc)
         self.log.close()
 
     def server_log(self) -> str:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitrepos import GitRepo
 from live_server import LiveServer
+from runhelpers import wait
 
 WS_UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
@@ -65,16 +65,6 @@ def api(server: LiveServer, method: str, path: str, body=None, **kwargs) -> Repl
     return raw(server, method, "beekeeper/api/" + path, data, **kwargs)
 
 
-def wait(predicate, what: str, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen in {timeout} s")
-
-
 def start_with_project(root: Path) -> tuple[LiveServer, str]:
     """A LiveServer with project `demo` ready and one finished run; returns (server, run_id)."""
     repo = GitRepo(root / "repo", {"train.py": "print('hello from train')\n"})
@@ -83,10 +73,11 @@ def start_with_project(root: Path) -> tuple[LiveServer, str]:
         reply = api(server, "POST", "projects", {"name": "demo", "git_url": repo.url})
         assert reply.status == 201, reply
         wait(lambda: api(server, "GET", "projects/demo").json()["setup"]["state"] in ("ready", "failed"),
-             "setup")
+             "setup", timeout=180)
         assert api(server, "GET", "projects/demo").json()["setup"]["state"] == "ready"
         run = api(server, "POST", "projects/demo/runs", {"gpus": 0}).json()
-        wait(lambda: api(server, "GET", f"runs/{run['id']}").json()["state"] in ("succeeded", "failed"), "run")
+        wait(lambda: api(server, "GET", f"runs/{run['id']}").json()["state"] in ("succeeded", "failed"), "run",
+             timeout=180)
         return server, run["id"]
     except BaseException:
         server.stop()

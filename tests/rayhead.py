@@ -7,11 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from live_server import free_port
+from live_server import answers, free_port
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -34,16 +32,8 @@ class RayHead:
                        "--num-gpus=2", "--num-cpus=4", "--include-dashboard=true", "--disable-usage-stats",
                        f"--temp-dir={self.root}")
         assert out.returncode == 0, out.stdout + out.stderr
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.address + "/api/jobs/", timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise AssertionError("Ray's Jobs API never answered")
+        if not answers(self.address + "/api/jobs/", 120, 0.5):
+            raise AssertionError("Ray's Jobs API never answered")
 
     def stop(self) -> None:
         self.ray("stop", "--force", timeout=120)

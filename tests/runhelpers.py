@@ -58,6 +58,17 @@ async def read_stream(jp_ws_fetch, path: list[str], offset: int = 0, stop_after:
     return messages, end
 
 
+def wait(predicate, what: str, timeout: float = 120, interval: float = 0.1):
+    """Call `predicate()` (blocking) until it returns something true, and return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} ({timeout:g} s)")
+
+
 class LiveApi:
     """Blocking JSON calls to a LiveServer (a real `jupyter server` subprocess)."""
 
@@ -84,14 +95,7 @@ class LiveApi:
         return self.call("POST", path, body if body is not None else {})
 
     def wait(self, predicate, what: str, timeout: float = 120, interval: float = 0.1):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            last = predicate()
-            if last:
-                return last
-            time.sleep(interval)
-        raise AssertionError(f"timed out waiting for {what}")
+        return wait(predicate, what, timeout, interval)
 
     def wait_ready(self, name: str) -> dict:
         def ready():
@@ -101,6 +105,12 @@ class LiveApi:
             return project if state == "ready" else None
 
         return self.wait(ready, f"setup of {name}")
+
+    def create_project(self, name: str, git_url: str) -> dict:
+        """POST a project and wait until its setup is ready (a failed setup fails the test)."""
+        code, body = self.post("projects", {"name": name, "git_url": git_url})
+        assert code == 201, body
+        return self.wait_ready(name)
 
     def wait_run(self, run_id: str, states=("succeeded", "failed", "stopped", "lost"), timeout: float = 120) -> dict:
         def reached():

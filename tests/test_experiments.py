@@ -342,8 +342,7 @@ def test_restart_keeps_metrics_params_and_usage_and_reading_resumes(make_repo, t
     try:
         api = LiveApi(server)
         repo = make_repo({"train.py": RESUMING, "tbevents.py": TBEVENTS})
-        assert api.post("projects", {"name": "keep", "git_url": repo.url})[0] == 201
-        api.wait_ready("keep")
+        api.create_project("keep", repo.url)
         code, run = api.post("projects/keep/runs", {"args": [str(gate), "--seed=3"], "gpus": 0})
         assert code == 201, run
         api.wait(lambda: api.get(f"runs/{run['id']}")[1]["metrics"].get("loss", {}).get("count") == 5,

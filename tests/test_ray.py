@@ -199,8 +199,7 @@ async def test_restart_reattaches_to_a_ray_job(ray_head, make_repo, tmp_path):
     try:
         api = LiveApi(server)
         repo = make_repo({"train.py": WAITER})
-        assert api.post("projects", {"name": "rayre", "git_url": repo.url})[0] == 201
-        api.wait_ready("rayre")
+        api.create_project("rayre", repo.url)
         code, run = api.post("projects/rayre/runs", {"executor": "ray", "gpus": 1, "args": [str(gate)]})
         assert code == 201, run
         api.wait_log(run["id"], "started", timeout=120)

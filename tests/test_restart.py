@@ -11,7 +11,6 @@ import time
 import psutil
 import pytest
 import websocket
-from live_server import LiveServer
 from runhelpers import LiveApi
 
 TICKER = """
@@ -27,17 +26,8 @@ sys.exit(int(sys.argv[2]))
 
 
 @pytest.fixture
-def start_server(tmp_path):
-    servers = []
-
-    def start():
-        server = LiveServer(tmp_path / "srv")
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def start_server(tmp_path, live_servers):
+    return lambda: live_servers(tmp_path / "srv")
 
 
 def stream(api: LiveApi, run_id: str, offset: int, max_messages: int | None = None):
@@ -61,8 +51,7 @@ def test_run_survives_restart_and_streams_on(start_server, make_repo, tmp_path):
     gate_b = tmp_path / "gate_b"
     api = LiveApi(start_server())
     repo = make_repo({"train.py": TICKER})
-    assert api.post("projects", {"name": "long", "git_url": repo.url})[0] == 201
-    api.wait_ready("long")
+    api.create_project("long", repo.url)
     code, run = api.post("projects/long/runs", {"args": [str(gate), "0"], "gpus": 0})
     assert code == 201, run
     code, other = api.post("projects/long/runs", {"args": [str(gate_b), "5"], "gpus": 0, "allow_parallel": True})
@@ -101,8 +90,7 @@ def test_a_recycled_pid_is_not_a_run(start_server, make_repo, tmp_path):
     gate = tmp_path / "gate"
     api = LiveApi(start_server())
     repo = make_repo({"train.py": TICKER})
-    assert api.post("projects", {"name": "rp", "git_url": repo.url})[0] == 201
-    api.wait_ready("rp")
+    api.create_project("rp", repo.url)
     code, run = api.post("projects/rp/runs", {"args": [str(gate), "0"], "gpus": 0})
     real_pid = api.wait_run(run["id"], ("running",))["pid"]
     api.server.stop()

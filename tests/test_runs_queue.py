@@ -7,7 +7,6 @@ CUDA_VISIBLE_DEVICES it was given. The queue also survives a server restart.
 from __future__ import annotations
 
 import pytest
-from live_server import LiveServer
 from runhelpers import LiveApi
 
 GATED = """
@@ -24,17 +23,8 @@ def root(tmp_path):
 
 
 @pytest.fixture
-def start_server(root):
-    servers = []
-
-    def start():
-        server = LiveServer(root, {"gpus": [0, 1], "max_concurrent_runs": 1, "stop_grace_period": 2.0})
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+def start_server(root, live_servers):
+    return lambda: live_servers(root, {"gpus": [0, 1], "max_concurrent_runs": 1, "stop_grace_period": 2.0})
 
 
 def test_gpu_queue_fifo_cuda_visible_devices_and_restart(start_server, make_repo, tmp_path):
@@ -42,9 +32,7 @@ def test_gpu_queue_fifo_cuda_visible_devices_and_restart(start_server, make_repo
     gates.mkdir()
     api = LiveApi(start_server())
     repo = make_repo({"train.py": GATED})
-    code, body = api.post("projects", {"name": "q", "git_url": repo.url})
-    assert code == 201, body
-    api.wait_ready("q")
+    api.create_project("q", repo.url)
 
     def run(name, gpus, **extra):
         code, body = api.post("projects/q/runs", {"args": [str(gates / name)], "gpus": gpus,
@@ -106,8 +94,7 @@ def test_move_and_priority_change_the_start_order(start_server, make_repo, tmp_p
     gates.mkdir()
     api = LiveApi(start_server())
     repo = make_repo({"train.py": GATED})
-    assert api.post("projects", {"name": "order", "git_url": repo.url})[0] == 201
-    api.wait_ready("order")
+    api.create_project("order", repo.url)
 
     def run(name, **extra):
         code, body = api.post("projects/order/runs", {"args": [str(gates / name)], "gpus": 0,

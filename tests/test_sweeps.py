@@ -14,7 +14,6 @@ import threading
 import time
 
 import pytest
-from live_server import LiveServer
 from runhelpers import LiveApi
 
 from beekeeper_ext.sweeps import median_verdict, parse_spec, trial_params
@@ -51,22 +50,13 @@ while a.quality is None and not os.path.exists(gate):
 
 
 @pytest.fixture
-def start_server(tmp_path, monkeypatch):
+def start_server(tmp_path, monkeypatch, live_servers):
     fake = tmp_path / "fakegpu"
     fake.mkdir()
     (fake / "pynvml.py").write_text(STAND_IN)
     monkeypatch.setenv("PYTHONPATH", str(fake))
-    servers = []
-
-    def start():
-        server = LiveServer(tmp_path / "srv", {"max_concurrent_runs": 1, "stop_grace_period": 1.0,
-                                               "scalars_interval": 0.2, "sweep_interval": 0.2})
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
+    return lambda: live_servers(tmp_path / "srv", {"max_concurrent_runs": 1, "stop_grace_period": 1.0,
+                                                   "scalars_interval": 0.2, "sweep_interval": 0.2})
 
 
 @pytest.fixture
@@ -75,9 +65,7 @@ def project(start_server, make_repo, tmp_path):
     gates.mkdir()
     api = LiveApi(start_server())
     repo = make_repo({"train.py": TRIAL})
-    code, body = api.post("projects", {"name": "sw", "git_url": repo.url})
-    assert code == 201, body
-    api.wait_ready("sw")
+    api.create_project("sw", repo.url)
     return api, gates
 
 

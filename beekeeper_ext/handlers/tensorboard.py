@@ -135,29 +135,11 @@ class TensorBoardProxyHandler(BeekeeperMixin, LocalProxyHandler):
             return self.redirect(self.request.path + "?" + urlencode([*query, (GET_ONLY_FLAG, "true")]))
         return await self._forward(name, proxied_path)
 
-    @endpoint
-    async def post(self, name, proxied_path):
+    @endpoint  # Jupyter's guards; `authorized` reads the action from the request's own method
+    async def _guarded_forward(self, name, proxied_path):
         return await self._forward(name, proxied_path)
 
-    @endpoint
-    async def put(self, name, proxied_path):
-        return await self._forward(name, proxied_path)
-
-    @endpoint
-    async def delete(self, name, proxied_path):
-        return await self._forward(name, proxied_path)
-
-    @endpoint
-    async def head(self, name, proxied_path):
-        return await self._forward(name, proxied_path)
-
-    @endpoint
-    async def patch(self, name, proxied_path):
-        return await self._forward(name, proxied_path)
-
-    @endpoint
-    async def options(self, name, proxied_path):
-        return await self._forward(name, proxied_path)
+    post = put = delete = head = patch = options = _guarded_forward
 
     async def open(self, name, proxied_path):
         self.proxy_base = url_path_join(TENSORBOARD_PREFIX, name)

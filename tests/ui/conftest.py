@@ -8,8 +8,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from live_server import answers, end_session, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -28,12 +27,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM}", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Lab:
     """`jupyter lab` with Beekeeper, token auth, the app exposed as window.jupyterapp for theme switching."""
 
@@ -43,7 +36,7 @@ class Lab:
         opened in JupyterLab's own editors; `base_url` mounts the server below a prefix, as
         JupyterHub does (/user/NAME/)."""
         self.root = root
-        self.port = _free_port()
+        self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}{base_url}"
         settings = root / "lab-settings"
@@ -81,20 +74,13 @@ class Lab:
             raise
 
     def _wait_up(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def running() -> None:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                request = urllib.request.Request(self.url + "beekeeper/api/info",
-                                                 headers={"Authorization": f"token {self.token}"})
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError("jupyter lab did not answer in time")
+
+        if not answers(self.url + "beekeeper/api/info", timeout, 0.5, {"Authorization": f"token {self.token}"},
+                       running):
+            raise RuntimeError("jupyter lab did not answer in time")
 
     def api(self, method: str, path: str, body: dict | None = None):
         data = json.dumps(body).encode() if body is not None else None
@@ -116,15 +102,7 @@ class Lab:
             time.sleep(0.3)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        end_session(self.proc)
         self.log.close()
 
 
