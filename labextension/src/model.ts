@@ -29,6 +29,16 @@ import {
   Stream
 } from './api';
 import { SweepsModel } from './sweeps/sweepsmodel';
+import {
+  loadedRuns,
+  mapRows,
+  PageLoader,
+  placePage,
+  removeRow,
+  RUN_PAGE,
+  RunRows,
+  upsertRow
+} from './components/runpages';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { Observable } from './useModel';
@@ -92,12 +102,17 @@ export class BeekeeperModel extends Observable {
   projects: IProject[] = [];
   /** Newest run of each project. */
   latest = new Map<string, IRun>();
-  /** Each open project's run history, newest first (loaded by `loadRuns`). */
+  /**
+   * Each open project's run history in its table order: a row per run the server has, loaded page
+   * by page as the table's window reaches it (`loadRuns`, then `loadRunPages`; see runpages.ts).
+   */
+  runRows = new Map<string, RunRows>();
+  /** The loaded runs of each history, in order (the rows without the ones still to load). */
   runs = new Map<string, IRun[]>();
   runsError = new Map<string, string>();
   /** Each project's Runs table order: the server's sort key ('' = newest first). */
   runSort = new Map<string, string>();
-  /** How many runs each open project has (the history loads page by page as it scrolls). */
+  /** How many runs each open project has (the length of its rows). */
   runsTotal = new Map<string, number>();
   /** Each open project's queued runs in start order (priority, then FIFO unless moved). */
   queue = new Map<string, IRun[]>();
@@ -117,7 +132,7 @@ export class BeekeeperModel extends Observable {
   private _setupEnded = new Signal<this, IProject>(this);
   private _events: Stream<EventMessage> | null = null;
   private _scalarTimer: number | null = null;
-  private _moreLoading = new Set<string>();
+  private _pages = new Map<string, PageLoader>();
   private _queueLoads = new Map<string, { again: boolean; done: Promise<void> }>();
   private _saveSetting: ((key: string, value: unknown) => Promise<void>) | null = null;
 
@@ -207,17 +222,17 @@ export class BeekeeperModel extends Observable {
     void this.refreshScalars();
   }
 
-  /** A project's run history (newest first), for its page. */
+  /** A project's run history (newest first) from its first page, for its page; a sort starts it anew. */
   async loadRuns(name: string, limit = 100, sort?: string): Promise<void> {
     if (sort !== undefined) {
       this.runSort.set(name, sort);
       this.emitChanged();
     }
     const queue = this.loadQueue(name);
+    this._pageLoader(name).reset();
     try {
       const { runs, total } = await api.runs(name, limit, this.runSort.get(name) || '');
-      this.runs.set(name, runs);
-      this.runsTotal.set(name, total);
+      this._setRows(name, placePage([], 0, runs, total));
       this.runsError.delete(name);
     } catch (error) {
       this.runsError.set(name, (error as Error).message);
@@ -226,28 +241,43 @@ export class BeekeeperModel extends Observable {
     await queue;
   }
 
-  /** The next page of a project's history, in its current order (the windowed table asks). */
-  async loadMoreRuns(name: string, limit = 1000): Promise<void> {
-    const have = this.runs.get(name);
-    if (!have || this._moreLoading.has(name) || have.length >= (this.runsTotal.get(name) ?? 0)) {
+  /** The pages of a project's history at these offsets, in its current order (the windowed table asks). */
+  async loadRunPages(name: string, offsets: number[], limit = RUN_PAGE): Promise<void> {
+    if (!this.runRows.has(name)) {
       return;
     }
-    this._moreLoading.add(name);
     const sort = this.runSort.get(name) || '';
-    try {
-      const { runs, total } = await api.runs(name, limit, sort, { offset: have.length });
-      const now = this.runs.get(name);
-      if (now && (this.runSort.get(name) || '') === sort) {
-        const known = new Set(now.map(r => r.id));
-        this.runs.set(name, [...now, ...runs.filter(r => !known.has(r.id))]);
-        this.runsTotal.set(name, total);
+    await this._pageLoader(name).load(
+      offsets,
+      offset => api.runs(name, limit, sort, { offset }),
+      (offset, { runs, total }) => {
+        const rows = this.runRows.get(name);
+        if (rows) {
+          this._setRows(name, placePage(rows, offset, runs, total));
+          this.emitChanged();
+        }
+      },
+      error => {
+        this.runsError.set(name, error.message);
+        this.emitChanged();
       }
-    } catch (error) {
-      this.runsError.set(name, (error as Error).message);
-    } finally {
-      this._moreLoading.delete(name);
+    );
+  }
+
+  private _pageLoader(name: string): PageLoader {
+    let loader = this._pages.get(name);
+    if (!loader) {
+      loader = new PageLoader();
+      this._pages.set(name, loader);
     }
-    this.emitChanged();
+    return loader;
+  }
+
+  /** The one place a history changes: its rows, loaded runs and total move together. */
+  private _setRows(name: string, rows: RunRows): void {
+    this.runRows.set(name, rows);
+    this.runs.set(name, loadedRuns(rows));
+    this.runsTotal.set(name, rows.length);
   }
 
   /**
@@ -282,11 +312,13 @@ export class BeekeeperModel extends Observable {
       this.queue.set(name, runs);
       // The history's "#N" follows the queue's new order.
       const position = new Map(runs.map(r => [r.id, r.queue_position]));
-      const history = this.runs.get(name);
+      const history = this.runRows.get(name);
       if (history) {
-        this.runs.set(
+        this._setRows(
           name,
-          history.map(r => (position.has(r.id) ? { ...r, queue_position: position.get(r.id) ?? null } : r))
+          mapRows(history, r =>
+            position.has(r.id) ? { ...r, queue_position: position.get(r.id) ?? null } : r
+          )
         );
       }
     } catch {
@@ -385,13 +417,9 @@ export class BeekeeperModel extends Observable {
 
   async deleteRun(run: IRun): Promise<void> {
     await api.deleteRun(run.id);
-    const history = this.runs.get(run.project);
+    const history = this.runRows.get(run.project);
     if (history) {
-      this.runs.set(
-        run.project,
-        history.filter(r => r.id !== run.id)
-      );
-      this.runsTotal.set(run.project, Math.max(0, (this.runsTotal.get(run.project) ?? 1) - 1));
+      this._setRows(run.project, removeRow(history, run.id));
     }
     await this.refresh(); // the sidebar's latest run may have been this one
   }
@@ -484,13 +512,9 @@ export class BeekeeperModel extends Observable {
         void this.refreshScalars(true);
       }
     }
-    const history = this.runs.get(run.project);
+    const history = this.runRows.get(run.project);
     if (history) {
-      const i = history.findIndex(r => r.id === run.id);
-      this.runs.set(run.project, i < 0 ? [run, ...history] : history.map(r => (r.id === run.id ? run : r)));
-      if (i < 0) {
-        this.runsTotal.set(run.project, (this.runsTotal.get(run.project) ?? history.length) + 1);
-      }
+      this._setRows(run.project, upsertRow(history, run));
     }
     const queue = this.queue.get(run.project);
     if (queue && (run.state === 'queued' || queue.some(r => r.id === run.id))) {
@@ -520,8 +544,10 @@ export class BeekeeperModel extends Observable {
     this.projects = this.projects.filter(p => p.name !== name);
     this.latest.delete(name);
     this.scalars.delete(name);
+    this.runRows.delete(name);
     this.runs.delete(name);
     this.runsTotal.delete(name);
+    this._pages.delete(name);
     this.queue.delete(name);
     this.schedules.forget(name);
     this.emitChanged();

@@ -11,8 +11,7 @@ import {
   runAgain,
   runRequest,
   runTemplate,
-  toggleMetricColumn,
-  wantsMore
+  toggleMetricColumn
 } from '../src/project/runsdata';
 
 const project = {
@@ -148,13 +147,5 @@ describe('energyCell', () => {
     expect(energyCell(energy, 'cpu_wh')).toEqual({ text: '—', title: 'RAPL is not readable' });
     expect(energyCell(energy, 'cost')).toEqual({ text: '0.0031 EUR', title: '' });
     expect(energyCell(null, 'gpu_wh')).toEqual({ text: '—', title: '' });
-  });
-});
-
-describe('wantsMore', () => {
-  it('asks for the next page only near the end of the loaded rows, while the server has more', () => {
-    expect(wantsMore(60, 200, 10000)).toBe(false);
-    expect(wantsMore(160, 200, 10000)).toBe(true);
-    expect(wantsMore(200, 200, 200)).toBe(false);
   });
 });

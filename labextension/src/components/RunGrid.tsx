@@ -2,8 +2,9 @@
  * The one table of runs that the project's Runs tab and the All runs view both draw: the column
  * catalogue (optional columns, metric, param and energy columns), sortable headers that ask the
  * server, and windowed rows (fixed row height; only the rows in view and an overscan are in the
- * DOM, so 10,000 runs scroll like 50). A page of rows is asked for as the window nears the end
- * of what is loaded.
+ * DOM, so 10,000 runs scroll like 50). The rows are a history with holes (runpages.ts): once the
+ * window settles, the pages holding its missing rows are asked for (those alone, so a jump to the
+ * end loads the last page), and a missing row shows as a placeholder of the same height.
  */
 import * as React from 'react';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -19,13 +20,18 @@ import {
 } from '../format';
 import { IPanelSettings, parseMetricColumn, RunColumn } from '../settings';
 import { defaultMetricColumns, differingParams, metricValue, paramText, sortKey } from '../experiments/data';
-import { energyCell, EnergyField, wantsMore } from '../project/runsdata';
+import { energyCell, EnergyField } from '../project/runsdata';
 import { computeWindow } from './logmodel';
+import { missingPages, RunRows } from './runpages';
 import { useTrans } from '../i18n';
 import { useNow } from '../useModel';
 
 /** Every row's height in px (the CSS keeps rows to one line so the window's arithmetic holds). */
 export const ROW_HEIGHT = 30;
+
+/** How long the window rests before its missing pages are asked for (a scrollbar drag passes
+ * through pages nobody looks at). */
+const SETTLE_MS = 60;
 
 export interface IColumn {
   key: string;
@@ -285,9 +291,8 @@ export function useScrollWindow(): {
 
 /** A windowed, sortable table of runs (the Runs tab's history, All runs). */
 export function RunGrid(props: {
-  runs: IRun[];
-  /** How many runs the server has (rows not loaded yet keep their place in the scroll height). */
-  total?: number;
+  /** Every run the server has in table order, undefined where its page has not loaded yet. */
+  rows: RunRows;
   columns: IColumn[];
   className: string;
   /** The run id's link: its detail page (or its log). */
@@ -298,22 +303,24 @@ export function RunGrid(props: {
   /** The current server sort key ('' = newest first) and a header's click. */
   sort?: string;
   onSort?: (key: string) => void;
-  /** Asked when the window nears the end of the loaded rows and the server has more. */
-  onMore?: () => void;
+  /** Asked for the pages (by offset) that hold the settled window's missing rows. */
+  onPages?: (offsets: number[]) => void;
   actions?: (run: IRun) => React.ReactNode;
   rowTitle?: (run: IRun) => string | undefined;
 }): JSX.Element {
-  const { runs, columns, sort = '', onSort, onMore } = props;
+  const { rows, columns, sort = '', onSort, onPages } = props;
   const trans = useTrans();
-  const total = Math.max(runs.length, props.total ?? runs.length);
+  const total = rows.length;
   const scroll = useScrollWindow();
   const win = computeWindow(scroll.top, scroll.height, ROW_HEIGHT, total);
-  const more = wantsMore(win.end, runs.length, total);
+  const wanted = missingPages(rows, win.start, win.end).join(',');
   React.useEffect(() => {
-    if (more) {
-      onMore?.();
+    if (!wanted || !onPages) {
+      return;
     }
-  }, [more, runs.length, onMore]);
+    const timer = window.setTimeout(() => onPages(wanted.split(',').map(Number)), SETTLE_MS);
+    return () => window.clearTimeout(timer);
+  }, [wanted, onPages]);
   const direction = (key: string): 'ascending' | 'descending' | undefined =>
     sort === key
       ? 'ascending'
@@ -331,9 +338,7 @@ export function RunGrid(props: {
       <th key={id}>{label}</th>
     );
   const span = columns.length + 2 + (props.onCheck ? 1 : 0) + (props.actions ? 1 : 0);
-  const shown = runs.slice(win.start, Math.min(win.end, runs.length));
-  // Rows past the loaded ones (still being fetched) are blank height, like those scrolled past.
-  const padBottom = win.padBottom + (win.end - win.start - shown.length) * ROW_HEIGHT;
+  const shown = rows.slice(win.start, win.end);
   return (
     <div
       className={`bk-run-grid-scroll ${props.className}-scroll`}
@@ -357,21 +362,27 @@ export function RunGrid(props: {
               <td colSpan={span} />
             </tr>
           )}
-          {shown.map(r => (
-            <RunRow
-              key={r.id}
-              run={r}
-              columns={columns}
-              checked={!!props.checked?.has(r.id)}
-              onCheck={props.onCheck}
-              onOpen={props.onOpen}
-              openTitle={props.openTitle}
-              actions={props.actions}
-              rowTitle={props.rowTitle}
-            />
-          ))}
-          {padBottom > 0 && (
-            <tr className="bk-pad" style={{ height: padBottom }}>
+          {shown.map((r, i) =>
+            r ? (
+              <RunRow
+                key={r.id}
+                run={r}
+                columns={columns}
+                checked={!!props.checked?.has(r.id)}
+                onCheck={props.onCheck}
+                onOpen={props.onOpen}
+                openTitle={props.openTitle}
+                actions={props.actions}
+                rowTitle={props.rowTitle}
+              />
+            ) : (
+              <tr key={`row-${win.start + i}`} className="bk-run-placeholder" style={{ height: ROW_HEIGHT }}>
+                <td colSpan={span} />
+              </tr>
+            )
+          )}
+          {win.padBottom > 0 && (
+            <tr className="bk-pad" style={{ height: win.padBottom }}>
               <td colSpan={span} />
             </tr>
           )}

@@ -17,59 +17,63 @@ import {
   useRunChecks
 } from '../components/RunGrid';
 import { PageWidget } from '../components/PageWidget';
+import { IRunPage, loadedRuns, PageLoader, placePage, RUN_PAGE, RunRows } from '../components/runpages';
 import { useTrans } from '../i18n';
 import { useModel } from '../useModel';
 import { RUN_STATES } from '../states';
 import { nextSort, paramText, runTags } from './data';
-
-const LIMIT = 1000;
 
 interface IActions {
   openRun: (id: string) => void;
   compare: (ids: string[]) => void;
 }
 
+/**
+ * The list for a filter and sort: its first page, then the pages the table's window reaches (a
+ * jump to the end loads the last page only); a new query starts the rows anew.
+ */
 function useAllRuns(
   model: BeekeeperModel,
   query: Record<string, string>
-): { runs: IRun[]; total: number; error: string | null; reload: () => void; more: () => void } {
-  const [state, setState] = React.useState({ runs: [] as IRun[], total: 0, error: null as string | null });
+): {
+  rows: RunRows;
+  runs: IRun[];
+  error: string | null;
+  reload: () => void;
+  loadPages: (offsets: number[]) => void;
+} {
+  const [state, setState] = React.useState({ rows: [] as RunRows, error: null as string | null });
   const [tick, setTick] = React.useState(0);
   const key = JSON.stringify(query);
-  const loading = React.useRef(false);
+  const pages = React.useRef(new PageLoader()).current;
+  const fetchPage = React.useCallback(
+    (offset: number) =>
+      model.allRuns({ ...JSON.parse(key), limit: String(RUN_PAGE), offset: String(offset) }),
+    [model, key]
+  );
+  // The first page replaces the rows (the old list shows until it answers); later pages fill them in.
+  const first = React.useCallback(
+    (offset: number, page: IRunPage) =>
+      setState({ rows: placePage([], offset, page.runs, page.total), error: null }),
+    []
+  );
+  const place = React.useCallback(
+    (offset: number, page: IRunPage) =>
+      setState(s => ({ rows: placePage(s.rows, offset, page.runs, page.total), error: null })),
+    []
+  );
+  const fail = React.useCallback((e: Error) => setState(s => ({ ...s, error: e.message })), []);
   React.useEffect(() => {
-    let alive = true;
-    model.allRuns({ ...query, limit: String(LIMIT) }).then(
-      r => alive && setState({ runs: r.runs, total: r.total, error: null }),
-      e => alive && setState(s => ({ ...s, error: (e as Error).message }))
-    );
-    return () => {
-      alive = false;
-    };
-    // `key` stands for `query`.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [model, key, tick]);
-  // The next page, in the same order, when the window nears the end of the loaded rows.
-  const more = React.useCallback(() => {
-    if (loading.current) {
-      return;
-    }
-    loading.current = true;
-    const offset = state.runs.length;
-    model
-      .allRuns({ ...JSON.parse(key), limit: String(LIMIT), offset: String(offset) })
-      .then(
-        r =>
-          setState(s =>
-            s.runs.length === offset ? { runs: [...s.runs, ...r.runs], total: r.total, error: null } : s
-          ),
-        e => setState(s => ({ ...s, error: (e as Error).message }))
-      )
-      .finally(() => {
-        loading.current = false;
-      });
-  }, [model, key, state.runs.length]);
-  return { ...state, reload: () => setTick(t => t + 1), more };
+    pages.reset();
+    void pages.load([0], fetchPage, first, fail);
+    return () => pages.reset();
+  }, [pages, fetchPage, first, fail, tick]);
+  const loadPages = React.useCallback(
+    (offsets: number[]) => void pages.load(offsets, fetchPage, place, fail),
+    [pages, fetchPage, place, fail]
+  );
+  const runs = React.useMemo(() => loadedRuns(state.rows), [state.rows]);
+  return { ...state, runs, reload: () => setTick(t => t + 1), loadPages };
 }
 
 /** One filter of the list: "all", then each value. */
@@ -117,7 +121,8 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
   if (sort) {
     query.sort = sort;
   }
-  const { runs, total, error, reload, more } = useAllRuns(model, query);
+  const { rows, runs, error, reload, loadPages } = useAllRuns(model, query);
+  const total = rows.length;
   const tags = React.useMemo(() => runTags(runs).slice(0, 3), [runs]);
   const [sortTags, setSortTags] = React.useState<string[]>([]);
   React.useEffect(() => {
@@ -180,9 +185,8 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
       </div>
       {error && <div className="bk-form-error">{error}</div>}
       <RunGrid
-        runs={runs}
-        total={total}
-        onMore={more}
+        rows={rows}
+        onPages={loadPages}
         columns={columns}
         className="bk-all-runs-table"
         onOpen={actions.openRun}

@@ -91,10 +91,10 @@ export function Runs(props: {
 }): JSX.Element {
   const { model, project, runs } = props;
   const trans = useTrans();
-  const { settings, sort, total, queue } = useModel(model, m => ({
+  const { settings, sort, rows, queue } = useModel(model, m => ({
     settings: m.settings,
     sort: m.runSort.get(project.name) || '',
-    total: m.runsTotal.get(project.name) ?? runs.length,
+    rows: m.runRows.get(project.name) ?? runs,
     queue: m.queue.get(project.name) || []
   }));
   const tags = React.useMemo(() => {
@@ -102,7 +102,11 @@ export function Runs(props: {
     const chosen = settings.metricColumns.map(c => c.replace(/:(last|min|max)$/, ''));
     return [...seen, ...chosen.filter(t => !seen.includes(t))];
   }, [runs, settings.metricColumns]);
-  const onMore = React.useCallback(() => void model.loadMoreRuns(project.name), [model, project.name]);
+  const total = rows.length;
+  const onPages = React.useCallback(
+    (offsets: number[]) => void model.loadRunPages(project.name, offsets),
+    [model, project.name]
+  );
   const { checked, onCheck: check, chosen } = useRunChecks(runs);
   const { draft, again, move, stop, remove } = useRunActions(
     model,
@@ -146,8 +150,8 @@ export function Runs(props: {
         ) : (
           <RunsTable
             runs={runs}
-            total={total}
-            onMore={onMore}
+            rows={rows}
+            onPages={onPages}
             onRunAgain={run => void again(run)}
             settings={settings}
             onShowLog={props.onShowLog}

@@ -4,14 +4,16 @@ import { IRun } from '../api';
 import { isActiveRun } from '../format';
 import { IPanelSettings } from '../settings';
 import { RunGrid, runColumns } from '../components/RunGrid';
+import { RunRows } from '../components/runpages';
 import { useTrans } from '../i18n';
 
 /** The project's run history (windowed); columns as the settings choose, durations of active runs ticking. */
 export function RunsTable(props: {
+  /** The loaded runs (they choose the columns). */
   runs: IRun[];
-  /** How many runs the server has for this project (more pages load as the window nears the end). */
-  total?: number;
-  onMore?: () => void;
+  /** The whole history, a row per run the server has (pages load as the window reaches them). */
+  rows: RunRows;
+  onPages?: (offsets: number[]) => void;
   settings: IPanelSettings;
   onShowLog: (id: string) => void;
   onStop: (run: IRun) => void;
@@ -65,9 +67,8 @@ export function RunsTable(props: {
   );
   return (
     <RunGrid
-      runs={runs}
-      total={props.total}
-      onMore={props.onMore}
+      rows={props.rows}
+      onPages={props.onPages}
       columns={columns}
       className="bk-runs-table"
       onOpen={props.onOpen || props.onShowLog}

@@ -189,8 +189,3 @@ export function energyCell(
   }
   return { text: `${value < 10 ? value.toFixed(2) : value.toFixed(1)} Wh`, title: '' };
 }
-
-/** Rows to load next: when the window's end comes within `margin` rows of what is loaded, and more exist. */
-export function wantsMore(windowEnd: number, loaded: number, total: number, margin = 50): boolean {
-  return loaded < total && windowEnd + margin >= loaded;
-}
