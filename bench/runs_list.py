@@ -16,7 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psutil
@@ -27,18 +27,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from common import machine, print_header  # noqa: E402
 from live_server import LiveServer  # noqa: E402
+from seeded_runs import finished_runs, stamp  # noqa: E402
 
-from beekeeper_ext.params import parse_args  # noqa: E402
 from beekeeper_ext.store import Store  # noqa: E402
 
 TAGS = ("loss/train", "loss/test", "acc/test", "lr", "grad_norm")
 #: The previous session's measurement (docs: prev-note, load average 10-20), shown beside today's.
 BEFORE = {"sort=metric:loss/test:min, all projects": "128 / 909", "no sort (newest first), all projects": "70 / 144",
           "(floor: Jupyter GET /api/status)": "10 / 62"}
-
-
-def stamp(t: datetime) -> str:
-    return t.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def populate(home: Path, runs: int, projects: int) -> None:
@@ -53,19 +49,11 @@ def populate(home: Path, runs: int, projects: int) -> None:
                               "created": stamp(now), "updated": stamp(now), "packages": []})
     metric_rows = []
     store.db.execute("BEGIN IMMEDIATE")
-    for i in range(runs):
-        created = now - timedelta(minutes=runs - i)
-        run_id = created.strftime("%Y%m%d-%H%M%S-") + f"{i:04x}"
-        args = ["--lr", f"{rng.choice([1e-4, 3e-4, 1e-3, 3e-3]):g}", "--batch-size", str(rng.choice([32, 64, 128])),
-                f"model.depth={rng.randint(2, 24)}"]
-        store.insert_run({"id": run_id, "seq": i + 1, "queue_order": i + 1, "project": f"proj{i % projects:03d}",
-                          "state": "succeeded", "executor": "local", "command": [], "args": args, "env": {},
-                          "gpus_requested": 0, "gpus": [], "resources": {}, "params": parse_args(args),
-                          "commit_sha": "0" * 40, "host": "bench", "exit_code": 0, "created": stamp(created),
-                          "started": stamp(created), "ended": stamp(created + timedelta(minutes=30))})
+    for run in finished_runs(runs, [f"proj{p:03d}" for p in range(projects)], now, rng=rng):
+        store.insert_run(run)
         for tag in TAGS:
             low = rng.random()
-            metric_rows.append((run_id, tag, "events", low + 0.1, low, low + 1.0, 1000, time.time(), 1000))
+            metric_rows.append((run["id"], tag, "events", low + 0.1, low, low + 1.0, 1000, time.time(), 1000))
     store.db.execute("COMMIT")
     store.insert_metric_rows(metric_rows)
     store.close()

@@ -1,15 +1,21 @@
 """The project page's Runs tab in real JupyterLab and Chromium, on one lab with a single CPU slot:
 presets in the run form and Run again (same args, preset env filled in by the server, a typed env
 value asked for again), the metric column picker saved through the setting registry, energy
-columns with their reason on hover, and the queue in start order moved up, down and by drag."""
+columns with their reason on hover, the queue in start order moved up, down and by drag, and a
+long history (seeded finished runs) whose end and middle load only the page the table shows."""
 
 from __future__ import annotations
 
 import json
 import time
 import urllib.request
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from seeded_runs import finished_runs
+
+from beekeeper_ext.store import Store
 
 pytestmark = pytest.mark.ui
 
@@ -190,3 +196,42 @@ def test_queue_in_order_moved_up_down_and_by_drag(page, lab, project, tmp_path, 
         hold.write_text("go")
     page.wait_for_selector(f"{PAGE} .bk-queue", state="detached", timeout=240_000)
     lab.wait_api("projects/q/runs", lambda body: all(ended(r) for r in body["runs"]))
+
+
+HISTORY = 2500  # runs in q's history after seeding: pages at 0, 1000 and 2000
+
+
+def page_offsets(requests: list) -> list[str]:
+    """The offsets of the history pages the panel asked for (not the queue's, nor the sidebar's latest run)."""
+    asked = [parse_qs(urlsplit(r.url).query) for r in requests
+             if r.method == "GET" and urlsplit(r.url).path.endswith("/beekeeper/api/projects/q/runs")]
+    return [q.get("offset", ["0"])[0] for q in asked if "state" not in q and q.get("limit") != ["1"]]
+
+
+def test_jump_to_the_end_loads_the_last_page_only(page, lab, project):
+    have = lab.api("GET", "projects/q/runs?limit=1")["total"]
+    store = Store(lab.bk_home / "beekeeper.db")
+    try:
+        first_seq = store.next_run_seq()
+        # Older than the module's own runs, so they come after them, newest first.
+        oldest_real = datetime.now(timezone.utc) - timedelta(days=1)
+        store.insert_runs(finished_runs(HISTORY - have, ["q"], oldest_real, first_seq=first_seq))
+    finally:
+        store.close()
+    last = lab.api("GET", "projects/q/runs?limit=1&sort=created")["runs"][0]["id"]
+    middle = lab.api("GET", "projects/q/runs?limit=1&offset=1200")["runs"][0]["id"]
+    requests: list = []
+    page.on("request", lambda request: requests.append(request))
+    open_runs(page)
+    table = f"{PAGE} .bk-runs-table"
+    page.wait_for_selector(f"{table}[data-total='{HISTORY}'] tr[data-run]")
+    assert page_offsets(requests) == ["0"]  # the first page (100 rows)
+    scroller = page.locator(f"{PAGE} .bk-runs-table-scroll")
+    scroller.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+    page.wait_for_selector(f"{table} tr[data-run='{last}']")
+    assert page_offsets(requests) == ["0", "2000"]  # not 1000 on the way
+    # The middle of the history: its page alone, the rows of the others still placeholders.
+    scroller.evaluate("el => { el.scrollTop = 1200 * 30; }")
+    page.wait_for_selector(f"{table} tr[data-run='{middle}']")
+    assert page_offsets(requests) == ["0", "2000", "1000"]
+    assert page.locator(f"{table} tr[data-run]").count() < 200  # still a window, not the history
