@@ -38,7 +38,7 @@ import {
   RUN_PAGE,
   RunRows,
   upsertRow
-} from './components/runpages';
+} from './runpages';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { Observable } from './useModel';

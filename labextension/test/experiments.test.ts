@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { IRun } from '../src/api';
+import { alignLines, smooth } from '../src/experiments/data';
 import {
-  alignLines,
   defaultMetricColumns,
   differingParams,
   nextSort,
   paramText,
   runTags,
-  smooth,
   sortKey
-} from '../src/experiments/data';
+} from '../src/runcolumns';
 
 const run = (id: string, params: Record<string, unknown>, tags: string[] = []): IRun =>
   ({

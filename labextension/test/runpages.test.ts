@@ -10,7 +10,7 @@ import {
   removeRow,
   RunRows,
   upsertRow
-} from '../src/components/runpages';
+} from '../src/runpages';
 import { computeWindow } from '../src/components/logmodel';
 
 /** Run i of a history newest first: i = 0 is the newest. */

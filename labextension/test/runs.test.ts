@@ -3,16 +3,14 @@ import { IProject, IRun } from '../src/api';
 import { splitArgs } from '../src/format';
 import {
   dropRequest,
-  energyCell,
-  hasMetricColumn,
   joinArgs,
   moveRequest,
   queueOf,
   runAgain,
   runRequest,
-  runTemplate,
-  toggleMetricColumn
+  runTemplate
 } from '../src/project/runsdata';
+import { energyCell, hasMetricColumn, toggleMetricColumn } from '../src/runcolumns';
 
 const project = {
   default_run: { args: ['--epochs', '3'], env: { SEED: '1' }, gpus: 0 },

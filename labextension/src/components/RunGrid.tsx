@@ -19,10 +19,17 @@ import {
   liveDuration
 } from '../format';
 import { IPanelSettings, parseMetricColumn, RunColumn } from '../settings';
-import { defaultMetricColumns, differingParams, metricValue, paramText, sortKey } from '../experiments/data';
-import { energyCell, EnergyField } from '../project/runsdata';
+import {
+  defaultMetricColumns,
+  differingParams,
+  energyCell,
+  EnergyField,
+  metricValue,
+  paramText,
+  sortKey
+} from '../runcolumns';
 import { computeWindow } from './logmodel';
-import { missingPages, RunRows } from './runpages';
+import { missingPages, RunRows } from '../runpages';
 import { useTrans } from '../i18n';
 import { useNow } from '../useModel';
 

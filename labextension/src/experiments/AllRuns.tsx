@@ -17,11 +17,11 @@ import {
   useRunChecks
 } from '../components/RunGrid';
 import { PageWidget } from '../components/PageWidget';
-import { IRunPage, loadedRuns, PageLoader, placePage, RUN_PAGE, RunRows } from '../components/runpages';
+import { IRunPage, loadedRuns, PageLoader, placePage, RUN_PAGE, RunRows } from '../runpages';
 import { useTrans } from '../i18n';
 import { useModel } from '../useModel';
 import { RUN_STATES } from '../states';
-import { nextSort, paramText, runTags } from './data';
+import { nextSort, paramText, runTags } from '../runcolumns';
 
 interface IActions {
   openRun: (id: string) => void;

@@ -7,7 +7,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun } from '../api';
 import { BeekeeperModel } from '../model';
 import { useTrans } from '../i18n';
-import { differingParams, paramNames, paramText, runTags } from './data';
+import { differingParams, paramNames, paramText, runTags } from '../runcolumns';
 import { PALETTE } from './MetricChart';
 import { TagCharts } from './TagCharts';
 import { Table } from '../components/Table';

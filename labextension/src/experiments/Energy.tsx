@@ -1,7 +1,7 @@
 import * as React from 'react';
 import { IEnergy } from '../api';
 import { useTrans } from '../i18n';
-import { energyCell, EnergyField } from '../project/runsdata';
+import { energyCell, EnergyField } from '../runcolumns';
 
 const PARTS: { field: EnergyField; key: string }[] = [
   { field: 'gpu_wh', key: 'gpu' },

@@ -1,68 +1,8 @@
 /**
- * The experiment views' arithmetic, kept free of React and JupyterLab so it is unit-tested:
- * which params differ between runs, which metric columns to show by default, the sort query a
- * header click asks for, and TensorBoard-style smoothing of a series.
+ * The experiment charts' arithmetic, kept free of React and JupyterLab so it is unit-tested:
+ * TensorBoard-style smoothing of a series and lines with their own x values aligned for uPlot.
+ * (How runs show in a table is in runcolumns.ts.)
  */
-import { IRun } from '../api';
-import { MetricStat, parseMetricColumn } from '../settings';
-
-/** A param's value as a cell shows it (and as runs are compared: two runs differ when these do). */
-export function paramText(value: unknown): string {
-  if (value === undefined || value === null) {
-    return '—';
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** Every param name of the runs, sorted. */
-export function paramNames(runs: IRun[]): string[] {
-  const names = new Set<string>();
-  for (const r of runs) {
-    Object.keys(r.params || {}).forEach(k => names.add(k));
-  }
-  return [...names].sort();
-}
-
-/** The params whose values are not the same in every run (a missing param differs from a set one). */
-export function differingParams(runs: IRun[]): string[] {
-  if (runs.length < 2) {
-    return [];
-  }
-  return paramNames(runs).filter(name => new Set(runs.map(r => paramText(r.params?.[name]))).size > 1);
-}
-
-/** The metric columns to show: the user's choice, else up to three tags of the newest run (last). */
-export function defaultMetricColumns(chosen: string[], runs: IRun[]): string[] {
-  if (chosen.length) {
-    return chosen;
-  }
-  const newest = runs.find(r => r.metrics && Object.keys(r.metrics).length);
-  return newest ? Object.keys(newest.metrics || {}).slice(0, 3) : [];
-}
-
-/** The server's sort key of a column: "metric:loss:min", "param:lr" or "created". */
-export function sortKey(column: { metric?: string; param?: string }): string {
-  if (column.metric) {
-    const parsed = parseMetricColumn(column.metric);
-    return parsed ? `metric:${parsed.tag}:${parsed.stat}` : 'created';
-  }
-  return column.param ? `param:${column.param}` : 'created';
-}
-
-/** A header clicked again flips the direction; a new one starts ascending (newest first for created). */
-export function nextSort(current: string, key: string): string {
-  const cur = current || '-created'; // the server's default: newest first
-  const bare = cur.replace(/^-/, '');
-  if (bare !== key) {
-    return key === 'created' ? '-created' : key;
-  }
-  return cur.startsWith('-') ? bare : `-${bare}`;
-}
-
-export function metricValue(run: IRun, tag: string, stat: MetricStat): number | null {
-  const v = run.metrics?.[tag]?.[stat];
-  return typeof v === 'number' ? v : null;
-}
 
 /**
  * TensorBoard's smoothing: an exponential moving average, debiased so the first points are not
@@ -107,17 +47,4 @@ export function alignLines(lines: ILine[]): [number[], ...(number | null)[][]] {
     return col;
   });
   return [xs, ...columns];
-}
-
-/** Every tag of the runs, in first-seen order. */
-export function runTags(runs: IRun[]): string[] {
-  const tags: string[] = [];
-  for (const r of runs) {
-    for (const t of Object.keys(r.metrics || {})) {
-      if (!tags.includes(t)) {
-        tags.push(t);
-      }
-    }
-  }
-  return tags;
 }

@@ -3,7 +3,7 @@ import { Button } from '@jupyterlab/ui-components';
 import { MetricStat } from '../settings';
 import { useTrans } from '../i18n';
 import { Table } from '../components/Table';
-import { hasMetricColumn, toggleMetricColumn } from './runsdata';
+import { hasMetricColumn, toggleMetricColumn } from '../runcolumns';
 
 const STATS: MetricStat[] = ['last', 'min', 'max'];
 

@@ -10,7 +10,7 @@ import { useRunChecks } from '../components/RunGrid';
 import { RunQueue } from './RunQueue';
 import { MetricPicker } from './MetricPicker';
 import { Button } from '@jupyterlab/ui-components';
-import { defaultMetricColumns, nextSort, runTags } from '../experiments/data';
+import { defaultMetricColumns, nextSort, runTags } from '../runcolumns';
 import { IMove, runAgain } from './runsdata';
 import { SweepsCard } from '../sweeps/SweepsCard';
 

@@ -4,7 +4,7 @@ import { IRun } from '../api';
 import { isActiveRun } from '../format';
 import { IPanelSettings } from '../settings';
 import { RunGrid, runColumns } from '../components/RunGrid';
-import { RunRows } from '../components/runpages';
+import { RunRows } from '../runpages';
 import { useTrans } from '../i18n';
 
 /** The project's run history (windowed); columns as the settings choose, durations of active runs ticking. */

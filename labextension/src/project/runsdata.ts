@@ -1,11 +1,9 @@
 /**
  * The Runs tab's rules, free of React and JupyterLab so they are unit-tested: what a preset fills
  * in, what "Run again" sends (and which env values the user must type again, since the server
- * never returns them), the queue's order and the move request an up/down or drop asks for, the
- * metric column picker's edits and how an energy figure reads.
+ * never returns them), the queue's order and the move request an up/down or drop asks for.
  */
-import { IEnergy, IProject, IRun } from '../api';
-import { MetricStat, parseMetricColumn } from '../settings';
+import { IProject, IRun } from '../api';
 import { parseGpus, splitArgs } from '../format';
 
 /** What a run body may leave out and a preset or the project's default_run fills in. */
@@ -140,52 +138,4 @@ export function dropRequest(queue: IRun[], dragged: string, target: string): IMo
   // The target is this project's last: stand right after it in the shared queue.
   const position = queue[to].queue_position;
   return position ? { id: dragged, body: { position: position - 1 } } : null;
-}
-
-/** The metric columns with one TAG:STAT switched on or off (the picker's checkbox), in a stable order. */
-export function toggleMetricColumn(columns: string[], tag: string, stat: MetricStat, on: boolean): string[] {
-  const spec = (s: MetricStat) => (s === 'last' ? tag : `${tag}:${s}`);
-  const same = (c: string) => {
-    const p = parseMetricColumn(c);
-    return p !== null && p.tag === tag && p.stat === stat;
-  };
-  const rest = columns.filter(c => !same(c));
-  return on ? [...rest, spec(stat)] : rest;
-}
-
-/** Whether TAG:STAT is among the columns ("loss" and "loss:last" are the same column). */
-export function hasMetricColumn(columns: string[], tag: string, stat: MetricStat): boolean {
-  return columns.some(c => {
-    const p = parseMetricColumn(c);
-    return p !== null && p.tag === tag && p.stat === stat;
-  });
-}
-
-export type EnergyField = 'gpu_wh' | 'cpu_wh' | 'cost';
-
-const REASONS: Record<EnergyField, keyof IEnergy> = {
-  gpu_wh: 'gpu_reason',
-  cpu_wh: 'cpu_reason',
-  cost: 'cost_reason'
-};
-
-/** An energy cell: the figure, or "—" with the server's reason why there is none (never a made-up number). */
-export function energyCell(
-  energy: IEnergy | null | undefined,
-  field: EnergyField
-): { text: string; title: string } {
-  if (!energy) {
-    return { text: '—', title: '' };
-  }
-  const value = energy[field];
-  if (typeof value !== 'number') {
-    return { text: '—', title: String(energy[REASONS[field]] || '') };
-  }
-  if (field === 'cost') {
-    return {
-      text: `${value.toFixed(value < 1 ? 4 : 2)}${energy.currency ? ' ' + energy.currency : ''}`,
-      title: ''
-    };
-  }
-  return { text: `${value < 10 ? value.toFixed(2) : value.toFixed(1)} Wh`, title: '' };
 }

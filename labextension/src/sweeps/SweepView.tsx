@@ -11,7 +11,7 @@ import { formatDuration, formatTime, formatValue } from '../format';
 import { useTrans } from '../i18n';
 import { confirmAndAttempt } from '../components/attempt';
 import { ActionLink } from '../components/ActionLink';
-import { paramText } from '../experiments/data';
+import { paramText } from '../runcolumns';
 import { RunLink } from '../experiments/CompareView';
 import { TagCharts } from '../experiments/TagCharts';
 import { PageWidget } from '../components/PageWidget';

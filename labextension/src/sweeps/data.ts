@@ -4,7 +4,7 @@
  * the scatter of objective against one parameter, and the parallel-coordinates lines (every axis
  * normalised to [0, 1]).
  */
-import { paramText } from '../experiments/data';
+import { paramText } from '../runcolumns';
 import { ISweep, ISweepTrial } from './types';
 
 /** Trials by objective (best first for the goal); trials without a value last, in trial order. */

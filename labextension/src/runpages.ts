@@ -4,7 +4,7 @@
  * that page alone instead of the nine before it. Pure functions and one small loader; the model
  * keeps a project's history this way and All runs its own list.
  */
-import type { IRun } from '../api';
+import type { IRun } from './api';
 
 /** A history: `rows.length` is the total, a missing run is a row still to load. */
 export type RunRows = ReadonlyArray<IRun | undefined>;
