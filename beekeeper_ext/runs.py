@@ -127,7 +127,9 @@ class RunService(LoggingConfigurable):
                                          "(also c.BeekeeperApp.stop_grace_period).").tag(config=True)
     default_executor = Unicode("local", help="Executor used when neither run nor project names one "
                                              "(also c.BeekeeperApp.default_executor).").tag(config=True)
-    poll_interval = Float(0.25, help="Seconds between supervisor polls of the active runs.").tag(config=True)
+    poll_interval = Float(2.0, help="Seconds between supervisor polls of the active runs: the safety net, "
+                                    "as a local run's exit wakes the supervisor at once (pidfd); Ray runs "
+                                    "are noticed on this interval.").tag(config=True)
 
     def __init__(self, home: Path, store: Store, projects: ProjectService, executors: dict[str, Executor], *,
                  usage: MetricsService | None = None, run_metrics: RunMetricsService | None = None,
@@ -147,6 +149,8 @@ class RunService(LoggingConfigurable):
         self._wake = asyncio.Event()
         self._supervisor = PeriodicTask("run supervisor", self._supervise, lambda: self.poll_interval, log=log,
                                         wake=self._wake)
+        for executor in executors.values():
+            executor.notify_ends(self._wake.set)
         self._launches: dict[str, asyncio.Task] = {}
         self._stops: dict[str, asyncio.Task] = {}
         self._stop_reasons: dict[str, str] = {}

@@ -351,3 +351,78 @@ async def test_train_file_cannot_lead_out_of_the_checkout(api, ready_project, tm
     run = await wait_run(api, (await api.post("projects/link/runs"))[1]["id"])
     assert run["state"] == "succeeded", run
     assert b"inside" in (await api.get(f"runs/{run['id']}/log", raw=True)).body
+
+
+TRAIN_BRIEF = "import time\ntime.sleep(1.5)\nprint('done', flush=True)\n"
+
+
+def _pidfds() -> int:
+    """Open pidfds in this (the test server's) process."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}") == "anon_inode:[pidfd]"
+        except OSError:
+            pass
+    return count
+
+
+def _state_events(bk_app) -> tuple[dict[str, dict[str, float]], asyncio.Event, callable]:
+    """When each run reached each state (monotonic), from the run service's own announcements."""
+    seen: dict[str, dict[str, float]] = {}
+    changed = asyncio.Event()
+
+    def on_run(run: dict) -> None:
+        seen.setdefault(run["id"], {}).setdefault(run["state"], time.monotonic())
+        changed.set()
+
+    bk_app.runs.subscribe(on_run)
+    return seen, changed, lambda: bk_app.runs.unsubscribe(on_run)
+
+
+async def _until(changed: asyncio.Event, done, timeout: float) -> None:
+    async def wait():
+        while not done():
+            changed.clear()
+            await changed.wait()
+
+    await asyncio.wait_for(wait(), timeout)
+
+
+async def test_a_local_runs_end_wakes_the_supervisor_long_before_its_poll(api, ready_project, bk_app):
+    """The launcher's exit is a pidfd event: with the poll 60 s apart the end is still seen at once."""
+    await ready_project("brief", {"train.py": TRAIN_BRIEF})
+    bk_app.runs.poll_interval = 60.0
+    seen, changed, done = _state_events(bk_app)
+    try:
+        code, run = await api.post("projects/brief/runs", {})
+        assert code == 201, run
+        await _until(changed, lambda: "running" in seen.get(run["id"], {}), 60)
+        assert _pidfds() >= 1
+        await _until(changed, lambda: "succeeded" in seen.get(run["id"], {}), 30)  # < poll_interval
+    finally:
+        done()
+    states = seen[run["id"]]
+    assert states["succeeded"] - states["running"] < 10, states  # the run sleeps 1.5 s
+    assert _pidfds() == 0
+
+
+async def test_pidfds_are_closed_when_runs_end_and_on_close(api, ready_project, bk_app):
+    await ready_project("fds", {"train.py": TRAIN_BRIEF})
+    before = _pidfds()
+    ids = []
+    for _ in range(3):
+        code, run = await api.post("projects/fds/runs", {"allow_parallel": True})
+        assert code == 201, run
+        ids.append(run["id"])
+    for run_id in ids:
+        assert (await wait_run(api, run_id))["state"] == "succeeded"
+    assert _pidfds() == before == 0
+    code, run = await api.post("projects/fds/runs", {})
+    assert code == 201, run
+    await wait_run(api, run["id"], ("running",))
+    assert _pidfds() == 1
+    await bk_app.executors["local"].close()  # Jupyter stopping: the run goes on, unwatched
+    assert _pidfds() == 0
+    assert (await wait_run(api, run["id"]))["state"] == "succeeded"  # the poll still sees its end
+    assert _pidfds() == 0

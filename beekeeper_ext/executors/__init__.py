@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from traitlets.config import LoggingConfigurable
 
@@ -65,6 +65,12 @@ class Executor(LoggingConfigurable):
     def __init__(self, home: Path, **kwargs):
         super().__init__(**kwargs)
         self.home = Path(home)
+        self.on_end: Callable[[], None] | None = None  # see notify_ends
+
+    def notify_ends(self, callback: Callable[[], None]) -> None:
+        """The run service's wake-up: an executor that learns of a run's end at once (local: a
+        pidfd) calls it, so the supervisor polls now instead of at its next interval."""
+        self.on_end = callback
 
     async def start(self) -> None:
         """Begin background work (connections, watchers). Called once the event loop runs."""

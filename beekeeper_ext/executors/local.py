@@ -4,6 +4,10 @@ The launcher (executors/launcher.py, run by Beekeeper's own interpreter) keeps t
 when Jupyter stops and writes `exit.json` when the command ends. A run is recognised again
 after a restart only if both its pid and that process's start time match what was recorded,
 so a recycled pid is never mistaken for a run.
+
+Each running launcher is watched through a pidfd on the event loop: its exit wakes the run
+service's supervisor at once (notify_ends), so a run's end is not left to the next poll. Where
+pidfd_open is missing or refused, the poll alone notices it.
 """
 
 from __future__ import annotations
@@ -58,6 +62,29 @@ class LocalExecutor(Executor):
     def __init__(self, home, **kwargs):
         super().__init__(home, **kwargs)
         self._children: dict[int, subprocess.Popen] = {}  # launchers we started: reaped by poll()
+        self._pidfds: dict[int, int] = {}  # launcher pid -> pidfd read by the loop until it exits
+
+    def _watch(self, pid: int) -> None:
+        """Wake the supervisor the moment `pid` exits (once); silently nothing without pidfds."""
+        if pid in self._pidfds or self.on_end is None:
+            return
+        try:
+            fd = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # old kernel or Python, EPERM, already gone: the poll sees it
+            return
+        self._pidfds[pid] = fd
+        asyncio.get_running_loop().add_reader(fd, self._exited, pid)
+
+    def _unwatch(self, pid: int) -> None:
+        fd = self._pidfds.pop(pid, None)
+        if fd is not None:
+            asyncio.get_running_loop().remove_reader(fd)
+            os.close(fd)
+
+    def _exited(self, pid: int) -> None:
+        self._unwatch(pid)  # a pidfd stays readable: one wake per exit
+        if self.on_end is not None:
+            self.on_end()
 
     def _run_dir(self, run: dict) -> Path:
         return self.log_path(run).parent
@@ -78,6 +105,7 @@ class LocalExecutor(Executor):
             proc = subprocess.Popen(argv, cwd=spec.cwd, env=inherited_env(), stdin=subprocess.PIPE,
                                     stdout=log, stderr=log, start_new_session=True, close_fds=True)
         self._children[proc.pid] = proc
+        self._watch(proc.pid)
         try:
             started = psutil.Process(proc.pid).create_time()
         except psutil.NoSuchProcess:  # ended already; poll() reads exit.json
@@ -101,13 +129,17 @@ class LocalExecutor(Executor):
             return None
 
     async def poll(self, run: dict) -> Status:
-        child = self._children.get(run.get("pid"))
+        pid = run.get("pid")
+        child = self._children.get(pid)
         if child is not None:
             if child.poll() is None:
                 return Status("running")
             self._children.pop(child.pid, None)
         elif self._process(run) is not None:
+            self._watch(pid)  # re-adopted after a restart; opened after the create-time check
             return Status("running")
+        if pid:
+            self._unwatch(pid)
         info = await asyncio.to_thread(_read_exit, self._run_dir(run))
         if info is not None:
             return _status_from_exit(info)
@@ -167,5 +199,7 @@ class LocalExecutor(Executor):
                 pass
 
     async def close(self) -> None:
-        """Runs go on without Jupyter; just forget the handles."""
+        """Runs go on without Jupyter; just forget the handles and stop watching."""
+        for pid in list(self._pidfds):
+            self._unwatch(pid)
         self._children.clear()
