@@ -6,7 +6,9 @@ The runs are launched once and outlive each server (as runs do): the server is r
 the same BEEKEEPER_HOME for each phase, re-attaches, settles, and its process's CPU time
 (user + system, children excluded) is read over SECONDS of wall time. "Off" (the watchdog and the
 usage/energy samplers stretched to once a day) is the baseline subtracted, so the rest of the
-server — run supervision, Jupyter itself — is not counted. Target from issue 15: < 0.5 % of one
+server — run supervision, Jupyter itself — is not counted. The first two phases' difference is
+the supervisor with 20 runs: it polls every 2 s (0.25 s before local runs' exits woke it through a
+pidfd), 1.13 % - 0.27 % of a core then, 0.33 % - 0.07 % after (load 0.1-0.3, 30 s phases). Target from issue 15: < 0.5 % of one
 core at the defaults.
 
     .venv/bin/python bench/watchdog_overhead.py --seconds 60
