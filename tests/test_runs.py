@@ -367,8 +367,9 @@ def _pidfds() -> int:
     return count
 
 
-def _state_events(bk_app) -> tuple[dict[str, dict[str, float]], asyncio.Event, callable]:
-    """When each run reached each state (monotonic), from the run service's own announcements."""
+def _state_events(bk_app):
+    """When each run reached each state (monotonic), from the run service's own announcements;
+    returns (that table, an event set on every change, unsubscribe)."""
     seen: dict[str, dict[str, float]] = {}
     changed = asyncio.Event()
 
