@@ -5,6 +5,7 @@ import { BeekeeperModel } from '../model';
 import { parseEnv } from '../format';
 import { executorOptions, useExecutors } from '../components/useExecutors';
 import { SelectField } from '../components/form/SelectField';
+import { TextField } from '../components/form/TextField';
 import { useTrans, useTranslate } from '../i18n';
 import { IRunFields, IRunTemplate, joinArgs, presetNames, runRequest, runTemplate } from './runsdata';
 
@@ -22,34 +23,6 @@ export interface IRunDraft {
   preset: string;
   /** Grows on every "Run again", so the same run twice fills the form twice. */
   serial: number;
-}
-
-/** One of the form's text inputs (`bk-run-<field>`), labelled, with its field's error beneath. */
-function RunInput(props: {
-  field: string;
-  label: string;
-  className: string;
-  value: string;
-  onChange: (value: string) => void;
-  placeholder: string;
-  title?: string;
-  error: React.ReactNode;
-}): JSX.Element {
-  const id = `bk-run-${props.field}`;
-  return (
-    <div className={`bk-field ${props.className}`} data-field={props.field}>
-      <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        className="jp-mod-styled"
-        value={props.value}
-        onChange={e => props.onChange(e.target.value)}
-        placeholder={props.placeholder}
-        title={props.title}
-      />
-      {props.error}
-    </div>
-  );
 }
 
 /** A draft's settings as the form shows them: env names with empty values to type again. */
@@ -70,7 +43,7 @@ function EnvField(props: {
   onChange: (value: string) => void;
   template: IRunTemplate;
   draft?: IRunDraft | null;
-  error: React.ReactNode;
+  error: string | null;
 }): JSX.Element {
   const { value, template, draft } = props;
   const trans = useTrans();
@@ -94,7 +67,7 @@ function EnvField(props: {
           {trans.__('Env values are never kept: type the values of %1 again.', draft.envNames.join(', '))}
         </div>
       )}
-      {props.error}
+      {props.error && <div className="bk-field-error">{props.error}</div>}
     </div>
   );
 }
@@ -150,11 +123,15 @@ function useRunForm(
     }
   };
   const messageFor = (field: string) => (error && error.field === field ? error.message : null);
-  const errorFor = (field: string) => {
-    const message = messageFor(field);
-    return message ? <div className="bk-field-error">{message}</div> : null;
-  };
-  return { fields, set, template, error, messageFor, errorFor, busy, submit, form };
+  /** What a field's input binds to: its id (`bk-run-<key>`, tests find it by it), value, setter and error. */
+  const bind = (key: keyof IRunFields) => ({
+    id: `bk-run-${key}`,
+    field: key,
+    value: fields[key],
+    onChange: set(key),
+    error: messageFor(key)
+  });
+  return { fields, set, template, error, messageFor, bind, busy, submit, form };
 }
 
 /**
@@ -171,7 +148,7 @@ export function RunForm(props: {
   const { model, project, draft } = props;
   const trans = useTrans();
   const { executors, serverDefault } = useExecutors(model);
-  const { fields, set, template, error, messageFor, errorFor, busy, submit, form } = useRunForm(
+  const { fields, set, template, error, messageFor, bind, busy, submit, form } = useRunForm(
     model,
     project,
     draft,
@@ -185,57 +162,43 @@ export function RunForm(props: {
       <div className="bk-field-row">
         {presets.length > 0 && (
           <SelectField
-            id="bk-run-preset"
+            {...bind('preset')}
             label={trans.__('Preset')}
-            field="preset"
             className="bk-medium"
             selectClassName="bk-run-preset"
-            error={messageFor('preset')}
-            value={fields.preset}
             title={trans.__('Fields left empty come from the preset, then from the default run')}
             options={[
               { value: '', label: trans.__('Default run') },
               ...presets.map(p => ({ value: p, label: p }))
             ]}
-            onChange={set('preset')}
           />
         )}
-        <RunInput
-          field="args"
+        <TextField
+          {...bind('args')}
           label={trans.__('Arguments')}
           className="bk-grow"
-          value={fields.args}
-          onChange={set('args')}
           placeholder={
             template.args
               ? trans.__('empty: %1', template.args.join(' ') || trans.__('no arguments'))
               : trans.__('extra arguments for %1, e.g. --lr 0.01', project.train_file)
           }
-          error={errorFor('args')}
         />
-        <RunInput
-          field="gpus"
+        <TextField
+          {...bind('gpus')}
           label={trans.__('GPUs')}
           className="bk-narrow"
-          value={fields.gpus}
-          onChange={set('gpus')}
           placeholder={template.gpus !== undefined ? String(template.gpus) : trans.__('auto')}
           title={trans.__('A count (0 for CPU only) or GPU ids like 0,1')}
-          error={errorFor('gpus')}
         />
         {executors.length > 1 && (
           <SelectField
-            id="bk-run-executor"
+            {...bind('executor')}
             label={trans.__('Run on')}
-            field="executor"
             className="bk-medium"
-            error={messageFor('executor')}
-            value={fields.executor}
             options={executorOptions(
               executors,
               trans.__('Default (%1)', template.executor || project.default_executor || serverDefault)
             )}
-            onChange={set('executor')}
           />
         )}
       </div>
@@ -244,7 +207,7 @@ export function RunForm(props: {
         onChange={set('env')}
         template={template}
         draft={draft}
-        error={errorFor('env')}
+        error={messageFor('env')}
       />
       {error && !RUN_FIELDS.includes(error.field) && <div className="bk-form-error">{error.message}</div>}
       <div className="bk-form-actions">

@@ -10,8 +10,8 @@ import { ApiError, IProject } from '../api';
 import { BeekeeperModel } from '../model';
 import { confirmDanger } from '../components/confirm';
 import { executorOptions, useExecutors } from '../components/useExecutors';
-import { Field } from '../components/form/Field';
-import { IOption, SelectField } from '../components/form/SelectField';
+import { choices, IOption, SelectField } from '../components/form/SelectField';
+import { TextField } from '../components/form/TextField';
 import { useTrans, useTranslate } from '../i18n';
 import { ISweep } from './types';
 import {
@@ -53,10 +53,7 @@ function formInputs(trans: TranslationBundle): Record<InputKey, IInput> {
       field: 'method',
       label: trans.__('Method'),
       className: 'bk-medium',
-      options: [
-        { value: 'grid', label: trans.__('grid: every combination') },
-        { value: 'random', label: trans.__('random: draw trials') }
-      ]
+      options: choices({ grid: trans.__('grid: every combination'), random: trans.__('random: draw trials') })
     },
     trials: { id: 'bk-sweep-trials', field: 'trials', label: trans.__('Trials'), className: 'bk-narrow' },
     seed: {
@@ -71,11 +68,11 @@ function formInputs(trans: TranslationBundle): Record<InputKey, IInput> {
       id: 'bk-sweep-as',
       field: 'as',
       label: trans.__('Params reach the script as'),
-      options: [
-        { value: 'args', label: trans.__('arguments: --name value') },
-        { value: 'template', label: trans.__('an argument template') },
-        { value: 'env', label: trans.__('environment variables') }
-      ]
+      options: choices({
+        args: trans.__('arguments: --name value'),
+        template: trans.__('an argument template'),
+        env: trans.__('environment variables')
+      })
     },
     template: {
       id: 'bk-sweep-template',
@@ -119,10 +116,7 @@ function formInputs(trans: TranslationBundle): Record<InputKey, IInput> {
       field: 'objective.goal',
       label: trans.__('Goal'),
       className: 'bk-narrow',
-      options: [
-        { value: 'min', label: trans.__('min') },
-        { value: 'max', label: trans.__('max') }
-      ]
+      options: choices({ min: trans.__('min'), max: trans.__('max') })
     },
     summary: {
       id: 'bk-sweep-summary',
@@ -130,11 +124,7 @@ function formInputs(trans: TranslationBundle): Record<InputKey, IInput> {
       label: trans.__('Counts'),
       className: 'bk-narrow',
       title: trans.__("Which of a trial's values counts"),
-      options: [
-        { value: 'last', label: trans.__('last') },
-        { value: 'min', label: trans.__('min') },
-        { value: 'max', label: trans.__('max') }
-      ]
+      options: choices({ last: trans.__('last'), min: trans.__('min'), max: trans.__('max') })
     },
     minSteps: {
       id: 'bk-sweep-min-steps',
@@ -179,15 +169,17 @@ function ParamRowView(props: {
   ) => {
     const id = `bk-sweep-p${index}-${part}`;
     return (
-      <Field id={id} inputId={id} label={label} className={className} invalid={error?.part === part}>
-        <input
-          id={id}
-          className={`jp-mod-styled bk-sweep-param-${part}`}
-          value={row[part]}
-          placeholder={placeholder}
-          onChange={e => set({ [part]: e.target.value })}
-        />
-      </Field>
+      <TextField
+        id={id}
+        field={id}
+        label={label}
+        className={className}
+        inputClassName={`bk-sweep-param-${part}`}
+        invalid={error?.part === part}
+        value={row[part]}
+        placeholder={placeholder}
+        onChange={value => set({ [part]: value })}
+      />
     );
   };
   const check = (part: 'log' | 'integer', label: string) => (
@@ -212,10 +204,7 @@ function ParamRowView(props: {
             className="bk-narrow"
             selectClassName="bk-sweep-param-kind"
             value={row.kind}
-            options={[
-              { value: 'values', label: trans.__('values') },
-              { value: 'range', label: trans.__('range') }
-            ]}
+            options={choices({ values: trans.__('values'), range: trans.__('range') })}
             onChange={kind => set({ kind: kind as IParamRow['kind'] })}
           />
         )}
@@ -268,21 +257,20 @@ function Input(props: { name: InputKey; bind: IBinding; options?: IOption[]; lis
       />
     );
   }
-  const shared = {
-    id: input.id,
-    className: 'jp-mod-styled',
-    value,
-    placeholder: input.placeholder,
-    title: input.title
-  };
   return (
-    <Field id={input.field} inputId={input.id} label={input.label} className={input.className} error={error}>
-      {input.rows ? (
-        <textarea {...shared} rows={input.rows} onChange={e => onChange(e.target.value)} />
-      ) : (
-        <input {...shared} list={props.list} onChange={e => onChange(e.target.value)} />
-      )}
-    </Field>
+    <TextField
+      id={input.id}
+      field={input.field}
+      label={input.label}
+      className={input.className}
+      error={error}
+      value={value}
+      onChange={onChange}
+      placeholder={input.placeholder}
+      title={input.title}
+      rows={input.rows}
+      list={props.list}
+    />
   );
 }
 

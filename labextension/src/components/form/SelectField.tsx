@@ -8,6 +8,11 @@ export interface IOption {
   title?: string;
 }
 
+/** A fixed choice's options from value → label, in the order written. */
+export function choices(labels: Record<string, string>): IOption[] {
+  return Object.entries(labels).map(([value, label]) => ({ value, label }));
+}
+
 /**
  * One labelled <select> with its error beneath: the run form, the schedule form and the sweep
  * dialog each spelled this shape out per field. `field` becomes `data-field`, which tests and
