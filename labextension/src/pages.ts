@@ -2,6 +2,7 @@
  * The main-area widgets the panel opens: one page per project (reused while open) and the project
  * form (New project, Edit) as a full-width widget.
  */
+import * as React from 'react';
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IProject, IRun } from './api';
@@ -9,10 +10,11 @@ import { BeekeeperModel } from './model';
 import { ProjectPage, Tab } from './project/ProjectPage';
 import { ProjectFormWidget } from './components/ProjectFormWidget';
 import { CompareWidget } from './experiments/CompareView';
-import { RunDetailWidget } from './experiments/RunDetail';
+import { RunDetailBody } from './experiments/RunDetail';
 import { AllRunsWidget } from './experiments/AllRuns';
 import { NotificationsWidget } from './notifications/NotificationsPage';
-import { SweepWidget } from './sweeps/SweepView';
+import { SweepBody } from './sweeps/SweepView';
+import { PageWidget } from './components/PageWidget';
 import { ISessionContext, MainAreaWidget } from '@jupyterlab/apputils';
 import { drivePath } from './filesdrive';
 
@@ -20,6 +22,18 @@ import { drivePath } from './filesdrive';
 interface IOpenedDocument {
   context?: { sessionContext: ISessionContext; ready: Promise<void>; model: { dirty: boolean } };
 }
+
+/** The pages of one thing by its id (`beekeeper-<kind>-<id>`, labelled with the id): their class and caption. */
+const PAGES_BY_ID = {
+  run: {
+    className: 'bk-run-detail-widget',
+    caption: (trans: TranslationBundle, id: string) => trans.__('Beekeeper run %1', id)
+  },
+  sweep: {
+    className: 'bk-sweep-widget',
+    caption: (trans: TranslationBundle, id: string) => trans.__('Beekeeper sweep %1', id)
+  }
+};
 
 export class Pages {
   private _pages = new Map<string, ProjectPage>();
@@ -71,27 +85,21 @@ export class Pages {
 
   /** A run's detail page: charts, usage, params, command, commit, energy and log. */
   openRun(id: string): void {
-    this._view(
-      `beekeeper-run-${id}`,
-      () =>
-        new RunDetailWidget(this._model, this._trans, id, {
-          openProject: name => this.open(name),
-          openNotebook: run => void this.openNotebook(run),
-          openSweep: sweep => this.openSweep(sweep)
-        })
-    );
+    const links = {
+      openProject: (name: string) => void this.open(name),
+      openNotebook: (run: IRun) => void this.openNotebook(run),
+      openSweep: (sweep: string) => this.openSweep(sweep)
+    };
+    this._pageOf('run', id, () => React.createElement(RunDetailBody, { model: this._model, id, links }));
   }
 
   /** A sweep's page: its trials by objective, its charts, Stop. */
   openSweep(id: string): void {
-    this._view(
-      `beekeeper-sweep-${id}`,
-      () =>
-        new SweepWidget(this._model, this._trans, id, {
-          openRun: run => this.openRun(run),
-          openProject: name => this.open(name)
-        })
-    );
+    const actions = {
+      openRun: (run: string) => this.openRun(run),
+      openProject: (name: string) => void this.open(name)
+    };
+    this._pageOf('sweep', id, () => React.createElement(SweepBody, { model: this._model, id, actions }));
   }
 
   /**
@@ -145,6 +153,13 @@ export class Pages {
       'beekeeper-notifications',
       () => new NotificationsWidget(this._model.notifications, this._trans)
     );
+  }
+
+  /** The page of a run or a sweep, its body made only when it is not open yet. */
+  private _pageOf(kind: keyof typeof PAGES_BY_ID, id: string, body: () => JSX.Element): void {
+    const { className, caption } = PAGES_BY_ID[kind];
+    const tab = { id: `beekeeper-${kind}-${id}`, className, label: id, caption: caption(this._trans, id) };
+    this._view(tab.id, () => new PageWidget(this._trans, body(), tab));
   }
 
   private _view(id: string, make: () => MainAreaWidget): void {

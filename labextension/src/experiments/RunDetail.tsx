@@ -4,7 +4,6 @@
  */
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { TranslationBundle } from '@jupyterlab/translation';
 import { IRun, IUsageSample, LogEnd } from '../api';
 import { BeekeeperModel } from '../model';
 import { formatBytes, formatDuration, formatTime, formatValue, isActiveRun } from '../format';
@@ -12,7 +11,6 @@ import { useTrans } from '../i18n';
 import { LogView } from '../components/LogView';
 import { ActionLink } from '../components/ActionLink';
 import { Table } from '../components/Table';
-import { PageWidget } from '../components/PageWidget';
 import { Pending } from '../components/Pending';
 import { useLogBuffer } from '../components/useLogBuffer';
 import { ILine } from './data';
@@ -231,7 +229,8 @@ function RunFacts(props: { run: IRun }): JSX.Element {
   );
 }
 
-function RunDetailBody(props: { model: BeekeeperModel; id: string; links: IRunLinks }): JSX.Element {
+/** A run's detail page (pages.ts puts it in a main-area tab). */
+export function RunDetailBody(props: { model: BeekeeperModel; id: string; links: IRunLinks }): JSX.Element {
   const { model, id } = props;
   const trans = useTrans();
   const { run, usage, error } = useRunDetail(model, id);
@@ -264,16 +263,4 @@ function RunDetailBody(props: { model: BeekeeperModel; id: string; links: IRunLi
       <RunLog model={model} run={run} />
     </div>
   );
-}
-
-/** A run's detail page in the main area. */
-export class RunDetailWidget extends PageWidget {
-  constructor(model: BeekeeperModel, trans: TranslationBundle, id: string, links: IRunLinks) {
-    super(trans, <RunDetailBody model={model} id={id} links={links} />, {
-      id: `beekeeper-run-${id}`,
-      className: 'bk-run-detail-widget',
-      label: id,
-      caption: trans.__('Beekeeper run %1', id)
-    });
-  }
 }

@@ -5,7 +5,6 @@
  */
 import * as React from 'react';
 import { Button } from '@jupyterlab/ui-components';
-import { TranslationBundle } from '@jupyterlab/translation';
 import { BeekeeperModel } from '../model';
 import { formatDuration, formatTime, formatValue } from '../format';
 import { useTrans } from '../i18n';
@@ -14,7 +13,6 @@ import { ActionLink } from '../components/ActionLink';
 import { paramText } from '../runcolumns';
 import { RunLink } from '../experiments/CompareView';
 import { TagCharts } from '../experiments/TagCharts';
-import { PageWidget } from '../components/PageWidget';
 import { Pending } from '../components/Pending';
 import { Table } from '../components/Table';
 import { useModel } from '../useModel';
@@ -147,7 +145,8 @@ function Summary(props: { sweep: ISweep }): JSX.Element {
   );
 }
 
-function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepActions }): JSX.Element {
+/** A sweep's page (pages.ts puts it in a main-area tab). */
+export function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepActions }): JSX.Element {
   const { model, id, actions } = props;
   const trans = useTrans();
   React.useEffect(() => model.sweeps.follow(id), [model, id]);
@@ -239,16 +238,4 @@ function SweepBody(props: { model: BeekeeperModel; id: string; actions: ISweepAc
       )}
     </div>
   );
-}
-
-/** A sweep's page in the main area. */
-export class SweepWidget extends PageWidget {
-  constructor(model: BeekeeperModel, trans: TranslationBundle, id: string, actions: ISweepActions) {
-    super(trans, <SweepBody model={model} id={id} actions={actions} />, {
-      id: `beekeeper-sweep-${id}`,
-      className: 'bk-sweep-widget',
-      label: id,
-      caption: trans.__('Beekeeper sweep %1', id)
-    });
-  }
 }
