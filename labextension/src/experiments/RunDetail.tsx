@@ -13,6 +13,7 @@ import { ActionLink } from '../components/ActionLink';
 import { Table } from '../components/Table';
 import { Pending } from '../components/Pending';
 import { useLogBuffer } from '../components/useLogBuffer';
+import { usePoll } from '../components/usePoll';
 import { ILine } from './data';
 import { paramNames, paramText, runTags } from '../runcolumns';
 import { TagCharts } from './TagCharts';
@@ -31,37 +32,22 @@ function useRunDetail(
     usage: [] as IUsageSample[],
     error: null as string | null
   });
-  React.useEffect(() => {
-    let alive = true;
-    let timer: number | null = null;
-    const load = async () => {
-      try {
-        const run = await model.run(id);
-        const usage = await model.runUsage(id).then(
-          u => u.samples,
-          () => [] as IUsageSample[]
-        );
-        if (!alive) {
-          return;
-        }
-        setState({ run, usage, error: null });
-        if (isActiveRun(run.state)) {
-          timer = window.setTimeout(() => void load(), REFRESH_MS);
-        }
-      } catch (error) {
-        if (alive) {
-          setState(s => ({ ...s, error: (error as Error).message }));
-        }
-      }
-    };
-    void load();
-    return () => {
-      alive = false;
-      if (timer !== null) {
-        window.clearTimeout(timer);
-      }
-    };
-  }, [model, id]);
+  usePoll(
+    async () => {
+      const run = await model.run(id);
+      const usage = await model.runUsage(id).then(
+        u => u.samples,
+        () => [] as IUsageSample[]
+      );
+      return { run, usage };
+    },
+    ({ run, usage }) => {
+      setState({ run, usage, error: null });
+      return isActiveRun(run.state) ? REFRESH_MS : null;
+    },
+    error => setState(s => ({ ...s, error: error.message })),
+    [model, id]
+  );
   return state;
 }
 

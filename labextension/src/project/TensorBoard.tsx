@@ -3,6 +3,7 @@ import { Button } from '@jupyterlab/ui-components';
 import { ITensorBoardStatus } from '../api';
 import { BeekeeperModel } from '../model';
 import { useTrans } from '../i18n';
+import { usePoll } from '../components/usePoll';
 
 /** Whether JupyterLab's theme is dark now (the theme manager marks <body>), following theme changes. */
 export function useLabDark(): boolean {
@@ -29,44 +30,25 @@ export function TensorBoard(props: { model: BeekeeperModel; name: string }): JSX
   const [error, setError] = React.useState<string | null>(null);
   const [attempt, setAttempt] = React.useState(0);
 
-  React.useEffect(() => {
-    let alive = true;
-    let timer: number | null = null;
-    const poll = async () => {
-      try {
-        const s = await model.tensorboard(name);
-        if (!alive) {
-          return;
-        }
-        setStatus(s);
-        if (s.state === 'starting') {
-          timer = window.setTimeout(poll, 1000);
-        }
-      } catch (e) {
-        if (alive) {
-          setError((e as Error).message);
-        }
+  // Start (or reuse) it, then ask again while it is starting: soon after the start, then each second.
+  usePoll(
+    round => {
+      if (round === 0) {
+        setError(null);
+        return model.startTensorboard(name);
       }
-    };
-    setError(null);
-    model
-      .startTensorboard(name)
-      .then(s => {
-        if (alive) {
-          setStatus(s);
-          if (s.state !== 'ready') {
-            timer = window.setTimeout(poll, 500);
-          }
-        }
-      })
-      .catch(e => alive && setError((e as Error).message));
-    return () => {
-      alive = false;
-      if (timer !== null) {
-        window.clearTimeout(timer);
+      return model.tensorboard(name);
+    },
+    (s, round) => {
+      setStatus(s);
+      if (round === 0) {
+        return s.state !== 'ready' ? 500 : null;
       }
-    };
-  }, [model, name, attempt]);
+      return s.state === 'starting' ? 1000 : null;
+    },
+    e => setError(e.message),
+    [model, name, attempt]
+  );
 
   const dark = useLabDark();
   const src = withTheme(model.tensorboardUrl(name, status), dark);
