@@ -11,6 +11,7 @@ import { isActiveRun } from './format';
 import { tryExample } from './examples';
 import { notifyInfo } from './notify';
 import { attempt } from './components/attempt';
+import { ISweep } from './sweeps/types';
 
 export const CMD = {
   open: 'beekeeper:open-project',
@@ -21,6 +22,7 @@ export const CMD = {
   example: 'beekeeper:try-example',
   allRuns: 'beekeeper:all-runs',
   openRun: 'beekeeper:open-run',
+  openSweep: 'beekeeper:open-sweep',
   notifications: 'beekeeper:notifications'
 };
 
@@ -67,6 +69,30 @@ function addProjectCommand(
       }
     }
   });
+}
+
+/** The sweep a command was given (`args.id`), else one picked from a project's sweeps. */
+async function pickSweep(ctx: ICommandContext, args: { readonly id?: unknown; readonly name?: unknown }) {
+  const { model, trans } = ctx;
+  if (args.id) {
+    return args.id as string;
+  }
+  const name = await pickProject(ctx, args, trans.__('Open a sweep of'));
+  if (!name) {
+    return null;
+  }
+  let sweeps: ISweep[] = [];
+  await attempt(
+    async () => (sweeps = await model.sweeps.ofProject(name)),
+    message => trans.__('Sweeps of %1: %2', name, message)
+  );
+  if (!sweeps.length) {
+    notifyInfo(trans.__('%1 has no sweeps.', name));
+    return null;
+  }
+  const items = new Map(sweeps.map(s => [`${s.id} · ${s.method} · ${s.state}`, s.id]));
+  const result = await InputDialog.getItem({ title: trans.__('Open sweep'), items: [...items.keys()] });
+  return result.button.accept && result.value ? items.get(result.value) || null : null;
 }
 
 function addRunCommands(ctx: ICommandContext): void {
@@ -149,6 +175,18 @@ export function addCommands(
       }
     }
   });
+  app.commands.addCommand(CMD.openSweep, {
+    label: args =>
+      args.id ? trans.__('Open sweep %1', args.id as string) : trans.__('Beekeeper: Open Sweep…'),
+    caption: trans.__("Open a sweep's page: its trials by objective, its charts"),
+    icon: beeIcon,
+    execute: async args => {
+      const id = await pickSweep(ctx, args);
+      if (id) {
+        pages.openSweep(id);
+      }
+    }
+  });
   app.commands.addCommand(CMD.notifications, {
     label: trans.__('Beekeeper: Notifications'),
     caption: trans.__('Notification sinks: where finished, failed and stalled runs are announced'),
@@ -163,6 +201,7 @@ export function addCommands(
     CMD.panel,
     CMD.example,
     CMD.allRuns,
+    CMD.openSweep,
     CMD.notifications
   ];
   for (const command of items) {

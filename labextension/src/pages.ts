@@ -64,6 +64,7 @@ export class Pages {
           openRun: id => this.openRun(id),
           compare: ids => this.compare(ids),
           openSweep: id => this.openSweep(id),
+          openNotebook: run => void this.openNotebook(run),
           openInLab: path => void this._app.commands.execute('docmanager:open', { path })
         },
         this._trans

@@ -74,6 +74,7 @@ def test_branch_dropdown_notebook_and_tensorboard_theme(page, lab, shot, git_rep
     page.evaluate("id => window.jupyterapp.commands.execute('beekeeper:open-run', {id})", run["id"])
     detail = f"#beekeeper-run-{run['id']}"
     page.wait_for_selector(f"{detail} .bk-badge.bk-state-succeeded", timeout=180_000)
+    assert page.locator(f"{detail}.bk-run-detail-widget").count() == 1
     page.click(f"{detail} .bk-open-notebook")
     notebook = page.locator(".jp-NotebookPanel:visible")
     notebook.locator(".jp-OutputArea-output", has_text="lr is 0.5").wait_for()
@@ -89,6 +90,13 @@ def test_branch_dropdown_notebook_and_tensorboard_theme(page, lab, shot, git_rep
     assert opened == {"path": f"Beekeeper:nb/runs/{run['id']}/train.ipynb", "writable": False,
                       "dirty": False, "session": None, "sessions": 0}, json.dumps(opened)
     shot(page, "executed-notebook-light")
+    # ...and from the run's row in the project's Runs table.
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")
+    notebook.wait_for(state="hidden")
+    page.evaluate("() => window.jupyterapp.commands.execute('beekeeper:open-project', {name: 'nb', tab: 'runs'})")
+    page.click(f"#beekeeper-project-nb .bk-runs-table tr[data-run='{run['id']}'] .bk-open-notebook")
+    notebook.locator(".jp-OutputArea-output", has_text="lr is 0.5").wait_for()
+    assert page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path") == opened["path"]
 
     # TensorBoard follows the dark theme; the fonts its page asks for load below the proxy.
     set_theme(page, "JupyterLab Dark")

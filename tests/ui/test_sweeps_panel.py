@@ -140,3 +140,15 @@ def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme, refus
     assert lab.api("GET", f"sweeps/{slow['id']}")["state"] == "stopped"
     page.wait_for_selector(f"{other} .bk-sweep-trials tr[data-run='{slow['runs'][0]['id']}'] .bk-state-stopped")
     assert page.locator(f"{other} .bk-sweep-trials tbody tr").count() == 1  # the queued two were dropped
+
+    # The palette's Open Sweep: the project's sweeps to pick from; the picked one's page opens again.
+    page.evaluate("id => Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id).close()",
+                  root[1:])
+    page.wait_for_selector(root, state="detached")
+    page.evaluate(f"() => window.jupyterapp.commands.execute('beekeeper:open-sweep', {{name: '{PROJECT}'}})")
+    picker = page.locator(".jp-Dialog select")
+    picker.wait_for()
+    assert picker.locator("option").count() == 2
+    picker.select_option(label=f"{sweep_id} · grid · finished")
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.wait_for_selector(f"{root}.bk-sweep-widget:not(.lm-mod-hidden) .bk-sweep-page[data-state='finished']")

@@ -3,7 +3,7 @@ import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import { ISignal, Signal } from '@lumino/signaling';
-import { IProject } from '../api';
+import { IProject, IRun } from '../api';
 import { BeekeeperModel } from '../model';
 import { stateLabel } from '../format';
 import { beeIcon } from '../icons';
@@ -28,6 +28,8 @@ export interface IPageActions {
   compare: (ids: string[]) => void;
   /** A sweep's page. */
   openSweep?: (id: string) => void;
+  /** A notebook run's executed notebook, read-only. */
+  openNotebook?: (run: IRun) => void;
 }
 
 interface IPageProps {
@@ -117,6 +119,7 @@ function TabBody(props: IPageProps & { project: IProject; tab: Tab }): JSX.Eleme
             onOpenRun={actions.openRun}
             onCompare={actions.compare}
             onOpenSweep={actions.openSweep}
+            onOpenNotebook={actions.openNotebook}
           />
           <Schedules model={model} project={project} openRun={actions.openRun} />
         </>

@@ -88,6 +88,7 @@ export function Runs(props: {
   onOpenRun?: (id: string) => void;
   onCompare?: (ids: string[]) => void;
   onOpenSweep?: (id: string) => void;
+  onOpenNotebook?: (run: IRun) => void;
 }): JSX.Element {
   const { model, project, runs } = props;
   const trans = useTrans();
@@ -158,6 +159,7 @@ export function Runs(props: {
             onStop={stop}
             onDelete={remove}
             onOpen={props.onOpenRun}
+            onOpenNotebook={props.onOpenNotebook}
             checked={checked}
             onCheck={props.onCompare ? check : undefined}
             sort={sort}

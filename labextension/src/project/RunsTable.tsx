@@ -22,6 +22,8 @@ export function RunsTable(props: {
   onRunAgain?: (run: IRun) => void;
   /** Opens a run's detail page (the run id's link). */
   onOpen?: (id: string) => void;
+  /** Opens a notebook run's executed notebook (the run page's button, on the row). */
+  onOpenNotebook?: (run: IRun) => void;
   /** The checked runs (for Compare), with the checkbox column when onCheck is given. */
   checked?: Set<string>;
   onCheck?: (id: string, checked: boolean) => void;
@@ -37,6 +39,17 @@ export function RunsTable(props: {
       <Button small minimal onClick={() => props.onShowLog(r.id)}>
         {trans.__('Logs')}
       </Button>
+      {r.notebook && props.onOpenNotebook && (
+        <Button
+          small
+          minimal
+          className="bk-open-notebook"
+          title={trans.__('Open executed notebook')}
+          onClick={() => props.onOpenNotebook?.(r)}
+        >
+          {trans.__('Notebook')}
+        </Button>
+      )}
       {props.onRunAgain && (
         <Button
           small

@@ -84,6 +84,11 @@ export class SweepsModel extends Observable {
     );
   }
 
+  /** A project's sweeps, newest first, read once (the palette's Open Sweep picks from them). */
+  ofProject(project: string): Promise<ISweep[]> {
+    return api.sweeps(project);
+  }
+
   async create(project: string, body: Record<string, unknown>): Promise<ISweep> {
     const sweep = await api.createSweep(project, body);
     this.onEvent(sweep); // ahead of its event
