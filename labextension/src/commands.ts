@@ -52,6 +52,29 @@ async function pickProject(
   return result.button.accept ? result.value : null;
 }
 
+type ICommandOptions = Parameters<JupyterFrontEnd['commands']['addCommand']>[1];
+type CommandArgs = Parameters<ICommandOptions['execute']>[0];
+
+/** A command on one thing: the one `pick` returns (named in the args, else chosen), then `act`; nothing when none is. */
+function addPickCommand(
+  ctx: ICommandContext,
+  id: string,
+  text: Pick<ICommandOptions, 'label' | 'caption'>,
+  pick: (args: CommandArgs) => Promise<string | null>,
+  act: (picked: string, args: CommandArgs) => unknown
+): void {
+  ctx.app.commands.addCommand(id, {
+    ...text,
+    icon: beeIcon,
+    execute: async args => {
+      const picked = await pick(args);
+      if (picked) {
+        await act(picked, args);
+      }
+    }
+  });
+}
+
 /** A command on one project: the one its args name, else the one picked from a list titled `pick`. */
 function addProjectCommand(
   ctx: ICommandContext,
@@ -59,20 +82,23 @@ function addProjectCommand(
   text: { label: string; pick: string },
   act: (name: string) => Promise<void>
 ): void {
-  ctx.app.commands.addCommand(id, {
-    label: text.label,
-    icon: beeIcon,
-    execute: async args => {
-      const name = await pickProject(ctx, args, text.pick);
-      if (name) {
-        await act(name);
-      }
-    }
-  });
+  addPickCommand(ctx, id, { label: text.label }, args => pickProject(ctx, args, text.pick), act);
+}
+
+/** The run a command was given (`args.id`), else the id the user types. */
+async function pickRun(ctx: ICommandContext, args: { readonly id?: unknown }): Promise<string | null> {
+  if (args.id) {
+    return args.id as string;
+  }
+  const result = await InputDialog.getText({ title: ctx.trans.__('Run id') });
+  return result.button.accept ? result.value || null : null;
 }
 
 /** The sweep a command was given (`args.id`), else one picked from a project's sweeps. */
-async function pickSweep(ctx: ICommandContext, args: { readonly id?: unknown; readonly name?: unknown }) {
+async function pickSweep(
+  ctx: ICommandContext,
+  args: { readonly id?: unknown; readonly name?: unknown }
+): Promise<string | null> {
   const { model, trans } = ctx;
   if (args.id) {
     return args.id as string;
@@ -129,19 +155,20 @@ export function addCommands(
     icon: beeIcon,
     execute: () => app.shell.activateById(ctx.sidebarId)
   });
-  app.commands.addCommand(CMD.open, {
-    label: args =>
-      args.name ? trans.__('Open %1', args.name as string) : trans.__('Beekeeper: Open Project…'),
-    caption: trans.__('Open a Beekeeper project page'),
-    icon: beeIcon,
-    execute: async args => {
-      const name = await pickProject(ctx, args, trans.__('Open project'));
-      if (name) {
-        const tab = TABS.includes(args.tab as Tab) ? (args.tab as Tab) : undefined;
-        pages.open(name, tab, args.run as string | undefined);
-      }
+  addPickCommand(
+    ctx,
+    CMD.open,
+    {
+      label: args =>
+        args.name ? trans.__('Open %1', args.name as string) : trans.__('Beekeeper: Open Project…'),
+      caption: trans.__('Open a Beekeeper project page')
+    },
+    args => pickProject(ctx, args, trans.__('Open project')),
+    (name, args) => {
+      const tab = TABS.includes(args.tab as Tab) ? (args.tab as Tab) : undefined;
+      pages.open(name, tab, args.run as string | undefined);
     }
-  });
+  );
   app.commands.addCommand(CMD.newProject, {
     label: args => (args.isLauncher ? trans.__('Beekeeper project') : trans.__('Beekeeper: New Project…')),
     caption: trans.__('Create a Beekeeper project from a git repository'),
@@ -161,32 +188,26 @@ export function addCommands(
     icon: beeIcon,
     execute: () => pages.allRuns()
   });
-  app.commands.addCommand(CMD.openRun, {
-    label: args => (args.id ? trans.__('Open run %1', args.id as string) : trans.__('Beekeeper: Open Run…')),
-    icon: beeIcon,
-    execute: async args => {
-      let id = args.id as string | undefined;
-      if (!id) {
-        const result = await InputDialog.getText({ title: trans.__('Run id') });
-        id = result.button.accept ? result.value || undefined : undefined;
-      }
-      if (id) {
-        pages.openRun(id);
-      }
-    }
-  });
-  app.commands.addCommand(CMD.openSweep, {
-    label: args =>
-      args.id ? trans.__('Open sweep %1', args.id as string) : trans.__('Beekeeper: Open Sweep…'),
-    caption: trans.__("Open a sweep's page: its trials by objective, its charts"),
-    icon: beeIcon,
-    execute: async args => {
-      const id = await pickSweep(ctx, args);
-      if (id) {
-        pages.openSweep(id);
-      }
-    }
-  });
+  addPickCommand(
+    ctx,
+    CMD.openRun,
+    {
+      label: args => (args.id ? trans.__('Open run %1', args.id as string) : trans.__('Beekeeper: Open Run…'))
+    },
+    args => pickRun(ctx, args),
+    id => pages.openRun(id)
+  );
+  addPickCommand(
+    ctx,
+    CMD.openSweep,
+    {
+      label: args =>
+        args.id ? trans.__('Open sweep %1', args.id as string) : trans.__('Beekeeper: Open Sweep…'),
+      caption: trans.__("Open a sweep's page: its trials by objective, its charts")
+    },
+    args => pickSweep(ctx, args),
+    id => pages.openSweep(id)
+  );
   app.commands.addCommand(CMD.notifications, {
     label: trans.__('Beekeeper: Notifications'),
     caption: trans.__('Notification sinks: where finished, failed and stalled runs are announced'),

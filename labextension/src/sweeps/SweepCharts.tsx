@@ -48,19 +48,15 @@ function ChartBox(props: {
   );
 }
 
-export function ScatterChart(props: {
-  name: string;
-  metric: string;
-  data: IScatter;
-  height?: number;
-}): JSX.Element {
-  const { name, metric, data, height = 200 } = props;
+/** The objective against one parameter: a point per trial, the best one ringed. */
+export function ScatterChart(props: { name: string; metric: string; data: IScatter }): JSX.Element {
+  const { name, metric, data } = props;
   return (
     <ChartBox
       className="bk-sweep-scatter"
       title={`${metric} / ${name}`}
       attrs={{ 'data-chart': name, 'data-points': data.x.length }}
-      height={height}
+      height={200}
       deps={[data, name, metric]}
       build={theme => {
         const { axis } = data;
@@ -112,19 +108,15 @@ export function ScatterChart(props: {
   );
 }
 
-export function ParallelChart(props: {
-  data: IParallel;
-  bestId: string | null;
-  title: string;
-  height?: number;
-}): JSX.Element {
-  const { data, bestId, title, height = 260 } = props;
+/** Parallel coordinates: a line per trial across the parameter axes and the objective's. */
+export function ParallelChart(props: { data: IParallel; bestId: string | null; title: string }): JSX.Element {
+  const { data, bestId, title } = props;
   return (
     <ChartBox
       className="bk-sweep-parallel"
       title={title}
       attrs={{ 'data-chart': 'parallel', 'data-lines': data.lines.length }}
-      height={height}
+      height={260}
       deps={[data, bestId]}
       build={theme => {
         const xs = data.names.map((_n, i) => i);
