@@ -55,6 +55,11 @@ async function pickProject(
 type ICommandOptions = Parameters<JupyterFrontEnd['commands']['addCommand']>[1];
 type CommandArgs = Parameters<ICommandOptions['execute']>[0];
 
+/** A command's label: `named` for the thing its args name (`args[key]`), else the palette's `generic`. */
+function labelBy(key: string, generic: string, named: (value: string) => string): ICommandOptions['label'] {
+  return args => (args[key] ? named(args[key] as string) : generic);
+}
+
 /** A command on one thing: the one `pick` returns (named in the args, else chosen), then `act`; nothing when none is. */
 function addPickCommand(
   ctx: ICommandContext,
@@ -159,8 +164,7 @@ export function addCommands(
     ctx,
     CMD.open,
     {
-      label: args =>
-        args.name ? trans.__('Open %1', args.name as string) : trans.__('Beekeeper: Open Project…'),
+      label: labelBy('name', trans.__('Beekeeper: Open Project…'), name => trans.__('Open %1', name)),
       caption: trans.__('Open a Beekeeper project page')
     },
     args => pickProject(ctx, args, trans.__('Open project')),
@@ -192,7 +196,7 @@ export function addCommands(
     ctx,
     CMD.openRun,
     {
-      label: args => (args.id ? trans.__('Open run %1', args.id as string) : trans.__('Beekeeper: Open Run…'))
+      label: labelBy('id', trans.__('Beekeeper: Open Run…'), id => trans.__('Open run %1', id))
     },
     args => pickRun(ctx, args),
     id => pages.openRun(id)
@@ -201,8 +205,7 @@ export function addCommands(
     ctx,
     CMD.openSweep,
     {
-      label: args =>
-        args.id ? trans.__('Open sweep %1', args.id as string) : trans.__('Beekeeper: Open Sweep…'),
+      label: labelBy('id', trans.__('Beekeeper: Open Sweep…'), id => trans.__('Open sweep %1', id)),
       caption: trans.__("Open a sweep's page: its trials by objective, its charts")
     },
     args => pickSweep(ctx, args),
