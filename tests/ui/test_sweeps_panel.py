@@ -145,7 +145,8 @@ def test_new_sweep_to_a_finished_grid_and_stop(page, lab, shot, set_theme, refus
     page.evaluate("id => Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id).close()",
                   root[1:])
     page.wait_for_selector(root, state="detached")
-    page.evaluate(f"() => window.jupyterapp.commands.execute('beekeeper:open-sweep', {{name: '{PROJECT}'}})")
+    # Not awaited: the command's promise settles only once the picker below is answered.
+    page.evaluate(f"() => {{ void window.jupyterapp.commands.execute('beekeeper:open-sweep', {{name: '{PROJECT}'}}); }}")
     picker = page.locator(".jp-Dialog select")
     picker.wait_for()
     assert picker.locator("option").count() == 2
