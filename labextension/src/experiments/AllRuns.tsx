@@ -77,6 +77,9 @@ function useAllRuns(
 }
 
 /** One filter of the list: "all", then each value. */
+/** What All runs filters by: GET /runs?project=&state=. */
+type FilterKey = 'project' | 'state';
+
 function Filter(props: {
   label: string;
   className: string;
@@ -108,19 +111,14 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
   const { model, actions } = props;
   const trans = useTrans();
   const projects = useModel(model, m => m.projects.map(p => p.name));
-  const [project, setProject] = React.useState('');
-  const [state, setState] = React.useState('');
+  const [filters, setFilters] = React.useState<Record<FilterKey, string>>({ project: '', state: '' });
   const [sort, setSort] = React.useState('');
-  const query: Record<string, string> = {};
-  if (project) {
-    query.project = project;
-  }
-  if (state) {
-    query.state = state;
-  }
-  if (sort) {
-    query.sort = sort;
-  }
+  // The server's query: the filters and the sort that are set ('' is "all" / newest first).
+  const query = Object.fromEntries(Object.entries({ ...filters, sort }).filter(([, v]) => v));
+  const filterChoices: [FilterKey, string, readonly string[]][] = [
+    ['project', trans.__('Project'), projects],
+    ['state', trans.__('State'), RUN_STATES]
+  ];
   const { rows, runs, error, reload, loadPages } = useAllRuns(model, query);
   const total = rows.length;
   const tags = React.useMemo(() => runTags(runs).slice(0, 3), [runs]);
@@ -140,20 +138,16 @@ function AllRunsBody(props: { model: BeekeeperModel; actions: IActions }): JSX.E
     <div className="bk-compare-page bk-all-runs">
       <h2 className="bk-form-page-title">{trans.__('All runs')}</h2>
       <div className="bk-all-runs-filters">
-        <Filter
-          label={trans.__('Project')}
-          className="bk-filter-project"
-          value={project}
-          values={projects}
-          onChange={setProject}
-        />
-        <Filter
-          label={trans.__('State')}
-          className="bk-filter-state"
-          value={state}
-          values={RUN_STATES}
-          onChange={setState}
-        />
+        {filterChoices.map(([key, label, values]) => (
+          <Filter
+            key={key}
+            label={label}
+            className={`bk-filter-${key}`}
+            value={filters[key]}
+            values={values}
+            onChange={value => setFilters(f => ({ ...f, [key]: value }))}
+          />
+        ))}
         <label>
           {trans.__('Sort')}{' '}
           <select className="jp-mod-styled bk-sort-by" value={sort} onChange={e => setSort(e.target.value)}>
