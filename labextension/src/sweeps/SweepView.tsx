@@ -15,6 +15,7 @@ import { RunLink } from '../experiments/CompareView';
 import { TagCharts } from '../experiments/TagCharts';
 import { Pending } from '../components/Pending';
 import { Table } from '../components/Table';
+import { RUN_STATES } from '../states';
 import { useModel } from '../useModel';
 import { ISweep, ISweepTrial } from './types';
 import { ISweepDetail } from './sweepsmodel';
@@ -95,9 +96,7 @@ function Summary(props: { sweep: ISweep }): JSX.Element {
   const { sweep } = props;
   const trans = useTrans();
   const counts = sweep.trials || {};
-  const parts = ['queued', 'starting', 'running', 'succeeded', 'failed', 'stopped', 'lost']
-    .filter(s => counts[s])
-    .map(s => `${counts[s]} ${s}`);
+  const parts = RUN_STATES.filter(s => counts[s]).map(s => `${counts[s]} ${s}`);
   return (
     <Table className="bk-run-facts bk-sweep-facts">
       <tr>

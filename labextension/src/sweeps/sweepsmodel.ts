@@ -5,11 +5,11 @@
  * trial is active, for its trials' metrics (those change without an event).
  */
 import { api, IRun } from '../api';
+import { isActiveRun } from '../format';
 import { Observable } from '../useModel';
 import { ISweep, ISweepEvent } from './types';
 
 const REFRESH_MS = 5000;
-const ACTIVE_RUN = ['queued', 'starting', 'running'];
 const NO_SWEEPS: ISweep[] = [];
 
 /** A project's sweeps as a view shows them. */
@@ -176,7 +176,7 @@ export class SweepsModel extends Observable {
       runs.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
       follow.detail = { sweep, runs, error: null };
       this.emitChanged();
-      if (sweep.state === 'running' || runs.some(r => ACTIVE_RUN.includes(r.state))) {
+      if (sweep.state === 'running' || runs.some(r => isActiveRun(r.state))) {
         follow.timer = window.setTimeout(() => void this._load(id, follow), REFRESH_MS);
       }
     } catch (error) {
