@@ -39,6 +39,7 @@ import {
   RunRows,
   upsertRow
 } from './runpages';
+import { coalesce } from './coalesce';
 import { isActiveRun, isSettingUp } from './format';
 import { DEFAULT_SETTINGS, IPanelSettings } from './settings';
 import { Observable } from './useModel';
@@ -133,7 +134,7 @@ export class BeekeeperModel extends Observable {
   private _events: Stream<EventMessage> | null = null;
   private _scalarTimer: number | null = null;
   private _pages = new Map<string, PageLoader>();
-  private _queueLoads = new Map<string, { again: boolean; done: Promise<void> }>();
+  private _queueLoads = new Map<string, () => Promise<void>>();
   private _saveSetting: ((key: string, value: unknown) => Promise<void>) | null = null;
 
   /** A run this page saw active has finished (succeeded, failed, stopped, lost). */
@@ -285,24 +286,12 @@ export class BeekeeperModel extends Observable {
    * queues hundreds of runs in a burst) ask for one more load after it, not one each.
    */
   loadQueue(name: string): Promise<void> {
-    const busy = this._queueLoads.get(name);
-    if (busy) {
-      busy.again = true;
-      return busy.done;
+    let load = this._queueLoads.get(name);
+    if (!load) {
+      load = coalesce(() => this._fetchQueue(name));
+      this._queueLoads.set(name, load);
     }
-    const load = { again: false, done: Promise.resolve() };
-    this._queueLoads.set(name, load);
-    load.done = (async () => {
-      try {
-        do {
-          load.again = false;
-          await this._fetchQueue(name);
-        } while (load.again);
-      } finally {
-        this._queueLoads.delete(name);
-      }
-    })();
-    return load.done;
+    return load();
   }
 
   private async _fetchQueue(name: string): Promise<void> {
@@ -549,6 +538,7 @@ export class BeekeeperModel extends Observable {
     this.runsTotal.delete(name);
     this._pages.delete(name);
     this.queue.delete(name);
+    this._queueLoads.delete(name);
     this.schedules.forget(name);
     this.emitChanged();
   }

@@ -5,6 +5,7 @@
  * trial is active, for its trials' metrics (those change without an event).
  */
 import { api, IRun } from '../api';
+import { coalesce } from '../coalesce';
 import { isActiveRun } from '../format';
 import { Observable } from '../useModel';
 import { ISweep, ISweepEvent } from './types';
@@ -33,9 +34,8 @@ interface IFollow {
   users: number;
   detail: ISweepDetail;
   timer: number | null;
-  busy: boolean;
-  /** Asked again while a load ran: one more load after it, not one per request. */
-  again: boolean;
+  /** Read the sweep and its trials again (coalesced: asked during a load, one more after it). */
+  load: () => Promise<void>;
 }
 
 /** The first user of `key` creates its entry; the returned function lets go, and the last one drops it. */
@@ -100,7 +100,7 @@ export class SweepsModel extends Observable {
     await api.stopSweep(id);
     const follow = this._follows.get(id);
     if (follow) {
-      void this._load(id, follow);
+      void follow.load();
     }
   }
 
@@ -125,7 +125,7 @@ export class SweepsModel extends Observable {
     }
     const follow = this._follows.get(event.id);
     if (follow) {
-      void this._load(event.id, follow);
+      void follow.load();
     }
   }
 
@@ -144,11 +144,10 @@ export class SweepsModel extends Observable {
       users: 0,
       detail: { sweep: null, runs: [], error: null },
       timer: null,
-      busy: false,
-      again: false
+      load: coalesce(() => this._fetch(id, follow))
     };
     this._follows.set(id, follow);
-    void this._load(id, follow);
+    void follow.load();
     return follow;
   }
 
@@ -159,14 +158,12 @@ export class SweepsModel extends Observable {
     }
   }
 
-  private async _load(id: string, follow: IFollow): Promise<void> {
-    if (follow.busy) {
-      follow.again = true;
-      return;
-    }
-    follow.busy = true;
-    this._clearTimer(follow);
+  private async _fetch(id: string, follow: IFollow): Promise<void> {
     const alive = () => this._follows.get(id) === follow;
+    if (!alive()) {
+      return; // let go while a load ran: the one asked after it is not needed
+    }
+    this._clearTimer(follow);
     try {
       const [sweep, runs] = await Promise.all([api.sweep(id), api.sweepRuns(id)]);
       if (!alive()) {
@@ -177,18 +174,12 @@ export class SweepsModel extends Observable {
       follow.detail = { sweep, runs, error: null };
       this.emitChanged();
       if (sweep.state === 'running' || runs.some(r => isActiveRun(r.state))) {
-        follow.timer = window.setTimeout(() => void this._load(id, follow), REFRESH_MS);
+        follow.timer = window.setTimeout(() => void follow.load(), REFRESH_MS);
       }
     } catch (error) {
       if (alive()) {
         follow.detail = { ...follow.detail, error: (error as Error).message };
         this.emitChanged();
-      }
-    } finally {
-      follow.busy = false;
-      if (follow.again && alive()) {
-        follow.again = false;
-        void this._load(id, follow);
       }
     }
   }
