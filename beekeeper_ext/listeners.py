@@ -1,4 +1,5 @@
-"""How services hear of runs: the one interface RunService calls on each transition and deletion.
+"""How services hear of runs (the one interface RunService calls on each transition and deletion),
+and how connections follow a service's changes (Subscribable: the /events stream).
 
 Its own module so that services which both listen to runs and are used by RunService (run metrics)
 do not import runs.py back.
@@ -7,6 +8,7 @@ do not import runs.py back.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 
 class RunListener:
@@ -25,3 +27,18 @@ class RunListener:
 
     def on_forget(self, run_id: str, folder: Path) -> None:
         """A run was deleted (its row is gone; its folder is about to be)."""
+
+
+class Subscribable:
+    """A service whose changes connections follow (the /events stream), each with a callback told
+    the changed resource's view from subscribe until unsubscribe. The service sets `subscribers`
+    to a list and tells each one, logging a failing callback rather than failing the change."""
+
+    subscribers: list[Callable[[dict], None]]
+
+    def subscribe(self, callback: Callable[[dict], None]) -> None:
+        self.subscribers.append(callback)
+
+    def unsubscribe(self, callback: Callable[[dict], None]) -> None:
+        if callback in self.subscribers:
+            self.subscribers.remove(callback)

@@ -33,7 +33,7 @@ from .executors import Executor
 from .git import GitFailure, redact
 from .jsontext import dumps
 from .launch import check_entry_point, launch_spec
-from .listeners import RunListener
+from .listeners import RunListener, Subscribable
 from .params import parse_args, run_params
 from .models.base import parse
 from .models.run import Run, RunCreate, RunMove
@@ -108,7 +108,7 @@ def _parse_time(stamp: str | None) -> datetime | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
-class RunService(LoggingConfigurable):
+class RunService(LoggingConfigurable, Subscribable):
     """Creates, queues, launches, watches, stops and deletes runs.
 
     Collaborators come through the constructor, built before it in app.py: the metrics service
@@ -306,14 +306,6 @@ class RunService(LoggingConfigurable):
                 tell(run)
             except Exception:
                 log.exception("run listener failed")
-
-    def subscribe(self, callback: Callable[[dict], None]) -> None:
-        """A connection that wants every run's changes (the /events stream) until unsubscribe."""
-        self.subscribers.append(callback)
-
-    def unsubscribe(self, callback: Callable[[dict], None]) -> None:
-        if callback in self.subscribers:
-            self.subscribers.remove(callback)
 
     def kick(self) -> None:
         """Something the queue depends on changed: walk it on the supervisor's next turn."""

@@ -32,7 +32,7 @@ from .background import PeriodicTask
 from .errors import BeekeeperError, bad_request, conflict, found
 from .models.base import parse
 from .models.sweep import PLACEHOLDER_RE, SWEEP_RUN_FIELDS, SWEEP_STATES, Sweep, SweepCreate
-from .listeners import RunListener
+from .listeners import RunListener, Subscribable
 from .runs import ACTIVE, new_run_id
 from .store import now
 
@@ -152,7 +152,7 @@ def median_verdict(mine: list[tuple[float, float]], others: list[list[tuple[floa
     return (value, median, int(step)) if _better(median, value, objective["goal"]) else None
 
 
-class SweepService(LoggingConfigurable, RunListener):
+class SweepService(LoggingConfigurable, RunListener, Subscribable):
     """Creates sweeps, watches their trials (best so far, the median rule, the end) and stops them.
 
     A RunListener (app.py lists it for RunService): a trial's end wakes the watch loop."""
@@ -181,13 +181,6 @@ class SweepService(LoggingConfigurable, RunListener):
     @property
     def passes(self) -> int:
         return self._ticker.rounds
-
-    def subscribe(self, callback: Callable[[dict], None]) -> None:
-        self.subscribers.append(callback)
-
-    def unsubscribe(self, callback: Callable[[dict], None]) -> None:
-        if callback in self.subscribers:
-            self.subscribers.remove(callback)
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -325,7 +318,7 @@ class SweepService(LoggingConfigurable, RunListener):
                     await self.runs.stop(t["id"])
             message = f"stopped on request ({len(dropped)} queued trials dropped)"
             self._update(sweep_id, state="stopped", ended=now(), message=message,
-                                    trial_count=row["trial_count"] - len(dropped))
+                         trial_count=row["trial_count"] - len(dropped))
         return self.get(sweep_id)
 
     async def delete(self, sweep_id: str, with_runs: bool = False) -> None:
